@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--context-window", type=_positive, metavar="N",
                    help="tokens the model sees at once (env AGENT_CONTEXT_WINDOW; default: the "
                         "model's profile, else `agent doctor`'s finding, else 8192)")
+    p.add_argument("--max-tokens", type=_positive, metavar="N",
+                   help="the longest reply, kept free in the window (env AGENT_MAX_TOKENS; "
+                        "default: a quarter of the context window, at most 8192)")
     p.add_argument("--no-stream", action="store_false", dest="stream", default=None,
                    help="ask for whole replies instead of streaming")
     p.add_argument("--max-turns", type=int, help="most model calls per prompt (default 50)")
@@ -76,9 +79,12 @@ def _repeat_count(text: str) -> int:
     return n
 
 
-def build_agent(config, emit, ask):
-    """The model client, the tools, the system prompt and the permission gate, wired together."""
+def build_agent(config, emit, ask, session_id: str | None = None):
+    """The model client, the tools, the system prompt, the permission gate and the compaction
+    ladder, wired together. Large tool results and transcripts saved before a summary go to
+    ~/.agent/sessions/<session_id>/."""
     from agent.client import OpenAICompatible
+    from agent.compact import Ladder, ResultBudget
     from agent.context import system_prompt
     from agent.guards import RepeatGuard
     from agent.loop import Agent
@@ -87,26 +93,44 @@ def build_agent(config, emit, ask):
     from agent.tokens import TruncationTripwire
     from agent.toolcalls import ToolCallRepair
     from agent.tools import ToolContext, default_tools
+    from agent.window import Window
 
+    window = Window.of(config.context_window, config.max_tokens)
+    body = {"max_tokens": window.reply_reserve}
+    if config.temperature is not None:
+        body["temperature"] = config.temperature
     model = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
                              model=config.model, stream=config.stream,
-                             fallback_model=config.fallback_model,
-                             extra_body=None if config.temperature is None else
-                             {"temperature": config.temperature})
+                             fallback_model=config.fallback_model, extra_body=body)
     preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
     model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
     model = ToolCallRepair(model, config.tool_mode or "auto")
     gate = Gate(config.permission_mode, config.cwd, ask)
+    folder = Path.home() / ".agent" / "sessions" / (session_id or str(uuid.uuid4()))
+    ladder = Ladder(window, model=model, save_dir=folder, emit=emit)
     agent = Agent(model, default_tools(), system_prompt(config.cwd), ToolContext(cwd=config.cwd),
-                  authorize=gate, emit=emit, max_turns=config.max_turns)
+                  authorize=gate, emit=emit, max_turns=config.max_turns, compactor=ladder)
+    agent.guards.append(ResultBudget(window.result_budget, folder / "tool-results"))
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.guards.append(RepeatGuard(lambda: agent.messages, repeats))  # per prompt, from history
     return agent
 
 
-def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None) -> dict:
+def context_report(ladder) -> dict:
+    """The `context` part of the json result: the window, the compactions, and per request
+    how much of the previous one it repeated (a server's prefix cache can skip that part)."""
+    from dataclasses import asdict
+
+    return {"window": ladder.window.size, "limit": ladder.window.limit,
+            "compactions": [asdict(c) for c in ladder.compactions],
+            "prefix": [asdict(p) for p in ladder.prefix]}
+
+
+def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None,
+                    context: dict | None = None) -> dict:
     """The `--output-format json` document (also the last line of stream-json). `tool_calls`:
-    the repair ladder's counts per model and rung (agent/toolcalls.py)."""
+    the repair ladder's counts per model and rung (agent/toolcalls.py); `context`: see
+    `context_report`."""
     from dataclasses import asdict
 
     ok = end.stop_reason == "end_turn"
@@ -114,7 +138,8 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
             "is_error": not ok, "result": end.text, "stop_reason": end.stop_reason,
             "session_id": session_id, "num_turns": end.n_turns,
             "duration_ms": round(seconds * 1000), "usage": asdict(end.usage),
-            **({"tool_calls": tool_calls} if tool_calls is not None else {})}
+            **({"tool_calls": tool_calls} if tool_calls is not None else {}),
+            **({"context": context} if context is not None else {})}
 
 
 def print_mode(config, prompt: str, output_format: str, verbose: bool) -> int:
@@ -133,11 +158,11 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool) -> int:
     else:
         def emit(event: object) -> None:
             pass
-    agent = build_agent(config, emit, ask=None)
+    agent = build_agent(config, emit, ask=None, session_id=session_id)
     start = time.monotonic()
     end = agent.run(prompt)
     document = result_document(end, session_id, time.monotonic() - start,
-                               getattr(agent.model, "stats", None))
+                               getattr(agent.model, "stats", None), context_report(agent.compactor))
     if output_format == "text":
         if end.stop_reason == "end_turn":
             print(end.text)
@@ -170,7 +195,7 @@ def run(argv: list[str]) -> int:
              "stream": args.stream, "max_turns": args.max_turns, "permission_mode": args.permission_mode,
              "tool_mode": args.tool_mode, "fallback_model": args.fallback_model,
              "max_repeats": args.max_repeats, "provider": args.provider,
-             "context_window": args.context_window}
+             "context_window": args.context_window, "max_tokens": args.max_tokens}
     try:
         config = load_config(flags, os.environ, Path.cwd())
     except ConfigError as err:

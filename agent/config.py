@@ -9,7 +9,9 @@ Some values can also come from what is known about the server and the model:
 
     base_url        flag / env / .env  >  the --provider preset  >  Ollama's default
     provider        flag / env / .env  >  `agent doctor`'s card  >  the base URL's host and port
-    context_window  flag / env / .env  >  the model's profile  >  `agent doctor`'s card  >  8192
+    context_window  flag / env / .env  >  the smaller of the model's profile and `agent doctor`'s
+                    card (the server may give less than the model can take)  >  8192
+    max_tokens      flag / env / .env  >  a quarter of the context window, 256 to 8192
     tool_mode       flag               >  `agent doctor`'s card (tools rejected: text)  >  profile
     temperature     env / .env         >  the model's profile  >  none (the server's default)
 
@@ -32,6 +34,7 @@ DEFAULT_CONTEXT_WINDOW = 8192  # tokens, when neither the user, the profile nor 
 # Config field -> the environment variable that sets it.
 ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model": "AGENT_MODEL",
              "provider": "AGENT_PROVIDER", "context_window": "AGENT_CONTEXT_WINDOW",
+             "max_tokens": "AGENT_MAX_TOKENS",
              "temperature": "AGENT_TEMPERATURE"}
 
 
@@ -55,6 +58,9 @@ class Config:
     a server of unknown kind, used by its base URL alone."""
     context_window: int = DEFAULT_CONTEXT_WINDOW
     """The tokens the model can see at once (--context-window; see the table above)."""
+    max_tokens: int | None = None
+    """The longest reply, sent as `max_tokens` and kept free in the window (--max-tokens);
+    None: a quarter of the window (agent.window.Window.of)."""
     tool_mode: str | None = None
     """native | text | auto (agent/toolcalls.py); None: auto."""
     temperature: float | None = None
@@ -128,12 +134,10 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
             config.provider = profiles.guess_provider(config.base_url)
             config.sources["provider"] = "the base URL"
     if "context_window" not in config.sources:
-        if profile.context_window:
-            config.context_window = profile.context_window
-            config.sources["context_window"] = f"profile {profile.family}"
-        elif card and card.context_window:
-            config.context_window = card.context_window
-            config.sources["context_window"] = "agent doctor"
+        found = [(n, source) for n, source in ((profile.context_window, f"profile {profile.family}"),
+                 (card.context_window if card else None, "agent doctor")) if n]
+        if found:
+            config.context_window, config.sources["context_window"] = min(found)
     if "tool_mode" not in config.sources:
         if card and card.native_tools is False:
             config.tool_mode, config.sources["tool_mode"] = "text", "agent doctor"
@@ -148,7 +152,7 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
 def _convert(name: str, text: str, where: str) -> object:
     """An environment value as the field's type."""
     try:
-        if name == "context_window":
+        if name in ("context_window", "max_tokens"):
             value = int(text)
             if value <= 0:
                 raise ValueError
@@ -156,6 +160,6 @@ def _convert(name: str, text: str, where: str) -> object:
         if name == "temperature":
             return float(text)
     except ValueError:
-        kind = "a positive whole number" if name == "context_window" else "a number"
+        kind = "a number" if name == "temperature" else "a positive whole number"
         raise ConfigError(f"{where} must be {kind}, got {text!r}") from None
     return text

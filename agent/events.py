@@ -70,6 +70,24 @@ class ToolEnd:
 
 
 @dataclass(frozen=True)
+class Compacted:
+    """The history was rewritten to fit the context window (agent.compact)."""
+
+    trigger: str
+    """"auto" (the window filled, or the server refused the prompt) or "manual" (/compact)."""
+    strategies: tuple[str, ...]
+    """The strategies that changed something, in the order they ran."""
+    tokens_before: int
+    tokens_after: int
+    messages_before: int
+    messages_after: int
+    transcript: str | None
+    """Where the whole history was saved before a summary replaced it."""
+    note: str
+    """What went wrong or is worth knowing (a summary that failed, a prompt still too long)."""
+
+
+@dataclass(frozen=True)
 class TurnEnd:
     """The turn is over: why (`stop_reason`), the final text, and how many model calls it took."""
 

@@ -2,6 +2,7 @@
 
     messages += user prompt
     loop:
+        compact(messages)                     # keep the history inside the context window
         reply = model(messages, tools)        # text and/or tool calls
         messages += reply
         if no tool calls: the turn is over
@@ -14,8 +15,10 @@ a refused permission, a tool that raises, the user pressing Ctrl-C: each becomes
 result, so the history stays valid for the next request and on disk.
 
 The loop never prints; it reports through `emit` (see agent.events). Permissions attach
-through `authorize`, a function that returns None to let a call run or a refusal text.
-Not covered here: context limits (compaction), hooks and transcripts on disk come later.
+through `authorize`, a function that returns None to let a call run or a refusal text;
+compaction through `compactor`, which sees the history before each request and may rewrite
+it (agent/compact.py), and gets one chance to shorten it when the server says it is too long.
+Not covered here: hooks and transcripts on disk come later.
 Claude Code counterpart: the query loop behind each prompt.
 """
 
@@ -23,9 +26,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Protocol
 
+from agent.errors import ContextOverflow
 from agent.events import AssistantMessage, ToolEnd, ToolStart, TurnEnd
-from agent.llm import Emit, Model, ModelError, ToolCall, Usage
+from agent.llm import Emit, Model, ModelError, Reply, ToolCall, Usage
 from agent.tools import Tool, ToolContext, ToolError
 
 # Why a turn ended. Plain strings, so they serialize as they are.
@@ -43,6 +48,32 @@ class StopTurn(Exception):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+class Compactor(Protocol):
+    """Keeps the history inside the context window; agent.compact.Ladder is the real one."""
+
+    def before_request(self, messages: list[dict], tools: list[dict]) -> None:
+        """Called before every request; may rewrite `messages` in place."""
+
+    def after_reply(self, reply: Reply) -> None:
+        """Called with every reply (its usage reconciles the token counts)."""
+
+    def overflowed(self, messages: list[dict], tools: list[dict]) -> bool:
+        """The server refused the prompt as too long: shorten it, True when it did."""
+
+
+class KeepAll:
+    """The compactor that never compacts: the history grows until the server refuses it."""
+
+    def before_request(self, messages: list[dict], tools: list[dict]) -> None:
+        pass
+
+    def after_reply(self, reply: Reply) -> None:
+        pass
+
+    def overflowed(self, messages: list[dict], tools: list[dict]) -> bool:
+        return False
 
 
 def allow_all(tool: Tool, args: dict) -> str | None:
@@ -71,8 +102,9 @@ class Agent:
 
     def __init__(self, model: Model, tools: list[Tool], system: str, ctx: ToolContext,
                  authorize: Authorize = allow_all, emit: Emit = ignore, max_turns: int = 50,
-                 guards: list[Guard] | None = None):
+                 guards: list[Guard] | None = None, compactor: Compactor | None = None):
         self.model, self.ctx, self.authorize, self.emit = model, ctx, authorize, emit
+        self.compactor = compactor or KeepAll()
         self.max_turns = max_turns
         self.guards = guards or []
         self.tools = {t.name: t for t in tools}
@@ -86,7 +118,7 @@ class Agent:
         reply_text, n = "", 0
         while n < self.max_turns:
             try:
-                reply = self.model.complete(self.messages, self.schemas, self.emit)
+                reply = self.ask_model()
             except ModelError as e:
                 return self._end(ERROR, str(e), n)
             except KeyboardInterrupt:
@@ -100,6 +132,19 @@ class Agent:
             if stop:
                 return self._end(*stop, n)
         return self._end(MAX_TURNS, reply_text, n)
+
+    def ask_model(self) -> Reply:
+        """One request, with the history fitted to the window first; when the server still
+        says it is too long, the compactor gets one chance to shorten it, and we ask again."""
+        self.compactor.before_request(self.messages, self.schemas)
+        try:
+            reply = self.model.complete(self.messages, self.schemas, self.emit)
+        except ContextOverflow:
+            if not self.compactor.overflowed(self.messages, self.schemas):
+                raise
+            reply = self.model.complete(self.messages, self.schemas, self.emit)
+        self.compactor.after_reply(reply)
+        return reply
 
     def run_tools(self, calls: tuple[ToolCall, ...]) -> tuple[str, str] | None:
         """Append one result per call, in order. (stop reason, text) when the turn must end."""

@@ -14,7 +14,8 @@ import sys
 from dataclasses import asdict
 from typing import TextIO
 
-from agent.events import (AssistantMessage, Fallback, ReasoningDelta, Retry, TextDelta, ToolEnd,
+from agent.events import (AssistantMessage, Compacted, Fallback, ReasoningDelta, Retry, TextDelta,
+                          ToolEnd,
                           ToolStart, TurnEnd)
 from agent.llm import ToolCall
 
@@ -22,7 +23,7 @@ DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
-              Retry: "retry", Fallback: "fallback", TurnEnd: "turn_end"}
+              Retry: "retry", Fallback: "fallback", Compacted: "compacted", TurnEnd: "turn_end"}
 
 
 def to_json(event: object) -> dict:
@@ -51,6 +52,15 @@ def result_line(content: str) -> str:
     if len(lines) == 1:
         return lines[0][:100]
     return f"{lines[0][:60]} … {lines[-1][:60]}  ({len(lines)} lines)"
+
+
+def compacted_line(event: Compacted) -> str:
+    """`(context compacted: 5,600 -> 2,400 tokens by mask_observations; ...)`"""
+    text = (f"  (context compacted: {event.tokens_before:,} -> {event.tokens_after:,} tokens by "
+            f"{' and '.join(event.strategies)}")
+    if event.transcript:
+        text += f"; transcript saved in {event.transcript}"
+    return text + (f"; {event.note})" if event.note else ")")
 
 
 class Terminal:
@@ -91,6 +101,8 @@ class Terminal:
         elif isinstance(event, Fallback):
             self.line(f"  {event.model} failed ({event.error}); "
                       f"switching to the fallback model {event.fallback}")
+        elif isinstance(event, Compacted):
+            self.line(self.paint(DIM, compacted_line(event)))
         elif isinstance(event, TurnEnd):
             if self.mid_line:
                 self.line("")

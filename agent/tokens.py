@@ -132,9 +132,14 @@ class TokenCounter:
         self.n_counted = 0  # messages actually tokenized (not found in the memory)
         self._known: dict[bytes, int] = {}
 
-    def message(self, message: dict) -> int:
+    @staticmethod
+    def key(message: dict) -> bytes:
+        """A message's identity: the hash of its canonical JSON (equal keys, equal bytes sent)."""
         text = json.dumps(message, sort_keys=True, ensure_ascii=False)
-        key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+
+    def message(self, message: dict) -> int:
+        key = self.key(message)
         n = self._known.get(key)
         if n is None:
             n = MESSAGE_OVERHEAD + sum(self.count_text(part) for part in _texts(message))

@@ -63,6 +63,9 @@ def test_bad_values_are_errors_that_name_their_source(tmp_path):
         load_config({"provider": "tgi"}, {}, tmp_path)
     with pytest.raises(ConfigError, match=r"AGENT_CONTEXT_WINDOW \(environment\) must be a positive"):
         load_config({}, {"AGENT_CONTEXT_WINDOW": "32k"}, tmp_path)
+    with pytest.raises(ConfigError, match=r"AGENT_MAX_TOKENS \(environment\) must be a positive"):
+        load_config({}, {"AGENT_MAX_TOKENS": "0"}, tmp_path)
+    assert load_config({}, {"AGENT_MAX_TOKENS": "700"}, tmp_path).max_tokens == 700
 
 
 def test_context_window_flag_then_environment_then_profile_then_doctor_then_default(tmp_path):
@@ -81,6 +84,11 @@ def test_context_window_flag_then_environment_then_profile_then_doctor_then_defa
     config = load_config({**unknown, "model": "qwen2.5-coder:7b"}, home, tmp_path)
     assert (config.context_window, config.sources["context_window"]) == (32768, "profile qwen2.5-coder")
     assert (config.tool_mode, config.temperature) == ("auto", 0.2)
+    # the server gives less than the model can take (Ollama's default context): the smaller wins
+    save_card(Card("http://box:5000/v1", "qwen2.5-coder:7b", kind="ollama", context_window=4096),
+              home=tmp_path)
+    config = load_config({**unknown, "model": "qwen2.5-coder:7b"}, home, tmp_path)
+    assert (config.context_window, config.sources["context_window"]) == (4096, "agent doctor")
     config = load_config({**unknown, "model": "qwen2.5-coder:7b"}, {**home, "AGENT_CONTEXT_WINDOW": "16384"}, tmp_path)
     assert (config.context_window, config.sources["context_window"]) == (16384, "environment")
     config = load_config({**unknown, "context_window": 4096}, {**home, "AGENT_CONTEXT_WINDOW": "16384"}, tmp_path)

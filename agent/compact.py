@@ -1,0 +1,329 @@
+"""Compaction: a long session kept inside a small context window, the cheapest step first.
+
+    a. ResultBudget (a guard, on every tool result): past the budget, the result is saved to a
+       file and the history keeps a preview and the file's path.
+    b. mask_observations: old tool results become one-line placeholders, the newest
+       `keep_results` stay whole.
+    c. summarize: the transcript is saved, the model writes a structured summary, and the
+       history becomes the system prompt, the summary and the most recent turns.
+    d. Ladder.overflowed: the server said the prompt is too long: summarize, keeping less,
+       and the loop retries once.
+
+The `Ladder` runs before every request (agent.loop). While the prompt fits under the window's
+limit it does nothing, so the history stays append-only and the server's prefix cache keeps
+hitting. Past the limit it runs its strategies in order until the prompt is under the
+window's target (half the history space): one batch of rewrites, then many turns of room,
+rather than a little every turn, because every rewrite of an earlier message breaks the
+prefix cache. `Ladder.prefix` records, per request, what the previous request shared.
+
+A strategy is a function `(messages, job) -> messages`: it returns a new list (it never
+changes the dicts it was given) and must keep every tool call with its result. Adding one is
+writing that function and putting it in a Ladder's list (see docs/compaction.md).
+Memory files live in the system prompt, which every strategy keeps; the ones loaded later
+(subfolders) are handed back through `job.memory` after a summary.
+Claude Code counterpart: tool-result limits, microcompact, autocompact, /compact, PreCompact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent.events import Compacted
+from agent.llm import Model, ModelError, Reply, ToolCall
+from agent.tokens import TokenCounter, server_prompt_tokens
+from agent.tools import cap
+from agent.window import PrefixCheck, Window, common_prefix
+
+MASKED = "[Old tool result cleared to save context"
+MEMORY_MARK = "\n\n<memory-file "  # memory appended to a tool result survives its masking
+
+SUMMARY_PROMPT = """\
+The context window is full, so the conversation so far will be replaced by your summary. \
+Write it now, for yourself, so that you can carry on the work from it alone. Use these headings:
+
+## Goal
+What the user asked for, in their words where it matters.
+## Decisions
+What was decided and why; constraints the user gave.
+## Files touched
+Each file read or changed, and what about it matters.
+## Current state
+What is done, what was checked and how, what still fails.
+## Next steps
+What to do next, in order.
+
+Be specific: names, paths, numbers, error messages. Do not call tools."""
+
+
+@dataclass
+class Job:
+    """What a strategy needs: the window, a counter, and where it should get to."""
+
+    window: Window
+    count: Callable[[list[dict]], int]
+    """Tokens of a request with these messages (tool schemas included)."""
+    target: int
+    counter: TokenCounter
+    keep_results: int = 3
+    model: Model | None = None
+    """The model that writes summaries; None writes a plain listing instead."""
+    save_dir: Path | None = None
+    focus: str = ""
+    memory: Callable[[], str] = lambda: ""
+    tail_budget: int = 0
+    """The most tokens of recent turns a summary keeps as they are (0: summarize them all)."""
+    tools: list[dict] = field(default_factory=list)
+    """The tool schemas, sent with the summary request too: the server's cached prefix then
+    serves the history, and only the request for a summary is new."""
+    notes: list[str] = field(default_factory=list)
+    transcript: Path | None = None
+
+
+Strategy = Callable[[list[dict], Job], list[dict]]
+
+
+def mask_observations(messages: list[dict], job: Job) -> list[dict]:
+    """Replace the oldest tool results by a placeholder until the prompt is under the target;
+    the newest `job.keep_results` results stay whole."""
+    results = [i for i, m in enumerate(messages) if m.get("role") == "tool"]
+    old = [i for i in results[:max(0, len(results) - job.keep_results)]
+           if not str(messages[i].get("content", "")).startswith(MASKED)]
+    calls = {c["id"]: c["function"] for m in messages for c in m.get("tool_calls") or ()}
+    out = list(messages)
+    total = job.count(out)
+    for i in old:
+        if total <= job.target:
+            break
+        out[i] = masked(messages[i], calls.get(messages[i].get("tool_call_id")), job.counter)
+        total += job.counter.message(out[i]) - job.counter.message(messages[i])
+    return out
+
+
+def masked(message: dict, function: dict | None, counter: TokenCounter) -> dict:
+    content = str(message.get("content", ""))
+    name = (function or {}).get("name", "a tool")
+    args = (function or {}).get("arguments", "")
+    what = f"{name}({args[:200]}{'...' if len(args) > 200 else ''})"
+    memory = content[content.index(MEMORY_MARK):] if MEMORY_MARK in content else ""
+    return {**message, "content": f"{MASKED}: {what} returned {counter.message(message):,} "
+                                  f"tokens. Call it again if you need it.]{memory}"}
+
+
+def summarize(messages: list[dict], job: Job) -> list[dict]:
+    """The system prompt, then a summary of the older messages, then the recent turns."""
+    counts = [job.counter.message(m) for m in messages]
+    cut = tail_start(messages, counts, job.tail_budget)
+    if cut is None or not any(m.get("role") == "assistant" for m in messages[1:cut]):
+        return messages  # only the user's own words: a summary of them would lose them
+    head, tail = messages[1:cut], messages[cut:]
+    job.transcript = save_transcript(messages, job.save_dir)
+    text = write_summary(messages[0], head, job)
+    note = (f"[This conversation was compacted: {len(head)} earlier messages were replaced by "
+            "the summary below"
+            + (f"; the full transcript is saved in {job.transcript}" if job.transcript else "")
+            + ".]")
+    latest = [m for m in head if m.get("role") == "user"][-1:]
+    if latest and not any(m.get("role") == "user" for m in tail):
+        note += f"\n\nThe user's latest request, word for word:\n{cap(str(latest[0]['content']), 4000)}"
+    memory = job.memory()
+    new = [messages[0], {"role": "user", "content": f"{note}\n\n{text}"
+                                                    + (f"\n\n{memory}" if memory else "")}]
+    if tail and tail[0].get("role") == "user":  # one user message, not two in a row
+        new, tail = append_user(new, str(tail[0].get("content") or "")), tail[1:]
+    return new + tail
+
+
+def tail_start(messages: list[dict], counts: list[int], budget: int) -> int | None:
+    """The earliest index where the recent turns fit in `budget` tokens and no call is parted
+    from its result (the cut falls before a user or assistant message, or at the end). None
+    when there is nothing before it to summarize."""
+    best, total = len(messages), 0
+    for i in range(len(messages) - 1, 1, -1):
+        total += counts[i]
+        if total > budget:
+            break
+        if messages[i].get("role") in ("user", "assistant"):
+            best = i
+    return best if best >= 2 else None
+
+
+def append_user(messages: list[dict], text: str) -> list[dict]:
+    """Add a user message, merged into the last one when that is a user message too: some chat
+    templates (Mistral, Gemma) refuse two user messages in a row."""
+    if messages and messages[-1].get("role") == "user" and isinstance(messages[-1].get("content"), str):
+        return [*messages[:-1], {**messages[-1], "content": f"{messages[-1]['content']}\n\n{text}"}]
+    return [*messages, {"role": "user", "content": text}]
+
+
+def write_summary(system: dict, head: list[dict], job: Job) -> str:
+    """The model's summary of `head`, or a plain listing when there is no model or it failed."""
+    if job.model is None:
+        return listing(head)
+    prompt = SUMMARY_PROMPT + (f"\n\nFocus the summary on: {job.focus}" if job.focus else "")
+    request = fit_for_summary(system, head, job)
+    try:
+        reply: Reply = job.model.complete(append_user([system, *request], prompt), job.tools,
+                                          lambda e: None)
+    except ModelError as e:
+        job.notes.append(f"the model could not write the summary ({e}); a listing was kept instead")
+        return listing(head)
+    if not reply.text.strip():
+        job.notes.append("the model wrote an empty summary; a listing was kept instead")
+        return listing(head)
+    return reply.text.strip()
+
+
+def fit_for_summary(system: dict, head: list[dict], job: Job) -> list[dict]:
+    """`head`, shortened until a summary request fits the window: tool results masked first,
+    then the oldest turns dropped (the first user message, the goal, is kept)."""
+    room = job.window.limit - 1000  # the summary prompt and some slack
+    if job.count([system, *head]) <= room:
+        return head
+    head = mask_observations(head, Job(job.window, job.count, 0, job.counter, keep_results=0))
+    total = job.count([system, *head])
+    keep = 1 if head and head[0].get("role") == "user" else 0  # the first request: the goal
+    while total > room and len(head) > keep + 1:
+        total -= job.counter.message(head.pop(keep))
+        while len(head) > keep and head[keep].get("role") == "tool":  # no result without its call
+            total -= job.counter.message(head.pop(keep))
+    return head
+
+
+def listing(head: list[dict]) -> str:
+    """A summary without a model: the user's requests, the calls made, the model's notes."""
+    lines = ["## Summary (written without a model: a listing of what happened)"]
+    for m in head:
+        if m.get("role") == "user":
+            lines.append(f"- User: {cap(str(m.get('content', '')), 1000)}")
+        elif m.get("role") == "assistant":
+            text = str(m.get("content") or "").strip()
+            if text:
+                lines.append(f"- Assistant: {cap(text, 600)}")
+            for c in m.get("tool_calls") or ():
+                lines.append(f"- Called {c['function']['name']}({c['function']['arguments'][:160]})")
+    return "\n".join(lines)
+
+
+def save_transcript(messages: list[dict], folder: Path | None) -> Path | None:
+    """Write the whole history as JSON lines before it is rewritten; the path, or None."""
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"transcript-{time.strftime('%Y%m%d-%H%M%S')}-{len(messages)}.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for m in messages:
+            f.write(json.dumps(m, ensure_ascii=False) + "\n")
+    return path
+
+
+class ResultBudget:
+    """A guard (agent.loop): a tool result over `budget` tokens goes to a file in `folder`, and
+    the history keeps a preview and the path. Same result, same file (named by its hash)."""
+
+    def __init__(self, budget: int, folder: Path, counter: TokenCounter | None = None):
+        self.budget, self.folder = budget, folder
+        self.counter = counter or TokenCounter()
+
+    def __call__(self, call: ToolCall, result: str) -> str:
+        if len(result) <= self.budget:  # nearly always more characters than tokens: no count
+            return result
+        n = self.counter.count_text(result)
+        if n <= self.budget:
+            return result
+        digest = hashlib.sha1(result.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{call.name}-{digest}.txt"
+        path.write_text(result, encoding="utf-8", errors="surrogatepass")
+        return (f"[This result is {n:,} tokens, over the budget of {self.budget:,} for one "
+                f"result. The whole of it ({result.count(chr(10)) + 1:,} lines) is saved in "
+                f"{path}: Read it with offset and limit, or Grep it. A preview:]\n\n"
+                + cap(result, self.budget * 2))
+
+
+class Ladder:
+    """The compaction ladder: the loop's `compactor` (agent.loop.Compactor)."""
+
+    def __init__(self, window: Window, strategies: list[Strategy] | None = None,
+                 model: Model | None = None, save_dir: Path | None = None,
+                 counter: TokenCounter | None = None, emit: Callable[[object], None] = lambda e: None,
+                 memory: Callable[[], str] = lambda: "", keep_results: int = 3):
+        self.window = window
+        self.strategies = [mask_observations, summarize] if strategies is None else strategies
+        self.model, self.save_dir, self.emit, self.memory = model, save_dir, emit, memory
+        self.counter = counter or TokenCounter()
+        self.keep_results = keep_results
+        self.pre_compact: list[Callable[[str, str], None]] = []
+        """Called with (trigger "auto" or "manual", focus) before any rewrite: the PreCompact hook."""
+        self.correction = 1.0
+        self.prefix: list[PrefixCheck] = []
+        self.compactions: list[Compacted] = []
+        self._previous: list[dict] = []
+        self._sent = 0
+
+    def count(self, messages: list[dict], tools: list[dict]) -> int:
+        """Our estimate of the server's count: our tokens times the last measured correction."""
+        return round(self.counter.messages(messages, tools) * self.correction)
+
+    def before_request(self, messages: list[dict], tools: list[dict]) -> None:
+        if self.count(messages, tools) > self.window.limit:
+            self.compact(messages, tools, "auto")
+        if self._previous:
+            self.prefix.append(common_prefix(self._previous, messages, self.counter))
+        self._previous, self._sent = list(messages), self.counter.messages(messages, tools)
+
+    def after_reply(self, reply: Reply) -> None:
+        """Reconcile with the server's count. Kept within 0.9-2: a server that reports less
+        than we count must not make us compact later than our own count says."""
+        if reply.usage and reply.usage.prompt_tokens > 0 and self._sent:
+            self.correction = min(2.0, max(0.9, server_prompt_tokens(reply.usage) / self._sent))
+
+    def overflowed(self, messages: list[dict], tools: list[dict]) -> bool:
+        """The server refused the prompt as too long, so its context is smaller than we were
+        told: shrink our window to what was refused, and summarize, keeping a quarter of the
+        history as it is. True when the history got shorter (the loop then retries once)."""
+        before = self.count(messages, tools)
+        if before < self.window.size:
+            self.window = Window.of(before, self.window.reply_reserve)
+        fixed = self.count(messages[:1], tools)
+        done = self.compact(messages, tools, "auto", strategies=[summarize],
+                            tail_budget=(before - fixed) // 4)
+        return done is not None and done.tokens_after < before
+
+    def compact(self, messages: list[dict], tools: list[dict], trigger: str, focus: str = "",
+                strategies: list[Strategy] | None = None,
+                tail_budget: int | None = None) -> Compacted | None:
+        """Run the strategies in order until the prompt fits; rewrite `messages` in place.
+        A summary keeps `tail_budget` tokens of recent turns (default: half the target's
+        history space; /compact passes 0)."""
+        for hook in self.pre_compact:
+            hook(trigger, focus)
+        fixed = self.count(messages[:1], tools)
+        target = self.window.target(fixed)
+        if tail_budget is None:
+            tail_budget = (target - fixed) // 2
+        job = Job(self.window, lambda ms: self.count(ms, tools), target, self.counter,
+                  self.keep_results, self.model, self.save_dir, focus, self.memory,
+                  tail_budget, list(tools))
+        before, n_before, used = self.count(messages, tools), len(messages), []
+        for strategy in self.strategies if strategies is None else strategies:
+            new = strategy(messages, job)
+            if new != messages:
+                messages[:] = new
+                used.append(strategy.__name__)
+            if trigger == "auto" and self.count(messages, tools) <= target:
+                break  # a strategy that gets only part of the way leaves the rest to the next
+        if not used:
+            return None
+        after = self.count(messages, tools)
+        if after > self.window.limit:
+            job.notes.append(f"still {after:,} tokens, over the limit of {self.window.limit:,}")
+        event = Compacted(trigger, tuple(used), before, after, n_before, len(messages),
+                          str(job.transcript) if job.transcript else None, "; ".join(job.notes))
+        self.compactions.append(event)
+        self.emit(event)
+        return event

@@ -1,0 +1,293 @@
+"""The compaction ladder: every step keeps calls with their results, and long sessions fit."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent.compact import (MASKED, Job, Ladder, ResultBudget, append_user, mask_observations,
+                           summarize, tail_start)
+from agent.events import Compacted
+from agent.llm import ModelError, Reply, ScriptedModel, ToolCall, call
+from agent.loop import Agent
+from agent.tokens import TokenCounter
+from agent.tools import Tool, ToolContext
+from agent.window import Window, common_prefix
+from invariants import assert_paired
+
+SYSTEM = {"role": "system", "content": "You are a test agent."}
+
+
+def lookup(args: dict, ctx: ToolContext) -> str:
+    n = int(args["n"])
+    return f"fact {n}: the code word for item {n} is word{n * 7}\n" + f"filler line {n}\n" * 60
+
+
+LOOKUP = Tool("Lookup", "look an item up", {"type": "object", "properties": {
+    "n": {"type": "integer"}}, "required": ["n"]}, lookup, True)
+
+
+def history(n_calls: int, size: int = 60) -> list[dict]:
+    """system, user, then n assistant calls each with a result of about `size` lines."""
+    messages = [SYSTEM, {"role": "user", "content": "look up every item"}]
+    for i in range(n_calls):
+        messages.append({"role": "assistant", "content": f"note {i}", "tool_calls": [
+            {"id": f"c{i}", "type": "function",
+             "function": {"name": "Lookup", "arguments": json.dumps({"n": i})}}]})
+        messages.append({"role": "tool", "tool_call_id": f"c{i}",
+                         "content": f"fact {i}\n" + "filler words here\n" * size})
+    return messages
+
+
+def job_for(messages: list[dict], target: int, model=None, **kw) -> Job:
+    counter = TokenCounter()
+    return Job(Window.of(8192), lambda ms: counter.messages(ms), target, counter, model=model, **kw)
+
+
+def test_window_split_and_target():
+    w = Window.of(8192)
+    assert (w.reply_reserve, w.buffer, w.limit) == (2048, 819, 8192 - 2048 - 819)
+    assert w.target(2000) == 2000 + (w.limit - 2000) // 2
+    assert Window.of(8192, reply_reserve=512).reply_reserve == 512
+    assert Window.of(1000, reply_reserve=900).reply_reserve == 500  # never past half
+    assert Window.of(8192).result_budget == 1024 and Window.of(10**6).result_budget == 25_000
+
+
+def test_masking_keeps_the_newest_results_and_every_pair():
+    messages = history(10)
+    frozen = json.dumps(messages)
+    out = mask_observations(messages, job_for(messages, target=0))
+    assert json.dumps(messages) == frozen  # the input is not changed
+    assert_paired(out)
+    results = [m["content"] for m in out if m["role"] == "tool"]
+    assert all(r.startswith(MASKED) for r in results[:7])
+    assert results[7:] == [m["content"] for m in messages if m["role"] == "tool"][7:]
+    assert 'Lookup({"n": 0}) returned' in results[0]
+
+
+def test_masking_stops_at_the_target_oldest_first():
+    messages = history(10)
+    counter = TokenCounter()
+    total = counter.messages(messages)
+    out = mask_observations(messages, job_for(messages, target=total - 300))
+    masked = [m["content"].startswith(MASKED) for m in out if m["role"] == "tool"]
+    assert masked[0] and not masked[-4]  # one batch from the oldest, only as far as needed
+    assert counter.messages(out) <= total - 300
+
+
+def test_masking_keeps_memory_appended_to_a_result():
+    messages = history(5)
+    messages[3] = {**messages[3], "content": messages[3]["content"]
+                   + '\n\n<memory-file path="/p/sub/AGENT.md">\nuse tabs\n</memory-file>'}
+    out = mask_observations(messages, job_for(messages, target=0))
+    assert out[3]["content"].startswith(MASKED) and out[3]["content"].endswith("use tabs\n</memory-file>")
+
+
+@pytest.mark.parametrize("budget", [0, 50, 200, 500, 900, 5000])
+def test_the_tail_never_starts_with_a_result(budget):
+    messages = history(6)
+    messages.insert(8, {"role": "user", "content": "and also this"})
+    counter = TokenCounter()
+    cut = tail_start(messages, [counter.message(m) for m in messages], budget)
+    assert cut is None or cut == len(messages) or messages[cut]["role"] in ("user", "assistant")
+    if cut is not None:
+        assert sum(counter.message(m) for m in messages[cut:]) <= budget or cut == len(messages)
+
+
+def test_summary_replaces_the_head_and_saves_the_transcript(tmp_path):
+    messages = history(8)
+    model = ScriptedModel(["## Goal\nlook up every item\n## Next steps\nitem 8"])
+    job = job_for(messages, target=1500, model=model, save_dir=tmp_path, focus="the code words",
+                  tail_budget=400,
+                  memory=lambda: '<memory-file path="/p/sub/AGENT.md">\nuse tabs\n</memory-file>')
+    out = summarize(messages, job)
+    assert_paired(out)
+    assert out[0] == SYSTEM and out[1]["role"] == "user"
+    assert "## Goal\nlook up every item" in out[1]["content"] and "use tabs" in out[1]["content"]
+    assert out[2:] == messages[len(messages) - len(out) + 2:]  # the recent turns, unchanged
+    asked = model.requests[0]
+    assert "Use these headings" in asked[-1]["content"] and "the code words" in asked[-1]["content"]
+    saved = [json.loads(line) for line in job.transcript.read_text().splitlines()]
+    assert saved == messages and str(job.transcript) in out[1]["content"]
+    # the latest request was summarized away: it is kept word for word
+    assert "word for word:\nlook up every item" in out[1]["content"]
+
+
+def test_a_failed_summary_keeps_a_listing_and_says_so(tmp_path):
+    messages = history(8)
+    job = job_for(messages, target=1500, model=ScriptedModel([ModelError("server down", 500)]),
+                  tail_budget=400)
+    out = summarize(messages, job)
+    assert_paired(out)
+    assert "Called Lookup" in out[1]["content"] and "server down" in job.notes[0]
+
+
+def test_summary_never_puts_two_user_messages_in_a_row():
+    messages = history(3) + [{"role": "user", "content": "next question"}]
+    out = summarize(messages, job_for(messages, target=400, model=ScriptedModel(["summary"]),
+                                         tail_budget=200))
+    roles = [m["role"] for m in out]
+    assert all(not (a == b == "user") for a, b in zip(roles, roles[1:]))
+    assert out[-1]["content"].endswith("next question")
+    assert append_user([{"role": "user", "content": "a"}], "b") == [{"role": "user", "content": "a\n\nb"}]
+
+
+def long_session(n_turns: int) -> list:
+    steps = [call("Lookup", n=i) for i in range(n_turns)]
+    return steps + ["done"]
+
+
+@pytest.mark.parametrize("strategies", [["mask_observations", "summarize"], ["summarize"]])
+def test_200_turns_on_an_8k_window_never_overflow(tmp_path, strategies):
+    import agent.compact as compact
+    window = Window.of(8192)
+    events: list = []
+    model = ScriptedModel(long_session(200))
+    ladder = Ladder(window, [getattr(compact, s) for s in strategies], save_dir=tmp_path,
+                    emit=events.append)
+    agent = Agent(model, [LOOKUP], "You are a test agent.", ToolContext(cwd=tmp_path),
+                  max_turns=300, compactor=ladder)
+    end = agent.run("look up items 0 to 199")
+    assert end.stop_reason == "end_turn" and len(model.requests) == 201
+    counter = TokenCounter()
+    sizes = [counter.messages(r, agent.schemas) for r in model.requests]
+    assert max(sizes) <= window.limit, "a request went past the window's limit"
+    for request in model.requests:
+        assert_paired(request)
+    assert events and all(isinstance(e, Compacted) for e in events)
+    # batched: far fewer rewrites than turns, and each one counted as a prefix break
+    breaks = [p for p in ladder.prefix if p.broke_at is not None]
+    assert len(breaks) == len(events) < 200 / 4
+
+
+def test_without_compaction_each_request_extends_the_last(tmp_path):
+    model = ScriptedModel(long_session(5))
+    ladder = Ladder(Window.of(100_000), save_dir=tmp_path)
+    agent = Agent(model, [LOOKUP], "sys", ToolContext(cwd=tmp_path), compactor=ladder)
+    agent.run("go")
+    assert len(ladder.prefix) == 5
+    assert all(p.broke_at is None and p.shared_messages == p.previous_messages for p in ladder.prefix)
+    for before, after in zip(model.requests, model.requests[1:]):
+        assert after[:len(before)] == before
+
+
+def test_common_prefix_names_where_it_broke():
+    counter = TokenCounter()
+    a = history(3)
+    b = a[:3] + [{**a[3], "content": "x"}] + a[4:]
+    check = common_prefix(a, b + [{"role": "user", "content": "more"}], counter)
+    assert check.broke_at == 3 and check.shared_messages == 3
+    assert check.shared_tokens == sum(counter.message(m) for m in a[:3])
+
+
+def test_pre_compact_hooks_run_before_a_rewrite(tmp_path):
+    seen = []
+    ladder = Ladder(Window.of(8192), [summarize], save_dir=tmp_path)
+    ladder.pre_compact.append(lambda trigger, focus: seen.append((trigger, focus)))
+    messages = history(3)
+    done = ladder.compact(messages, [], "manual", focus="tests", tail_budget=0)
+    assert done is not None and done.messages_after == 2  # all of it summarized
+    assert_paired(messages)
+    assert seen == [("manual", "tests")]
+
+
+def test_the_server_count_scales_ours_within_bounds():
+    from agent.llm import Usage
+    ladder = Ladder(Window.of(8192))
+    messages = history(2)
+    ladder.before_request(messages, [])
+    sent = TokenCounter().messages(messages)
+    ladder.after_reply(Reply("ok", usage=Usage(prompt_tokens=round(sent * 1.3))))
+    assert ladder.correction == pytest.approx(1.3, abs=0.01)
+    ladder.after_reply(Reply("ok", usage=Usage(prompt_tokens=1)))
+    assert ladder.correction == 0.9  # a server that reports too little is not believed
+
+
+def test_an_oversized_result_goes_to_a_file_with_a_preview(tmp_path):
+    budget = ResultBudget(500, tmp_path / "results")
+    big = "".join(f"line {i}: some output of a command\n" for i in range(2000))
+    kept = budget(ToolCall("c1", "Bash", "{}"), big)
+    path = next((tmp_path / "results").iterdir())
+    assert path.read_text() == big and str(path) in kept
+    assert "line 0:" in kept and "line 1999:" in kept and len(kept) < len(big) / 10
+    assert budget(ToolCall("c2", "Bash", "{}"), big) == kept  # same result, same file
+    assert budget(ToolCall("c3", "Bash", "{}"), "short") == "short"
+
+
+def test_reactive_compaction_retries_once(tmp_path):
+    from agent.errors import ContextOverflow
+    messages_seen = []
+
+    def refuse(messages):
+        messages_seen.append(len(messages))
+        raise ContextOverflow("too long", 400)
+
+    steps = [call("Lookup", n=i) for i in range(6)] + [refuse, "done after compaction"]
+    model = ScriptedModel(steps)
+    events: list = []
+    agent = Agent(model, [LOOKUP], "sys", ToolContext(cwd=tmp_path),
+                  compactor=Ladder(Window.of(100_000), save_dir=tmp_path, emit=events.append))
+    end = agent.run("go")
+    assert end.stop_reason == "end_turn" and end.text == "done after compaction"
+    assert len(model.requests[-1]) < messages_seen[0] and events[0].strategies == ("summarize",)
+    assert_paired(model.requests[-1])
+
+    model = ScriptedModel([call("Lookup", n=1), refuse, refuse, "never"])
+    agent = Agent(model, [LOOKUP], "sys", ToolContext(cwd=tmp_path),
+                  compactor=Ladder(Window.of(100_000), save_dir=tmp_path))
+    end = agent.run("go")
+    assert end.stop_reason == "error" and "too long" in end.text  # retried once, not again
+
+
+# Through the CLI, over HTTP: what the server receives.
+
+def run_cli(args: list[str], cwd, server) -> dict:
+    import os
+    import subprocess
+    import sys
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    done = subprocess.run([sys.executable, "-m", "agent", "-p", "--output-format", "json",
+                           "--base-url", server.base_url, "--model", "m", *args],
+                          cwd=cwd, env={**base, "HOME": str(cwd)}, capture_output=True,
+                          text=True, timeout=60)
+    assert done.stdout, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_consecutive_requests_share_the_whole_previous_prompt(server, tmp_path):
+    (tmp_path / "a.txt").write_text("alpha\n")
+    server.reply(tool_calls=[("Read", {"file_path": "a.txt"})])
+    server.reply(tool_calls=[("Glob", {"pattern": "*.txt"})])
+    server.reply("done")
+    doc = run_cli(["--context-window", "16384", "look"], tmp_path, server)
+    assert doc["result"] == "done"
+    first, second, third = (r["messages"] for r in server.requests)
+    assert second[:len(first)] == first and third[:len(second)] == second
+    assert server.requests[0]["tools"] == server.requests[2]["tools"]
+    assert all(r["max_tokens"] == 4096 for r in server.requests)  # a quarter of 16k, reserved
+    prefix = doc["context"]["prefix"]
+    assert [p["broke_at"] for p in prefix] == [None, None]
+    assert [(p["shared_messages"], p["previous_messages"]) for p in prefix] == [(2, 2), (4, 4)]
+    assert doc["context"]["window"] == 16384 and doc["context"]["compactions"] == []
+
+
+def test_a_context_length_error_compacts_and_retries_once(server, tmp_path):
+    for name in "abc":
+        (tmp_path / f"{name}.txt").write_text("alpha\n" * 50)
+        server.reply(tool_calls=[("Read", {"file_path": f"{name}.txt"})], usage={"prompt_tokens": 10})
+    server.fail(400, body={"error": {"code": 400, "message": "request (9000 tokens) exceeds the "
+                                     "available context size (4096 tokens)",
+                                     "type": "exceed_context_size_error"}})
+    server.reply("## Goal\nread a.txt\n## Next steps\nanswer")
+    server.reply("the file says alpha")
+    doc = run_cli(["read a.txt"], tmp_path, server)
+    assert doc["result"] == "the file says alpha" and not doc["is_error"]
+    (compaction,) = doc["context"]["compactions"]
+    assert compaction["strategies"] == ["summarize"] and compaction["trigger"] == "auto"
+    assert Path(compaction["transcript"]).is_file()
+    summary_request, retried = server.requests[4]["messages"], server.requests[5]["messages"]
+    assert "Use these headings" in summary_request[-1]["content"]
+    assert "## Goal\nread a.txt" in retried[1]["content"]
+    assert len(retried) < len(server.requests[3]["messages"])
+    for request in server.requests:
+        assert_paired(request["messages"])
