@@ -85,9 +85,10 @@ def build_agent(config, emit, ask, session_id: str | None = None):
     ~/.agent/sessions/<session_id>/."""
     from agent.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
-    from agent.context import system_prompt
+    from agent.context import memory_files, system_prompt
     from agent.guards import RepeatGuard
     from agent.loop import Agent
+    from agent.memory import SubfolderMemory
     from agent.permissions import Gate
     from agent.profiles import load_profiles, user_file
     from agent.tokens import TruncationTripwire
@@ -107,10 +108,14 @@ def build_agent(config, emit, ask, session_id: str | None = None):
     model = ToolCallRepair(model, config.tool_mode or "auto")
     gate = Gate(config.permission_mode, config.cwd, ask)
     folder = Path.home() / ".agent" / "sessions" / (session_id or str(uuid.uuid4()))
-    ladder = Ladder(window, model=model, save_dir=folder, emit=emit)
-    agent = Agent(model, default_tools(), system_prompt(config.cwd), ToolContext(cwd=config.cwd),
-                  authorize=gate, emit=emit, max_turns=config.max_turns, compactor=ladder)
+    files = memory_files(config.cwd)
+    subfolders = SubfolderMemory(config.cwd, Path.home(), files)
+    ladder = Ladder(window, model=model, save_dir=folder, emit=emit, memory=subfolders.text)
+    agent = Agent(model, default_tools(), system_prompt(config.cwd, files=files),
+                  ToolContext(cwd=config.cwd), authorize=gate, emit=emit,
+                  max_turns=config.max_turns, compactor=ladder)
     agent.guards.append(ResultBudget(window.result_budget, folder / "tool-results"))
+    agent.guards.append(subfolders)  # after the budget: the memory is never cut or filed away
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.guards.append(RepeatGuard(lambda: agent.messages, repeats))  # per prompt, from history
     return agent

@@ -8,7 +8,8 @@ says so). Facts that change belong in messages appended at the end of the histor
 
 Memory files (agent.memory): the user's own in ~/.agent/, then AGENT.md, AGENTS.md and
 CLAUDE.md (and their .local.md variants) from the repository root down to the working
-directory, each with its path, each capped, with their `@path` imports.
+directory, each with its path, each capped, with their `@path` imports. Those of subfolders
+below the working directory come later, with the first tool call that touches them.
 Claude Code counterpart: the system prompt plus CLAUDE.md memory.
 """
 
@@ -71,11 +72,13 @@ def memory_files(cwd: Path, home: Path | None = None) -> list[MemoryFile]:
     return memory.load(memory.discover(cwd, root, home), home)
 
 
-def system_prompt(cwd: Path, home: Path | None = None) -> str:
-    """The whole system prompt for a session that starts in `cwd`."""
+def system_prompt(cwd: Path, home: Path | None = None,
+                  files: list[MemoryFile] | None = None) -> str:
+    """The whole system prompt for a session that starts in `cwd` (with these memory files,
+    when the caller has loaded them already)."""
     cwd = cwd.resolve()
     parts = [ROLE, "# Environment\n" + environment(cwd)]
-    files = memory_files(cwd, home)
+    files = memory_files(cwd, home) if files is None else files
     if files:
         parts.append("# Project instructions (memory files)\n"
                      "Follow these instructions from the user's and the project's files.\n\n"

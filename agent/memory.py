@@ -10,15 +10,25 @@ imports may nest at most 4 hops deep, each file is read once, and an `@` inside 
 (`like @this`) or a fenced code block is text, not an import. Every file is capped with a
 stated note when cut.
 
-Not covered: files in subfolders loaded when a tool first touches them, /memory, /init.
-Claude Code counterpart: CLAUDE.md memory with `@` imports.
+Subfolders below the working directory load later: `SubfolderMemory` is a guard (agent.loop)
+that, when a tool first touches a path in a folder below cwd (Read, Write, Edit `file_path`;
+Glob, Grep `path`), appends the memory files of each folder from cwd down to it to that
+tool's result, in a `<memory-file path="...">` block. Appended, not written into the system
+prompt: the prompt prefix stays the same (agent/window.py). Compaction keeps these blocks when
+it masks a result and puts them back after a summary (agent/compact.py).
+`INIT_PROMPT` is what /init asks the model to do.
+Not covered: paths named inside Bash commands (only the tools' path arguments are looked at).
+Claude Code counterpart: CLAUDE.md memory with `@` imports, and nested CLAUDE.md files.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from agent.llm import ToolCall
 
 NAMES = ("AGENT.md", "AGENTS.md", "CLAUDE.md")
 LOCAL_NAMES = tuple(name.replace(".md", ".local.md") for name in NAMES)
@@ -66,10 +76,11 @@ def read_capped(path: Path) -> str:
     return text.strip()
 
 
-def load(paths: list[Path], home: Path) -> list[MemoryFile]:
-    """Read the files and, after each, the files it imports (depth first, each file once)."""
+def load(paths: list[Path], home: Path, seen: set[Path] | None = None) -> list[MemoryFile]:
+    """Read the files and, after each, the files it imports (depth first, each file once;
+    `seen` holds the files already read, and gets the new ones)."""
     loaded: list[MemoryFile] = []
-    seen: set[Path] = set()
+    seen = set() if seen is None else seen
 
     def visit(path: Path, hops: int, importer: Path | None) -> None:
         path = path.resolve()
@@ -96,3 +107,80 @@ def render(files: list[MemoryFile]) -> str:
         origin = f" (imported by {f.imported_from})" if f.imported_from else ""
         blocks.append(f"Contents of {f.path}{origin}:\n\n{f.text}")
     return "\n\n".join(blocks)
+
+
+INIT_PROMPT = """\
+Survey this project and write a starter AGENT.md at the root of the working directory: the \
+instructions a new engineer (or a future session of yours) needs before changing anything.
+
+Look first: list the files (Glob), read the README, the build and package files \
+(pyproject.toml, package.json, Makefile, ...), and a few central modules. Then write, briefly:
+- what the project is, in two or three sentences;
+- the commands to install, build, lint and run the tests, including one single test;
+- the layout: the main folders and modules, and how a request flows through them;
+- the conventions you see (style, naming, error handling, how tests are written).
+
+Keep it under 60 lines and specific to this project: no generic advice. If AGENT.md, \
+AGENTS.md or CLAUDE.md exists already, read it and improve it rather than starting over. \
+The file is read at the start of the next session."""
+
+PATH_ARGUMENTS = ("file_path", "path")
+
+
+class SubfolderMemory:
+    """A guard: the memory files of a folder below cwd, appended to the result of the first
+    tool call that touches it. `startup` are the files already in the system prompt."""
+
+    def __init__(self, cwd: Path, home: Path, startup: list[MemoryFile]):
+        self.cwd, self.home = cwd.resolve(), home
+        self.startup = startup
+        self.loaded: list[tuple[Path, MemoryFile]] = []  # (the folder touched, a file it loaded)
+        self._seen_files = {f.path for f in startup}
+        self._seen_folders: set[Path] = set()
+
+    def __call__(self, call: ToolCall, result: str) -> str:
+        new = [(folder, f) for folder in self.folders(call) for f in self.visit(folder)]
+        self.loaded += new
+        return result + "".join(block(f, folder) for folder, f in new)
+
+    def folders(self, call: ToolCall) -> list[Path]:
+        """The folders from below cwd down to the one the call touches (empty when none)."""
+        try:
+            args = json.loads(call.arguments or "{}")
+        except json.JSONDecodeError:
+            return []
+        raw = next((args[k] for k in PATH_ARGUMENTS if isinstance(args, dict)
+                    and isinstance(args.get(k), str) and args[k]), None)
+        if raw is None:
+            return []
+        target = Path(raw).expanduser()
+        target = (target if target.is_absolute() else self.cwd / target).resolve()
+        folder = target if target.is_dir() else target.parent
+        if folder == self.cwd or self.cwd not in folder.parents:
+            return []
+        below = [folder, *folder.parents]
+        return list(reversed(below[:below.index(self.cwd)]))
+
+    def visit(self, folder: Path) -> list[MemoryFile]:
+        if folder in self._seen_folders:
+            return []
+        self._seen_folders.add(folder)
+        paths = [folder / name for name in NAMES + LOCAL_NAMES if (folder / name).is_file()]
+        return load(paths, self.home, self._seen_files)
+
+    def text(self) -> str:
+        """The subfolder files loaded so far, as blocks (put back after a summary)."""
+        return "".join(block(f, folder) for folder, f in self.loaded).strip()
+
+    def forget(self) -> None:
+        """After /clear: the blocks left with the history, so the folders count as new."""
+        self.loaded.clear()
+        self._seen_folders.clear()
+        self._seen_files = {f.path for f in self.startup}
+
+
+def block(f: MemoryFile, folder: Path) -> str:
+    """One memory file appended to a tool result. The opening matches compact.MEMORY_MARK."""
+    origin = f' imported-by="{f.imported_from}"' if f.imported_from else ""
+    return (f'\n\n<memory-file path="{f.path}"{origin}>\nInstructions for work in {folder}; '
+            f"follow them there:\n{f.text}\n</memory-file>")

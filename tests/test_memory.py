@@ -78,3 +78,63 @@ def test_a_missing_import_is_ignored(tree):
     home, repo = tree
     (repo / "AGENT.md").write_text("@nowhere.md")
     assert [f.path.name for f in memory_files(repo, home)] == ["AGENT.md"]
+
+
+# Subfolders: loaded with the first tool call that touches them.
+
+def subfolder_guard(repo, home):
+    from agent.memory import SubfolderMemory
+    return SubfolderMemory(repo, home, memory_files(repo, home))
+
+
+def test_a_subfolder_loads_with_the_first_call_that_touches_it(tree):
+    from agent.llm import call
+    home, repo = tree
+    (repo / "AGENT.md").write_text("root rules")
+    (repo / "sub" / "deep").mkdir(parents=True)
+    (repo / "sub" / "AGENT.md").write_text("sub rules @notes.md")
+    (repo / "sub" / "notes.md").write_text("imported sub notes")
+    (repo / "sub" / "deep" / "CLAUDE.local.md").write_text("deep rules")
+    (repo / "sub" / "deep" / "x.py").write_text("x = 1\n")
+    guard = subfolder_guard(repo, home)
+    out = guard(call("Read", file_path="sub/deep/x.py"), "the file")
+    assert out.startswith("the file\n\n<memory-file ")
+    assert out.index("sub rules") < out.index("imported sub notes") < out.index("deep rules")
+    assert "root rules" not in out  # already in the system prompt
+    assert f'imported-by="{repo / "sub" / "AGENT.md"}"' in out
+    assert guard(call("Read", file_path=str(repo / "sub" / "x.py")), "again") == "again"
+    assert guard(call("Grep", pattern="x", path="sub/deep"), "grep") == "grep"
+    assert "deep rules" in guard.text() and "sub rules" in guard.text()
+    guard.forget()  # /clear: the blocks left with the history
+    assert "sub rules" in guard(call("Glob", pattern="*.py", path="sub"), "glob")
+
+
+def test_calls_that_touch_no_subfolder_load_nothing(tree, tmp_path):
+    from agent.llm import ToolCall, call
+    home, repo = tree
+    (repo / "sub").mkdir()
+    (repo / "sub" / "AGENT.md").write_text("sub rules")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "AGENT.md").write_text("outside rules")
+    guard = subfolder_guard(repo, home)
+    for c in (call("Read", file_path="top.py"), call("Bash", command="cat sub/AGENT.md"),
+              call("Read", file_path=str(tmp_path / "elsewhere" / "a.py")),
+              call("Read", file_path="../elsewhere/a.py"), ToolCall("c", "Read", "{bad json")):
+        assert guard(c, "r") == "r"
+
+
+def test_the_agent_appends_subfolder_memory_to_the_tool_result(tree):
+    from agent.llm import ScriptedModel, call
+    from agent.loop import Agent
+    from agent.tools import ToolContext, default_tools
+    home, repo = tree
+    (repo / "pkg").mkdir()
+    (repo / "pkg" / "AGENTS.md").write_text("pkg: run tests with make check")
+    (repo / "pkg" / "mod.py").write_text("def f():\n    return 1\n")
+    model = ScriptedModel([call("Read", file_path="pkg/mod.py"), "read it"])
+    agent = Agent(model, default_tools(), "sys", ToolContext(cwd=repo),
+                  guards=[subfolder_guard(repo, home)])
+    agent.run("look at pkg/mod.py")
+    result = model.requests[1][-1]
+    assert result["role"] == "tool" and "return 1" in result["content"]
+    assert "pkg: run tests with make check" in result["content"]
