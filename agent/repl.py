@@ -17,6 +17,7 @@ from pathlib import Path
 
 from agent import __version__
 from agent.config import Config
+from agent.loop import Agent
 from agent.permissions import describe
 from agent.render import Terminal
 from agent.tools import Tool
@@ -24,6 +25,10 @@ from agent.tools import Tool
 COMMANDS = {
     "/help": "show this list",
     "/clear": "forget the conversation (the system prompt stays)",
+    "/compact": "summarize the conversation to free the context (/compact <what to keep>)",
+    "/context": "show where the context window goes",
+    "/memory": "show the memory files loaded, and from where",
+    "/init": "ask the model to survey the project and write a starter AGENT.md",
     "/exit": "leave (Ctrl-D does the same)",
 }
 
@@ -58,7 +63,76 @@ def _save_history(readline, history: Path) -> None:
 
 
 def help_text() -> str:
-    return "\n".join(f"  {name:<8} {text}" for name, text in COMMANDS.items())
+    return "\n".join(f"  {name:<9} {text}" for name, text in COMMANDS.items())
+
+
+def part(agent: Agent, kind: type):
+    """The guard of this type the CLI attached (agent.cli.build_agent), or None."""
+    return next((g for g in agent.guards if isinstance(g, kind)), None)
+
+
+def compact_now(agent: Agent, focus: str) -> str:
+    """/compact: summarize all of it now (the PreCompact trigger is "manual")."""
+    from agent.compact import summarize
+    from agent.render import compacted_line
+
+    done = agent.compactor.compact(agent.messages, agent.schemas, "manual", focus,
+                                   strategies=[summarize], tail_budget=0)
+    return compacted_line(done).strip() if done else "Nothing to compact yet."
+
+
+def context_picture(agent: Agent) -> str:
+    """/context: the window as a bar, and the tokens of each part."""
+    from agent import memory
+    from agent.window import picture, spend
+
+    ladder = agent.compactor
+    subfolders = part(agent, memory.SubfolderMemory)
+    text = memory.render(subfolders.startup) if subfolders else ""
+    return picture(spend(agent.messages, agent.schemas, text, ladder.counter), ladder.window)
+
+
+def memory_report(agent: Agent) -> str:
+    """/memory: each file with where it came from and its size."""
+    from agent.memory import SubfolderMemory
+    from agent.tokens import count
+
+    subfolders = part(agent, SubfolderMemory)
+    if subfolders is None:
+        return "No memory files are tracked in this session."
+    lines = ["Memory files in the system prompt (read when the session started):"]
+    for f in subfolders.startup:
+        origin = f", imported by {f.imported_from}" if f.imported_from else ""
+        lines.append(f"  {f.path}  ({count(f.text):,} tokens{origin})")
+    if not subfolders.startup:
+        lines.append("  (none: add AGENT.md, AGENTS.md or CLAUDE.md, or run /init)")
+    lines.append("Loaded from subfolders when a tool first touched them:")
+    for folder, f in subfolders.loaded:
+        lines.append(f"  {f.path}  ({count(f.text):,} tokens, for {folder})")
+    if not subfolders.loaded:
+        lines.append("  (none so far)")
+    return "\n".join(lines)
+
+
+def command(agent: Agent, name: str, rest: str) -> str:
+    """Run a slash command that stays on this side; the text to show."""
+    from agent.memory import SubfolderMemory
+
+    if name == "/clear":
+        agent.clear()
+        subfolders = part(agent, SubfolderMemory)
+        if subfolders:
+            subfolders.forget()
+        return "Conversation cleared."
+    if name == "/compact":
+        return compact_now(agent, rest)
+    if name == "/context":
+        return context_picture(agent)
+    if name == "/memory":
+        return memory_report(agent)
+    if name == "/help":
+        return "Commands:\n" + help_text()
+    return f"Unknown command {name}. Commands:\n" + help_text()
 
 
 def repl(config: Config, first_prompt: str | None = None) -> int:
@@ -86,16 +160,14 @@ def repl(config: Config, first_prompt: str | None = None) -> int:
         if not line:
             continue
         if line.startswith("/"):
-            name = line.split()[0]
+            name, _, rest = line.partition(" ")
             if name in ("/exit", "/quit"):
                 return 0
-            if name == "/clear":
-                agent.clear()
-                term.line("Conversation cleared.")
-            elif name == "/help":
-                term.line("Commands:\n" + help_text())
+            if name == "/init":
+                from agent.memory import INIT_PROMPT
+                pending = INIT_PROMPT  # sent to the model as the next prompt
             else:
-                term.line(f"Unknown command {name}. Commands:\n" + help_text())
+                term.line(command(agent, name, rest.strip()))
             continue
         try:
             agent.run(line)

@@ -114,7 +114,8 @@ def picture(used: dict[str, int], window: Window, width: int = 60) -> str:
     parts["free"] = max(0, window.limit - total)
     parts["reserved"] = window.reply_reserve + window.buffer
     scale = width / max(window.size, total + parts["reserved"])
-    bar = "".join(GLYPHS[name] * round(n * scale) for name, n in parts.items())
+    bar = "".join(GLYPHS[name] * (max(1, round(n * scale)) if n else 0)  # small parts show too
+                  for name, n in parts.items())
     lines = [f"[{bar}]", f"{total:,} of {window.size:,} tokens used "
              f"({100 * total / window.size:.0f}%); compaction past {window.limit:,}"]
     labels = {"free": "free", "reserved": "reply reserve and buffer"}

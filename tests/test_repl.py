@@ -130,3 +130,88 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
     assert second[-1] == {"role": "user", "content": "next question"}
     time.sleep(0.5)
     assert not marker.exists()
+
+
+# The context commands, in process against the HTTP server, and /init through the terminal.
+
+@pytest.fixture
+def session(tmp_path, server, monkeypatch):
+    from agent.cli import build_agent
+    from agent.config import load_config
+    repo = tmp_path / "repo"
+    (repo / "sub").mkdir(parents=True)
+    (repo / "AGENT.md").write_text("Use four spaces.")
+    (repo / "sub" / "AGENT.md").write_text("In sub, every function has a docstring.")
+    (repo / "sub" / "x.py").write_text("def f():\n    return 1\n")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = load_config({"base_url": server.base_url, "model": "m", "context_window": 8192},
+                         {"HOME": str(tmp_path)}, repo)
+    return build_agent(config, lambda event: None, ask=None, session_id="s1"), repo
+
+
+def test_memory_shows_what_was_loaded_from_where(session, server):
+    from agent.repl import command
+    agent, repo = session
+    shown = command(agent, "/memory", "")
+    assert f"{repo / 'AGENT.md'}  (" in shown and "(none so far)" in shown
+    server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
+    server.reply("read it")
+    agent.run("read sub/x.py")
+    assert "every function has a docstring" in server.requests[1]["messages"][-1]["content"]
+    shown = command(agent, "/memory", "")
+    assert f"{repo / 'sub' / 'AGENT.md'}  (" in shown and f"for {repo / 'sub'}" in shown
+    command(agent, "/clear", "")
+    assert "(none so far)" in command(agent, "/memory", "")
+
+
+def test_context_draws_the_window(session, server):
+    from agent.repl import command
+    from agent.window import GLYPHS
+    agent, _ = session
+    server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
+    server.reply("done")
+    agent.run("read it")
+    shown = command(agent, "/context", "")
+    bar, total = shown.splitlines()[:2]
+    assert bar.startswith("[S") and bar.endswith("_]") and all(g in bar for g in "MTHR.")
+    assert "of 8,192 tokens used" in total and "compaction past 5,325" in total
+    rows = {line[4:30].strip(): int(line[30:39].replace(",", "")) for line in shown.splitlines()[2:]}
+    assert set(rows) == {"system prompt", "memory files", "tool schemas", "messages",
+                         "tool results", "free", "reply reserve and buffer"}
+    assert rows["tool schemas"] > 1000 and 0 < rows["memory files"] < 50
+    assert sum(rows.values()) == 8192 and set(GLYPHS) >= {"free", "reserved"}
+
+
+def test_compact_summarizes_everything_with_a_focus(session, server, tmp_path):
+    from agent.repl import command
+    agent, _ = session
+    server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
+    server.reply("f returns 1")
+    agent.run("what does f return?")
+    server.reply("## Goal\nfind what f returns\n## Current state\nit returns 1")
+    shown = command(agent, "/compact", "keep the return value")
+    assert shown.startswith("(context compacted:") and "transcript saved in" in shown
+    asked = server.requests[-1]["messages"][-1]["content"]
+    assert "Use these headings" in asked and "Focus the summary on: keep the return value" in asked
+    assert [m["role"] for m in agent.messages] == ["system", "user"]
+    assert "it returns 1" in agent.messages[1]["content"]
+    assert "every function has a docstring" in agent.messages[1]["content"]  # memory put back
+    assert list((tmp_path / ".agent" / "sessions" / "s1").glob("transcript-*.jsonl"))
+    assert command(agent, "/compact", "") == "Nothing to compact yet."
+
+
+def test_init_asks_the_model_to_write_agent_md(tmp_path, server):
+    server.reply(tool_calls=[("Write", {"file_path": "AGENT.md", "content": "# Project\n"})])
+    server.reply("I wrote AGENT.md.")
+    child = start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url)
+    try:
+        child.expect("> ")
+        child.send("/init\r")
+        child.expect("I wrote AGENT.md.")
+        child.send("/exit\r")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    assert server.requests[0]["messages"][-1]["content"].startswith("Survey this project")
+    assert (tmp_path / "AGENT.md").read_text() == "# Project\n"
