@@ -85,7 +85,7 @@ def build_agent(config, emit, ask, session_id: str | None = None):
     ~/.agent/sessions/<session_id>/."""
     from agent.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
-    from agent.context import memory_files, system_prompt
+    from agent.context import ChangingFacts, memory_files, system_prompt
     from agent.guards import RepeatGuard
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
@@ -114,6 +114,7 @@ def build_agent(config, emit, ask, session_id: str | None = None):
     agent = Agent(model, default_tools(), system_prompt(config.cwd, files=files),
                   ToolContext(cwd=config.cwd), authorize=gate, emit=emit,
                   max_turns=config.max_turns, compactor=ladder)
+    agent.notes.append(ChangingFacts(config.cwd))
     agent.guards.append(ResultBudget(window.result_budget, folder / "tool-results"))
     agent.guards.append(subfolders)  # after the budget: the memory is never cut or filed away
     repeats = 3 if config.max_repeats is None else config.max_repeats

@@ -4,7 +4,8 @@ It is built once, when the session starts, and then never changes: servers keep 
 the prompt prefix they have already processed (llama.cpp, vLLM and OpenAI all do), and a
 prompt whose first bytes stay the same turn after turn is answered far sooner. So there is no
 clock time in here, and the git status is a snapshot taken at the start ("at session start"
-says so). Facts that change belong in messages appended at the end of the history.
+says so). Facts that change go at the end of the history: `ChangingFacts` adds today's date
+to the first prompt (and again when it changes), and the git status when it moved.
 
 Memory files (agent.memory): the user's own in ~/.agent/, then AGENT.md, AGENTS.md and
 CLAUDE.md (and their .local.md variants) from the repository root down to the working
@@ -15,9 +16,11 @@ Claude Code counterpart: the system prompt plus CLAUDE.md memory.
 
 from __future__ import annotations
 
+import datetime
 import os
 import platform
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from agent import memory
@@ -36,6 +39,35 @@ Working rules:
 - Use the tools for all file and shell work; do not ask the user to do what a tool can do.
 - When the task is done, or you are stuck, stop calling tools and answer in a few plain sentences:
   what you changed, how you checked it, and anything left open."""
+
+
+class ChangingFacts:
+    """A note for the loop (agent.loop.Note): with the first prompt, today's date; later, the
+    date again when it changed, and the git status when it differs from the last one shown
+    (the system prompt shows it at session start)."""
+
+    def __init__(self, cwd: Path, today: Callable[[], datetime.date] = datetime.date.today):
+        self.cwd, self.today = cwd, today
+        self.date: datetime.date | None = None
+        self.status = git_status(cwd)
+
+    def __call__(self) -> str | None:
+        facts = []
+        if self.today() != self.date:
+            self.date = self.today()
+            facts.append(f"Today's date is {self.date.isoformat()}.")
+        status = git_status(self.cwd)
+        if status != self.status:
+            self.status = status
+            facts.append("The git status changed since it was last shown:"
+                         + (" clean" if not status else "\n" + "\n".join(status[:STATUS_LINES])))
+        return " ".join(facts) or None
+
+
+def git_status(cwd: Path) -> list[str] | None:
+    """`git status --short` as lines; None outside a repository."""
+    out = git(cwd, "status", "--short")
+    return None if out is None else out.splitlines()
 
 
 def git(cwd: Path, *args: str) -> str | None:

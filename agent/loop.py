@@ -40,6 +40,10 @@ Authorize = Callable[[Tool, dict], "str | None"]
 # A guard sees each call with its result and returns the result, perhaps with a note added;
 # it may raise StopTurn to end the turn (e.g. the doom-loop guard in agent/guards.py).
 Guard = Callable[[ToolCall, str], str]
+# A note is called when a prompt arrives and returns a fact to add to it, or None: the date
+# when it changed, a git status that moved (agent/context.py). Facts that change go at the
+# end of the history like this, never into earlier messages, so the prompt prefix holds.
+Note = Callable[[], "str | None"]
 
 
 class StopTurn(Exception):
@@ -107,6 +111,7 @@ class Agent:
         self.compactor = compactor or KeepAll()
         self.max_turns = max_turns
         self.guards = guards or []
+        self.notes: list[Note] = []
         self.tools = {t.name: t for t in tools}
         self.schemas = [t.schema() for t in tools]  # built once: the same bytes every request
         self.messages: list[dict] = [{"role": "system", "content": system}]
@@ -114,6 +119,9 @@ class Agent:
 
     def run(self, prompt: str) -> TurnEnd:
         """Answer one user prompt, calling tools until the model stops asking for them."""
+        facts = [text for note in self.notes if (text := note())]
+        if facts:
+            prompt += "".join(f"\n\n<system-reminder>{text}</system-reminder>" for text in facts)
         self.messages.append({"role": "user", "content": prompt})
         reply_text, n = "", 0
         while n < self.max_turns:

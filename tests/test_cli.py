@@ -133,7 +133,9 @@ def test_prompt_from_stdin_and_no_stream(server, tmp_path):
     done = run(["-p", "--no-stream", "--base-url", server.base_url], tmp_path, stdin="a question")
     assert done.stdout.strip() == "piped"
     assert server.requests[0]["stream"] is False
-    assert server.requests[0]["messages"][-1] == {"role": "user", "content": "a question"}
+    question = server.requests[0]["messages"][-1]
+    assert question["role"] == "user" and question["content"].startswith("a question\n\n")
+    assert "<system-reminder>Today's date is " in question["content"]  # appended, not in the system prompt
 
 
 def test_max_turns_is_an_error_exit(server, tmp_path):

@@ -53,3 +53,32 @@ def test_git_facts_and_no_clock(tmp_path):
     assert f"Working directory: {repo.resolve()}" in prompt
     # byte-identical when nothing changed: nothing in it depends on the clock
     assert system_prompt(repo) == prompt
+
+
+def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_path):
+    import datetime
+
+    from agent.context import ChangingFacts
+    from agent.llm import ScriptedModel
+    from agent.loop import Agent
+    from agent.tools import ToolContext
+    repo = git_repo(tmp_path)
+    today = [datetime.date(2026, 11, 22)]
+    facts = ChangingFacts(repo, today=lambda: today[0])
+    model = ScriptedModel(["one", "two", "three", "four"])
+    agent = Agent(model, [], system_prompt(repo), ToolContext(cwd=repo))
+    agent.notes.append(facts)
+    agent.run("first")
+    agent.run("second")
+    (repo / "new.py").write_text("x = 1\n")
+    agent.run("third")
+    today[0] = datetime.date(2026, 11, 23)
+    agent.run("fourth")
+    users = [m["content"] for m in agent.messages if m["role"] == "user"]
+    assert users[0] == "first\n\n<system-reminder>Today's date is 2026-11-22.</system-reminder>"
+    assert users[1] == "second"  # nothing changed: nothing added
+    assert users[2] == ("third\n\n<system-reminder>The git status changed since it was last "
+                        "shown:\n?? new.py</system-reminder>")
+    assert users[3] == "fourth\n\n<system-reminder>Today's date is 2026-11-23.</system-reminder>"
+    for before, after in zip(model.requests, model.requests[1:]):
+        assert after[:len(before)] == before  # the facts never rewrote an earlier message
