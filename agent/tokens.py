@@ -15,7 +15,9 @@ every count here is an approximation of what the server will see; `correction(ou
 gives the ratio to scale by once the server has reported its `prompt_tokens`.
 
 `TokenCounter` counts chat messages and remembers each message's count (keyed by a hash of
-its JSON), so each turn tokenizes only the messages that are new.
+its JSON, itself remembered per message object), so each turn tokenizes and hashes only the
+messages that are new. This relies on messages never being changed in place: the loop
+appends, and compaction puts new dicts where it rewrites.
 
 `TruncationTripwire(inner, ...)` wraps a `Model`. Ollama cuts an over-long prompt without an
 error ("truncating input prompt"), and the model then acts on a history whose start (tools,
@@ -131,12 +133,21 @@ class TokenCounter:
         self.max_entries = max_entries
         self.n_counted = 0  # messages actually tokenized (not found in the memory)
         self._known: dict[bytes, int] = {}
+        self._objects: dict[int, tuple[dict, bytes]] = {}
+        self._tools: tuple[list[dict], int] | None = None
 
-    @staticmethod
-    def key(message: dict) -> bytes:
-        """A message's identity: the hash of its canonical JSON (equal keys, equal bytes sent)."""
+    def key(self, message: dict) -> bytes:
+        """A message's identity: the hash of its canonical JSON (equal keys, equal bytes sent).
+        Remembered per dict object, so a history that only grows is hashed once per message."""
+        seen = self._objects.get(id(message))
+        if seen is not None and seen[0] is message:  # subtle: messages are never changed in place
+            return seen[1]
         text = json.dumps(message, sort_keys=True, ensure_ascii=False)
-        return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+        key = hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+        if len(self._objects) >= self.max_entries:
+            self._objects.clear()
+        self._objects[id(message)] = (message, key)  # the reference keeps the id from reuse
+        return key
 
     def message(self, message: dict) -> int:
         key = self.key(message)
@@ -153,7 +164,9 @@ class TokenCounter:
         """The whole request: every message, the tool schemas, the reply's opening."""
         n = REPLY_PRIMER + sum(self.message(m) for m in messages)
         if tools:  # schemas are rendered differently by each template; their JSON is close
-            n += self.message({"role": "tools", "content": json.dumps(list(tools))})
+            if self._tools is None or self._tools[0] is not tools:  # built once per session
+                self._tools = (tools, self.message({"role": "tools", "content": json.dumps(list(tools))}))
+            n += self._tools[1]
         return n
 
 

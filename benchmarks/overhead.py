@@ -15,7 +15,8 @@ the minimum is the least disturbed run. Nothing is asserted.
 2. Per-turn overhead. Scripted sessions of 10, 50 and 200 turns: each turn the server asks
    for one call to a cheap tool that returns ~2 KB of text, so the history grows by two
    messages a turn (402 in the last request of 200 turns); the last reply is text. The real
-   `Agent` with the real `OpenAICompatible` client (streaming) runs in this process, next to
+   `Agent` with the real `OpenAICompatible` client (streaming) and the compaction ladder's
+   accounting (docs/compaction.md) runs in this process, next to
    a bare loop that grows the same history but sends it with `chat.completions.create(...,
    stream=True)`. Compare the first-10 and last-10 columns: a cost that grows with the
    history shows as a last-10 figure well above the first-10 one.
@@ -45,8 +46,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from openai_server import FakeOpenAI  # noqa: E402
 
 from agent.client import OpenAICompatible  # noqa: E402
+from agent.compact import Ladder  # noqa: E402
 from agent.loop import Agent  # noqa: E402
 from agent.tools import Tool, ToolContext  # noqa: E402
+from agent.window import Window  # noqa: E402
 
 SYSTEM = "You are a coding agent. Use the tools to answer."
 PROMPT = "Read every page of the file."
@@ -121,9 +124,12 @@ def launch(reps: int) -> None:
 # 2. Per-turn overhead ----------------------------------------------------------------------
 
 def ours(base_url: str) -> None:
-    """The real loop with the real client."""
+    """The real loop with the real client, and the compaction ladder's accounting (token
+    counts and the prefix check on every request; the window is large enough that it never
+    compacts)."""
     model = OpenAICompatible(base_url, "x", "m", stream=True, max_retries=0)
-    agent = Agent(model, [TOOL], SYSTEM, ToolContext(cwd=ROOT), max_turns=10_000)
+    agent = Agent(model, [TOOL], SYSTEM, ToolContext(cwd=ROOT), max_turns=10_000,
+                  compactor=Ladder(Window.of(10_000_000)))
     end = agent.run(PROMPT)
     if end.stop_reason != "end_turn":
         raise SystemExit(f"the session ended with {end.stop_reason}: {end.text}")
