@@ -4,8 +4,9 @@
        file and the history keeps a preview and the file's path.
     b. mask_observations: old tool results become one-line placeholders, the newest
        `keep_results` stay whole.
-    c. summarize: the transcript is saved, the model writes a structured summary, and the
-       history becomes the system prompt, the summary and the most recent turns.
+    c. summarize: the transcript is saved, the model writes a structured summary (or, with
+       no model or no usable reply, a listing: agent/summary.py), and the history becomes
+       the system prompt, the summary and the most recent turns.
     d. Ladder.overflowed: the server said the prompt is too long: summarize, keeping less,
        and the loop retries once.
 
@@ -35,30 +36,13 @@ from pathlib import Path
 
 from agent.events import Compacted
 from agent.llm import Model, ModelError, Reply, ToolCall
+from agent.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
 from agent.tokens import TokenCounter, server_prompt_tokens
 from agent.tools import cap
 from agent.window import PrefixCheck, Window, common_prefix
 
 MASKED = "[Old tool result cleared to save context"
 MEMORY_MARK = "\n\n<memory-file "  # memory appended to a tool result survives its masking
-
-SUMMARY_PROMPT = """\
-The context window is full, so the conversation so far will be replaced by your summary. \
-Write it now, for yourself, so that you can carry on the work from it alone. Use these headings:
-
-## Goal
-What the user asked for, in their words where it matters.
-## Decisions
-What was decided and why; constraints the user gave.
-## Files touched
-Each file read or changed, and what about it matters.
-## Current state
-What is done, what was checked and how, what still fails.
-## Next steps
-What to do next, in order.
-
-Be specific: names, paths, numbers, error messages. Do not call tools."""
-
 
 @dataclass
 class Job:
@@ -131,7 +115,7 @@ def summarize(messages: list[dict], job: Job) -> list[dict]:
     if latest and not any(m.get("role") == "user" for m in tail):
         note += f"\n\nThe user's latest request, word for word:\n{cap(str(latest[0]['content']), 4000)}"
     memory = job.memory()
-    new = [messages[0], {"role": "user", "content": f"{note}\n\n{text}"
+    new = [messages[0], {"role": "user", "content": f"{note}\n\n<summary>\n{text}\n</summary>"
                                                     + (f"\n\n{memory}" if memory else "")}]
     if tail and tail[0].get("role") == "user":  # one user message, not two in a row
         new, tail = append_user(new, str(tail[0].get("content") or "")), tail[1:]
@@ -152,14 +136,6 @@ def tail_start(messages: list[dict], counts: list[int], budget: int) -> int | No
     return best if best >= 2 else None
 
 
-def append_user(messages: list[dict], text: str) -> list[dict]:
-    """Add a user message, merged into the last one when that is a user message too: some chat
-    templates (Mistral, Gemma) refuse two user messages in a row."""
-    if messages and messages[-1].get("role") == "user" and isinstance(messages[-1].get("content"), str):
-        return [*messages[:-1], {**messages[-1], "content": f"{messages[-1]['content']}\n\n{text}"}]
-    return [*messages, {"role": "user", "content": text}]
-
-
 def write_summary(system: dict, head: list[dict], job: Job) -> str:
     """The model's summary of `head`, or a plain listing when there is no model or it failed."""
     if job.model is None:
@@ -172,8 +148,9 @@ def write_summary(system: dict, head: list[dict], job: Job) -> str:
     except ModelError as e:
         job.notes.append(f"the model could not write the summary ({e}); a listing was kept instead")
         return listing(head)
-    if not reply.text.strip():
-        job.notes.append("the model wrote an empty summary; a listing was kept instead")
+    if not looks_like_summary(reply):
+        job.notes.append("the model did not write a summary (no headings, or a tool call); "
+                         "a listing was kept instead")
         return listing(head)
     return reply.text.strip()
 
@@ -192,21 +169,6 @@ def fit_for_summary(system: dict, head: list[dict], job: Job) -> list[dict]:
         while len(head) > keep and head[keep].get("role") == "tool":  # no result without its call
             total -= job.counter.message(head.pop(keep))
     return head
-
-
-def listing(head: list[dict]) -> str:
-    """A summary without a model: the user's requests, the calls made, the model's notes."""
-    lines = ["## Summary (written without a model: a listing of what happened)"]
-    for m in head:
-        if m.get("role") == "user":
-            lines.append(f"- User: {cap(str(m.get('content', '')), 1000)}")
-        elif m.get("role") == "assistant":
-            text = str(m.get("content") or "").strip()
-            if text:
-                lines.append(f"- Assistant: {cap(text, 600)}")
-            for c in m.get("tool_calls") or ():
-                lines.append(f"- Called {c['function']['name']}({c['function']['arguments'][:160]})")
-    return "\n".join(lines)
 
 
 def save_transcript(messages: list[dict], folder: Path | None) -> Path | None:
@@ -300,6 +262,9 @@ class Ladder:
         """Run the strategies in order until the prompt fits; rewrite `messages` in place.
         A summary keeps `tail_budget` tokens of recent turns (default: half the target's
         history space; /compact passes 0)."""
+        strategies = self.strategies if strategies is None else strategies
+        if not strategies:
+            return None  # no compaction: nothing to announce to PreCompact hooks either
         for hook in self.pre_compact:
             hook(trigger, focus)
         fixed = self.count(messages[:1], tools)
@@ -310,7 +275,7 @@ class Ladder:
                   self.keep_results, self.model, self.save_dir, focus, self.memory,
                   tail_budget, list(tools))
         before, n_before, used = self.count(messages, tools), len(messages), []
-        for strategy in self.strategies if strategies is None else strategies:
+        for strategy in strategies:
             new = strategy(messages, job)
             if new != messages:
                 messages[:] = new

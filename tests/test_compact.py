@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.compact import (MASKED, Job, Ladder, ResultBudget, append_user, mask_observations,
+from agent.compact import (MASKED, Job, Ladder, ResultBudget, mask_observations,
                            summarize, tail_start)
+from agent.summary import append_user
 from agent.events import Compacted
 from agent.llm import ModelError, Reply, ScriptedModel, ToolCall, call
 from agent.loop import Agent
@@ -291,3 +292,52 @@ def test_a_context_length_error_compacts_and_retries_once(server, tmp_path):
     assert len(retried) < len(server.requests[3]["messages"])
     for request in server.requests:
         assert_paired(request["messages"])
+
+
+def test_a_listing_carries_earlier_listings_over_without_nesting(tmp_path):
+    ladder = Ladder(Window.of(8192), [summarize], save_dir=tmp_path)
+    messages = [SYSTEM]
+    for round_ in range(4):
+        messages.append({"role": "user", "content": f"request {round_}"})
+        for i in range(3):
+            n = round_ * 3 + i
+            messages.append({"role": "assistant", "content": f"Noted: fact {n} is {n * 11}",
+                             "tool_calls": [{"id": f"c{n}", "type": "function",
+                                             "function": {"name": "Lookup", "arguments": "{}"}}]})
+            messages.append({"role": "tool", "tool_call_id": f"c{n}", "content": "data " * 300})
+        ladder.compact(messages, [], "manual", tail_budget=0)
+        assert_paired(messages)
+    summary = messages[1]["content"]
+    assert all(f"Noted: fact {n} is {n * 11}" in summary for n in range(12))
+    assert summary.count("[This conversation was compacted") == 1
+    assert summary.count("<summary>") == 1 and "- User: request 0" in summary
+
+
+def test_a_listing_keeps_to_its_limit_dropping_calls_first():
+    from agent.summary import listing
+    head = [{"role": "user", "content": "the goal"}]
+    for n in range(200):
+        head.append({"role": "assistant", "content": f"note {n}", "tool_calls": [
+            {"id": f"c{n}", "type": "function", "function": {"name": "Read", "arguments": "{}"}}]})
+    text = listing(head, limit=2000)
+    assert len(text) < 2100 and "older lines dropped" in text
+    assert "- User: the goal" in text and "note 199" in text and "Called" not in text
+
+
+@pytest.mark.parametrize("reply", [Reply('{"name": "Lookup", "arguments": {"n": 3}}'),
+                                   Reply("", tool_calls=(ToolCall("c", "Lookup", "{}"),)),
+                                   Reply("ok")])
+def test_a_reply_that_is_not_a_summary_is_not_taken_for_one(reply):
+    messages = history(6)
+    job = job_for(messages, target=1500, model=ScriptedModel([reply]), tail_budget=300)
+    out = summarize(messages, job)
+    assert "## Summary (written without a model" in out[1]["content"]
+    assert "did not write a summary" in job.notes[0]
+
+
+def test_an_empty_ladder_never_compacts_or_calls_hooks(tmp_path):
+    ladder = Ladder(Window.of(1000), [], save_dir=tmp_path)
+    ladder.pre_compact.append(lambda trigger, focus: pytest.fail("no compaction, no hook"))
+    messages = history(10)
+    ladder.before_request(messages, [])
+    assert ladder.compactions == [] and len(messages) == 22
