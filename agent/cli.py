@@ -5,6 +5,7 @@
     agent -p "prompt"          print mode: run one prompt without questions, print the result
     agent demo                 a scripted model fixes a bug in a sample repository, no server
     agent doctor               probe the endpoint, print what it can do and the fixes
+    agent permissions explain 'Bash(git push)'    which rule decides a call, and why
     python -m agent ...        the same
 
 This is the one place that reads the environment and builds a client; everything else gets
@@ -52,7 +53,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-stream", action="store_false", dest="stream", default=None,
                    help="ask for whole replies instead of streaming")
     p.add_argument("--max-turns", type=int, help="most model calls per prompt (default 50)")
-    p.add_argument("--permission-mode", choices=("default", "acceptEdits", "plan", "bypassPermissions"))
+    p.add_argument("--permission-mode", choices=("default", "acceptEdits", "plan", "bypassPermissions"),
+                   help="default: ask before edits and commands; acceptEdits: edits in the "
+                        "workspace run; plan: read-only until a plan is approved; "
+                        "bypassPermissions: no questions (deny rules still apply)")
+    p.add_argument("--allowedTools", "--allowed-tools", action="append", default=[],
+                   metavar="RULES", help='allow rules, e.g. "Read,Bash(git diff:*)" (repeatable)')
+    p.add_argument("--disallowedTools", "--disallowed-tools", action="append", default=[],
+                   metavar="RULES", help='deny rules, e.g. "Bash(git push:*)" (repeatable)')
+    p.add_argument("--trust-project", action="store_true",
+                   help="print mode: use this project's allow rules, mode and hooks without asking")
     p.add_argument("--tool-mode", choices=("native", "text", "auto"),
                    help="tool calls: native, described in the prompt (text), or native until the "
                         "model needs text (auto, the default; see docs/08-tool-calls.md)")
@@ -79,10 +89,51 @@ def _repeat_count(text: str) -> int:
     return n
 
 
-def build_agent(config, emit, ask, session_id: str | None = None):
+def split_rules(values: list[str]) -> list[str]:
+    """Rules from flags: each value may hold several, split on commas and spaces outside
+    parentheses ("Read,Bash(git diff:*)" is two rules)."""
+    rules, word, depth = [], "", 0
+    for ch in ",".join(values):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in ", ":
+            rules, word = rules + [word] if word else rules, ""
+        else:
+            word += ch
+    return rules + [word] if word else rules
+
+
+def load_permissions(config, allowed: list[str], disallowed: list[str], trust=None,
+                     trust_project: bool = False):
+    """The settings files and flags as a permission policy (agent.settings, agent.rules).
+    Raises ConfigError (a SettingsError) for a file or a rule that cannot be used."""
+    from agent.config import ConfigError
+    from agent.permissions import Policy
+    from agent.rules import parse
+    from agent.settings import load_settings
+
+    settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
+                             trust=trust, trust_project=trust_project)
+    rules = []
+    for entry in settings.rules:
+        try:
+            rules.append(parse(entry.kind, entry.rule, entry.source, entry.base))
+        except ValueError as err:
+            raise ConfigError(f"{entry.source}: {err}") from None
+    mode = config.permission_mode
+    if "permission_mode" not in config.sources and settings.default_mode:
+        mode = settings.default_mode
+    if mode == "bypassPermissions" and settings.bypass_disabled:
+        raise ConfigError("bypassPermissions mode is disabled by "
+                          "permissions.disableBypassPermissionsMode in the settings")
+    policy = Policy(mode, config.cwd, rules, list(settings.additional_directories),
+                    project=settings.project)
+    return policy, settings
+
+
+def build_agent(config, emit, ask, session_id: str | None = None, permissions=None):
     """The model client, the tools, the system prompt, the permission gate and the compaction
     ladder, wired together. Large tool results and transcripts saved before a summary go to
-    ~/.agent/sessions/<session_id>/."""
+    ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
     from agent.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
@@ -90,6 +141,8 @@ def build_agent(config, emit, ask, session_id: str | None = None):
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
     from agent.permissions import Gate
+    from agent.settings import remember_rule, scrub_env
+    from agent.tools.plan import exit_plan_mode
     from agent.profiles import load_profiles, user_file
     from agent.tokens import TruncationTripwire
     from agent.toolcalls import ToolCallRepair
@@ -106,14 +159,22 @@ def build_agent(config, emit, ask, session_id: str | None = None):
     preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
     model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
     model = ToolCallRepair(model, config.tool_mode or "auto")
-    gate = Gate(config.permission_mode, config.cwd, ask)
     folder = Path.home() / ".agent" / "sessions" / (session_id or str(uuid.uuid4()))
+    policy, settings = permissions or load_permissions(config, [], [])
+    policy.directories.append(folder)  # oversized results are saved there, to be Read back
+    def remember(rule: str) -> None:  # an untrusted project's file would not be read: session only
+        if settings.trusted:
+            remember_rule(settings.project, Path.home(), rule)
+    gate = Gate(policy, ask, remember)
+    env = scrub_env(os.environ, settings)
+    if config.api_key != "not-needed":  # the harness's own key, under whatever name it came
+        env = {k: v for k, v in env.items() if v != config.api_key}
     files = memory_files(config.cwd)
     subfolders = SubfolderMemory(config.cwd, Path.home(), files)
     ladder = Ladder(window, model=model, save_dir=folder, emit=emit, memory=subfolders.text)
-    agent = Agent(model, default_tools(), system_prompt(config.cwd, files=files),
-                  ToolContext(cwd=config.cwd), authorize=gate, emit=emit,
-                  max_turns=config.max_turns, compactor=ladder)
+    agent = Agent(model, default_tools() + [exit_plan_mode(gate)],
+                  system_prompt(config.cwd, files=files), ToolContext(cwd=config.cwd, env=env),
+                  authorize=gate, emit=emit, max_turns=config.max_turns, compactor=ladder)
     agent.notes.append(ChangingFacts(config.cwd))
     agent.guards.append(ResultBudget(window.result_budget, folder / "tool-results"))
     agent.guards.append(subfolders)  # after the budget: the memory is never cut or filed away
@@ -148,7 +209,7 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
             **({"context": context} if context is not None else {})}
 
 
-def print_mode(config, prompt: str, output_format: str, verbose: bool) -> int:
+def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None) -> int:
     from agent.render import Terminal, to_json
 
     session_id = str(uuid.uuid4())
@@ -164,7 +225,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool) -> int:
     else:
         def emit(event: object) -> None:
             pass
-    agent = build_agent(config, emit, ask=None, session_id=session_id)
+    agent = build_agent(config, emit, ask=None, session_id=session_id, permissions=permissions)
     start = time.monotonic()
     end = agent.run(prompt)
     document = result_document(end, session_id, time.monotonic() - start,
@@ -194,6 +255,8 @@ def run(argv: list[str]) -> int:
     if argv[:1] == ["doctor"]:
         from agent.doctor import main as doctor
         return doctor(argv[1:])
+    if argv[:1] == ["permissions"]:
+        return permissions_command(argv[1:])
     args = build_parser().parse_args(argv)
     from agent.config import ConfigError, load_config
 
@@ -212,6 +275,58 @@ def run(argv: list[str]) -> int:
         if not prompt.strip():
             print("agent: -p needs a prompt (as an argument or on stdin)", file=sys.stderr)
             return 2
-        return print_mode(config, prompt, args.output_format, args.verbose)
-    from agent.repl import repl
-    return repl(config, args.prompt)
+        try:
+            permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
+                                           trust_project=args.trust_project)
+        except ConfigError as err:
+            print(f"agent: {err}", file=sys.stderr)
+            return 2
+        warn_untrusted(permissions[1])
+        return print_mode(config, prompt, args.output_format, args.verbose, permissions)
+    from agent.repl import ask_trust, repl
+    try:
+        permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
+                                       trust=ask_trust, trust_project=args.trust_project)
+    except ConfigError as err:
+        print(f"agent: {err}", file=sys.stderr)
+        return 2
+    warn_untrusted(permissions[1])
+    return repl(config, args.prompt, permissions)
+
+
+def warn_untrusted(settings) -> None:
+    """Say on stderr what an untrusted project's settings would have added, and how to allow it."""
+    if settings.untrusted_ignored:
+        print(f"agent: {settings.project} is not trusted, so its settings add only deny and ask "
+              "rules; ignored: " + "; ".join(settings.untrusted_ignored)
+              + ". Run `agent` there to be asked, or pass --trust-project.", file=sys.stderr)
+
+
+def permissions_command(argv: list[str]) -> int:
+    """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
+    from agent.config import ConfigError, load_config
+    from agent.permissions import explain, rules_report
+    from agent.tools import default_tools
+
+    usage = "usage: agent permissions explain 'Tool(argument)' ... | agent permissions list"
+    if not argv or argv[0] not in ("explain", "list") or (argv[0] == "explain" and len(argv) < 2):
+        print(usage, file=sys.stderr)
+        return 2
+    try:
+        config = load_config({}, os.environ, Path.cwd())
+        policy, settings = load_permissions(config, [], [])
+    except ConfigError as err:
+        print(f"agent: {err}", file=sys.stderr)
+        return 2
+    warn_untrusted(settings)
+    if argv[0] == "list":
+        print(rules_report(policy))
+        return 0
+    tools = {t.name: t for t in default_tools()}
+    for text in argv[1:]:
+        try:
+            print(explain(policy, text, tools))
+        except ValueError as err:
+            print(f"agent: {err}", file=sys.stderr)
+            return 2
+    return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from agent.context import system_prompt
 from agent.llm import Reply, ScriptedModel, call
 from agent.loop import Agent
-from agent.permissions import Gate
+from agent.permissions import Gate, Policy
 from agent.render import Terminal
 from agent.tools import ToolContext, default_tools
 
@@ -112,7 +112,7 @@ def main(argv: list[str]) -> int:
         term.line(f"sample repository: {repo}\n")
         model = ScriptedModel(script(repo), name="scripted-demo")
         agent = Agent(model, default_tools(), system_prompt(repo), ToolContext(cwd=repo),
-                      authorize=Gate("bypassPermissions", repo), emit=term)
+                      authorize=Gate(Policy("bypassPermissions", repo)), emit=term)
         term.line("> The test suite fails. Find the bug and fix it.")
         end = agent.run("The test suite fails. Find the bug and fix it.")
         fixed = FIXED in (repo / "inventory.py").read_text(encoding="utf-8")

@@ -1,52 +1,197 @@
-"""Who may run which tool: the permission modes, and asking the user.
+"""Who may run which tool: rules, modes, paths, the hard floor, and asking the user.
 
-A decision is one of "allow", "ask" or "deny". The modes decide it from the tool alone:
+Every call gets one decision, "allow", "ask" or "deny", in this order; the first that
+applies wins:
 
-    read-only tool (Read, Glob, Grep)   -> allow, in every mode
-    bypassPermissions                   -> allow
-    plan                                -> deny   (only read-only tools while planning)
-    acceptEdits, Edit/Write in the cwd  -> allow
-    anything else                       -> ask
+    Bash: the hard floor (rm -rf ~, mkfs, curl | sh, ...)       -> deny, in every mode
+    a deny rule matches (for Bash: any piece of the command)    -> deny
+    an ask rule matches                                         -> ask
+    bypassPermissions mode                                      -> allow
+    Bash: substitution, redirection to a file, sudo, ...        -> ask (plan: deny)
+    an allow rule matches (Bash: every piece, each on its own)  -> allow
+    the mode's default:
+        read-only tools, and read-only commands (ls, git diff)  -> allow inside the workspace
+        acceptEdits: Edit and Write inside the workspace        -> allow
+        plan: anything that is not read-only                    -> deny
+        anything else                                           -> ask
 
-An "ask" goes to the user on a terminal. In print mode nobody can answer, so it becomes a
-denial whose text names the flag that would allow the call; the model reads it as the tool
-result and the user sees it too.
+Paths are resolved (`~`, `..`, symlinks, relative to cwd) before they are judged. The
+workspace is cwd and the additional directories; a path outside it asks. `.git/`, `.agent/`,
+`.claude/` and settings files are never edited on a mode's say-so: only a rule that names
+them allows it. An "ask" goes to the user on a terminal (yes / always, remembered as a rule
+/ no, with a note for the model); in print mode it becomes a denial that says which rule or
+flag would allow the call.
 
-What is protected: nothing beyond these modes yet. There are no rules (`Bash(git *)`), no
-check of the paths a shell command touches, and an allowed command can do anything the user
-can. This is not a sandbox. Rule syntax, settings files and path checks come with the
-permissions issue.
-Claude Code counterpart: permission modes (default, acceptEdits, plan, bypassPermissions).
+What is protected: the calls the tools make, as described. What is not: this is not a
+sandbox. A command that is allowed can do anything the user can, a script the model wrote
+can be run by an allowed `python` or `make`, and the shell analysis (agent/commands.py) is a
+careful approximation of bash, which fails closed (to "ask") where it is unsure.
+Claude Code counterpart: permission modes and rules, `--allowedTools`, `--disallowedTools`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from agent.commands import Piece, analyze, is_read_only
+from agent.floor import catastrophic
+from agent.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path, matches_url,
+                         parse)
 from agent.tools import Tool
 
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
-EDIT_TOOLS = ("Edit", "Write")
+PROTECTED = (".git", ".agent", ".claude")
 
 
-def decide(tool: Tool, args: dict, mode: str, cwd: Path) -> str:
-    """"allow", "ask" or "deny" for one call under a mode."""
-    if tool.read_only or mode == "bypassPermissions":
-        return "allow"
-    if mode == "plan":
-        return "deny"
-    if mode == "acceptEdits" and tool.name in EDIT_TOOLS and _inside(args.get("file_path", ""), cwd):
-        return "allow"
-    return "ask"
+@dataclass(frozen=True)
+class Decision:
+    """What to do with a call, and why (shown by `agent permissions explain` and in refusals)."""
+
+    outcome: str
+    reason: str
+    rule: Rule | None = None
 
 
-def _inside(path: str, cwd: Path) -> bool:
-    if not path:
-        return False
-    p = Path(path).expanduser()
-    return (p if p.is_absolute() else cwd / p).resolve().is_relative_to(cwd.resolve())
+@dataclass
+class Policy:
+    """The mode, the rules and the workspace: everything a decision depends on."""
+
+    mode: str
+    cwd: Path
+    rules: list[Rule] = field(default_factory=list)
+    directories: list[Path] = field(default_factory=list)
+    """Additional directories that count as the workspace."""
+    home: Path = field(default_factory=Path.home)
+    project: Path | None = None
+    """Where remembered rules are written, and what their `/path` is relative to (default cwd)."""
+
+    def decide(self, tool: Tool, args: dict) -> Decision:
+        if tool.name == "Bash":
+            return self.decide_command(str(args.get("command", "")))
+        paths = self.paths(tool, args)
+        url = str(args.get("url", ""))
+        for kind in ("deny", "ask", "allow"):
+            for rule in self.rules_of(kind, tool.name):
+                if self.rule_matches(rule, paths, url):
+                    if kind == "allow" and any(self.protected(p) and not names(rule, p) for p in paths):
+                        continue  # a broad rule does not open .git/ or the settings files
+                    return Decision(kind, f"the {kind} rule {rule.text} ({rule.source})", rule)
+        return self.by_mode(tool, paths)
+
+    def by_mode(self, tool: Tool, paths: list[Path]) -> Decision:
+        mode = self.mode
+        if mode == "bypassPermissions":
+            return Decision("allow", "bypassPermissions mode allows every call not denied")
+        outside = [p for p in paths if not self.inside(p)]
+        if tool.read_only:
+            if outside:
+                return Decision("ask", f"{outside[0]} is outside the workspace ({self.cwd})")
+            return Decision("allow", f"{tool.name} only reads, inside the workspace")
+        if mode == "plan":
+            return Decision("deny", "plan mode allows only read-only tools until the plan is approved")
+        if mode == "acceptEdits" and tool.name in EDIT_TOOLS and paths and not outside:
+            protected = [p for p in paths if self.protected(p)]
+            if protected:
+                return Decision("ask", f"{protected[0]} is protected: only a rule that names it allows edits")
+            return Decision("allow", "acceptEdits mode allows edits inside the workspace")
+        where = f"; {outside[0]} is outside the workspace" if outside else ""
+        return Decision("ask", f"no rule allows it in {mode} mode{where}")
+
+    def decide_command(self, command: str) -> Decision:
+        floor = catastrophic(command, self.cwd, self.home)
+        if floor:
+            return Decision("deny", f"refused in every mode: {floor}")
+        analysis = analyze(command)
+        for kind in ("deny", "ask"):
+            for piece in analysis.pieces:
+                rule = self.command_rule(kind, piece)
+                if rule:
+                    return Decision(kind, f"`{piece.text}` matches the {kind} rule {rule.text} "
+                                          f"({rule.source})", rule)
+        if self.mode == "bypassPermissions":
+            return Decision("allow", "bypassPermissions mode allows every command not denied")
+        if analysis.risks:
+            outcome = "deny" if self.mode == "plan" else "ask"
+            return Decision(outcome, "the command needs a look: " + "; ".join(analysis.risks))
+        reasons, used = [], None
+        for piece in analysis.pieces:
+            outside = self.outside_words(piece)
+            if outside:  # even an allowed command asks before it reaches outside the workspace
+                return Decision("ask", f"`{piece.text}` names {outside[0]}, outside the workspace")
+            rule = self.command_rule("allow", piece)
+            if rule:
+                reasons.append(f"`{piece.text}` by {rule.text} ({rule.source})")
+                used = used or rule
+            elif is_read_only(piece):
+                reasons.append(f"`{piece.text}` only reads")
+            else:
+                outcome = "deny" if self.mode == "plan" else "ask"
+                why = ("plan mode allows only read-only commands" if self.mode == "plan"
+                       else f"no rule allows `{piece.text}` in {self.mode} mode")
+                return Decision(outcome, why)
+        if not reasons:
+            return Decision("ask", "an empty command")
+        return Decision("allow", "every piece is allowed: " + "; ".join(reasons), used)
+
+    def command_rule(self, kind: str, piece: Piece) -> Rule | None:
+        for rule in self.rules_of(kind, "Bash"):
+            if matches_command(rule, piece.text):
+                return rule
+        if kind == "deny":  # `cat .env` is a read: Read and Edit deny rules cover it too
+            for word in path_words(piece):
+                path = self.resolve(word)
+                for rule in self.rules_of("deny", "Read") + self.rules_of("deny", "Edit"):
+                    if rule.specifier and matches_path(rule, path, self.cwd, self.home):
+                        return rule
+        return None
+
+    def outside_words(self, piece: Piece) -> list[Path]:
+        return [p for p in map(self.resolve, path_words(piece)) if not self.inside(p)]
+
+    def rules_of(self, kind: str, tool: str) -> list[Rule]:
+        return [r for r in self.rules if r.kind == kind and applies_to(r, tool)]
+
+    def rule_matches(self, rule: Rule, paths: list[Path], url: str) -> bool:
+        if rule.specifier is None:
+            return True
+        if rule.tool == "WebFetch":
+            return bool(url) and matches_url(rule, url)
+        return bool(paths) and all(matches_path(rule, p, self.cwd, self.home) for p in paths)
+
+    def paths(self, tool: Tool, args: dict) -> list[Path]:
+        """The resolved paths a call touches (Glob and Grep default to cwd)."""
+        raw = args.get("file_path") or args.get("path") or args.get("notebook_path")
+        if raw is None and tool.name in ("Glob", "Grep"):
+            raw = "."
+        return [self.resolve(str(raw))] if raw else []
+
+    def resolve(self, path: str) -> Path:
+        if path == "~" or path.startswith("~/"):
+            path = str(self.home) + path[1:]
+        p = Path(path)
+        return (p if p.is_absolute() else self.cwd / p).resolve()
+
+    def inside(self, path: Path) -> bool:
+        return any(path.is_relative_to(d.resolve()) for d in [self.cwd, *self.directories])
+
+    def protected(self, path: Path) -> bool:
+        """In .git/, .agent/ or .claude/ (where the settings files are)."""
+        return any(name in path.parts for name in PROTECTED)
+
+
+def names(rule: Rule, path: Path) -> bool:
+    """Whether a rule names a protected path itself (`Edit(.git/**)`), not just a broad pattern."""
+    spec = rule.specifier or ""
+    return any(name in spec and name in path.parts for name in PROTECTED)
+
+
+def path_words(piece: Piece) -> list[str]:
+    """The words of a command that look like paths (a slash, a leading ~ or dot), including
+    the value of an option (`--output=../x`). URLs are not paths."""
+    words = [w.partition("=")[2] if w.startswith("-") else w for w in piece.words[1:]]
+    return [w for w in words if w and "://" not in w and ("/" in w or w.startswith(("~", ".")))]
 
 
 def describe(tool: Tool, args: dict) -> str:
@@ -56,27 +201,107 @@ def describe(tool: Tool, args: dict) -> str:
     return f"{tool.name}({detail[:80]}{'...' if len(detail) > 80 else ''})"
 
 
+def suggest_rule(tool: Tool, args: dict, policy: Policy) -> str:
+    """The rule that "always allow" writes: the exact command, the file, or the tool."""
+    if tool.name == "Bash":
+        return f"Bash({' '.join(str(args.get('command', '')).split())})"
+    paths = policy.paths(tool, args)
+    project = (policy.project or policy.cwd).resolve()
+    if paths and tool.name in EDIT_TOOLS + ("Read",):
+        rule = "Read" if tool.read_only else "Edit"
+        p = paths[0]
+        return f"{rule}(/{p.relative_to(project).as_posix()})" if p.is_relative_to(project) \
+            else f"{rule}(/{p.as_posix()})"
+    return tool.name
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the user said to a question: allow or not, remember it, and a note for the model."""
+
+    allow: bool
+    remember: bool = False
+    feedback: str = ""
+
+
+Ask = Callable[[Tool, dict, Decision], Answer]
+
+
 @dataclass
 class Gate:
     """The `authorize` function the loop calls: None lets a call run, a text refuses it."""
 
-    mode: str
-    cwd: Path
-    ask: Callable[[Tool, dict], bool] | None = None
+    policy: Policy
+    ask: Ask | None = None
     """Asks the user on a terminal; None in print mode, where nobody can answer."""
+    remember: Callable[[str], object] | None = None
+    """Writes an "always allow" rule (agent.settings.remember_rule)."""
 
     def __call__(self, tool: Tool, args: dict) -> str | None:
-        decision = decide(tool, args, self.mode, self.cwd)
-        if decision == "allow":
+        decision = self.policy.decide(tool, args)
+        if decision.outcome == "allow":
             return None
-        if decision == "deny":
-            return (f"Permission denied: {describe(tool, args)} is not allowed in {self.mode} mode, "
-                    f"which allows only read-only tools. Describe the change instead.")
-        if self.ask is not None:
-            if self.ask(tool, args):
-                return None
-            return f"Permission denied: the user refused {describe(tool, args)}."
-        hint = ("--permission-mode acceptEdits (edits inside the working directory) or "
-                if tool.name in EDIT_TOOLS else "")
-        return (f"Permission denied: {describe(tool, args)} needs approval, and nobody can approve "
-                f"in print mode. To allow it, rerun with {hint}--permission-mode bypassPermissions.")
+        call = describe(tool, args)
+        if decision.outcome == "deny":
+            return f"Permission denied: {call}: {decision.reason}."
+        if self.ask is None:
+            return (f"Permission denied: {call} needs approval ({decision.reason}), and nobody "
+                    f"can approve in print mode. To allow it: {how_to_allow(tool, args, self.policy)}.")
+        answer = self.ask(tool, args, decision)
+        if answer.allow:
+            if answer.remember and self.remember is not None:
+                rule = suggest_rule(tool, args, self.policy)
+                self.remember(rule)
+                self.policy.rules.append(parse("allow", rule, "remembered",
+                                               self.policy.project or self.policy.cwd))
+            return None
+        note = f" The user says: {answer.feedback}" if answer.feedback else ""
+        return f"Permission denied: the user refused {call}.{note}"
+
+
+def how_to_allow(tool: Tool, args: dict, policy: Policy) -> str:
+    """The flag or rule that would let this call run without a question."""
+    rule = suggest_rule(tool, args, policy)
+    ways = [f'--allowedTools "{rule}"', f'"{rule}" in permissions.allow of .agent/settings.json']
+    if tool.name in EDIT_TOOLS:
+        ways.append("--permission-mode acceptEdits (edits inside the workspace)")
+    ways.append("--permission-mode bypassPermissions")
+    return ", or ".join(ways)
+
+
+def call_from_text(text: str, tools: dict[str, Tool]) -> tuple[Tool, dict]:
+    """`Bash(git push --force)` or `Edit(src/a.py)` as a call to judge (for explain)."""
+    from agent.rules import RULE
+
+    found = RULE.match(text.strip())
+    if not found:
+        raise ValueError(f"{text!r} is not a call: write Tool(argument), e.g. 'Bash(git push)'")
+    name, arg = found.group(1), found.group(2) or ""
+    tool = tools.get(name) or Tool(name, "", {}, lambda a, c: "", read_only=False)
+    key = {"Bash": "command", "Read": "file_path", "Edit": "file_path", "Write": "file_path",
+           "Glob": "path", "Grep": "path", "WebFetch": "url"}.get(name)
+    return tool, ({key: arg} if key and arg else {})
+
+
+def explain(policy: Policy, text: str, tools: dict[str, Tool]) -> str:
+    """Which rule or mode decides a call, from which file, and why."""
+    tool, args = call_from_text(text, tools)
+    decision = policy.decide(tool, args)
+    lines = [f"{describe(tool, args)}: {decision.outcome}", f"  why: {decision.reason}"]
+    if decision.rule:
+        lines.append(f"  rule: {decision.rule.kind} {decision.rule.text} from {decision.rule.source}")
+    lines.append(f"  mode: {policy.mode}; workspace: {', '.join(map(str, [policy.cwd, *policy.directories]))}")
+    return "\n".join(lines)
+
+
+def rules_report(policy: Policy) -> str:
+    """The rules in force, grouped by kind, each with its source."""
+    lines = [f"Permission mode: {policy.mode}"]
+    for kind in ("deny", "ask", "allow"):
+        rules = [r for r in policy.rules if r.kind == kind]
+        lines.append(f"{kind} rules:" + ("" if rules else " (none)"))
+        lines += [f"  {r.text}   ({r.source})" for r in rules]
+    if policy.directories:
+        lines.append("Additional directories: " + ", ".join(map(str, policy.directories)))
+    return "\n".join(lines)
+

@@ -18,7 +18,7 @@ from pathlib import Path
 from agent import __version__
 from agent.config import Config
 from agent.loop import Agent
-from agent.permissions import describe
+from agent.permissions import Answer, Decision, describe
 from agent.render import Terminal
 from agent.tools import Tool
 
@@ -29,13 +29,36 @@ COMMANDS = {
     "/context": "show where the context window goes",
     "/memory": "show the memory files loaded, and from where",
     "/init": "ask the model to survey the project and write a starter AGENT.md",
+    "/permissions": "list the rules in force; /permissions Tool(arg) explains one call",
+    "/mode": "show or set the permission mode: default, acceptEdits, plan, bypassPermissions",
     "/exit": "leave (Ctrl-D does the same)",
 }
 
 
-def ask_on_terminal(tool: Tool, args: dict) -> bool:
-    """Ask the user whether a call may run: y or n."""
-    answer = input(f"  Allow {describe(tool, args)}? [y/N] ").strip().lower()
+def ask_on_terminal(tool: Tool, args: dict, decision: Decision) -> Answer:
+    """Ask whether a call may run: y (yes), a (always: remembered as a rule), n or anything
+    else (no); text after "n" goes to the model as the reason."""
+    if tool.name == "ExitPlanMode":
+        print("  The plan:\n" + "\n".join("    " + line for line in str(args.get("plan", "")).splitlines()))
+        question = "  Start the work? [y = yes, a = yes and accept edits, n <note> = no] "
+    else:
+        print(f"  ({decision.reason})")
+        question = f"  Allow {describe(tool, args)}? [y = yes, a = always, n <note> = no] "
+    answer = input(question).strip()
+    word, _, note = answer.partition(" ")
+    if word.lower() in ("y", "yes"):
+        return Answer(True)
+    if word.lower() in ("a", "always"):
+        return Answer(True, remember=True)
+    return Answer(False, feedback=note.strip() if word.lower() in ("n", "no") else answer)
+
+
+def ask_trust(project: Path, reasons: list[str]) -> bool:
+    """Asked once per project whose settings would allow more than they deny."""
+    print(f"The project {project} has settings that would change what the agent may do:")
+    for reason in reasons:
+        print(f"  - {reason}")
+    answer = input("Trust this project and use them? (remembered) [y/N] ").strip().lower()
     return answer in ("y", "yes")
 
 
@@ -114,6 +137,26 @@ def memory_report(agent: Agent) -> str:
     return "\n".join(lines)
 
 
+def permissions(agent: Agent, name: str, rest: str) -> str:
+    """/permissions [call] and /mode [mode]."""
+    from agent.permissions import MODES, explain, rules_report
+
+    policy = agent.authorize.policy
+    if name == "/mode":
+        if not rest:
+            return f"Permission mode: {policy.mode} (one of {', '.join(MODES)})"
+        if rest not in MODES:
+            return f"Unknown mode {rest!r}: use one of {', '.join(MODES)}."
+        policy.mode = rest
+        return f"Permission mode: {rest}"
+    if not rest:
+        return rules_report(policy) + "\nExplain one call: /permissions Bash(git push --force)"
+    try:
+        return explain(policy, rest, agent.tools)
+    except ValueError as err:
+        return str(err)
+
+
 def command(agent: Agent, name: str, rest: str) -> str:
     """Run a slash command that stays on this side; the text to show."""
     from agent.memory import SubfolderMemory
@@ -130,19 +173,21 @@ def command(agent: Agent, name: str, rest: str) -> str:
         return context_picture(agent)
     if name == "/memory":
         return memory_report(agent)
+    if name in ("/permissions", "/mode"):
+        return permissions(agent, name, rest)
     if name == "/help":
         return "Commands:\n" + help_text()
     return f"Unknown command {name}. Commands:\n" + help_text()
 
 
-def repl(config: Config, first_prompt: str | None = None) -> int:
+def repl(config: Config, first_prompt: str | None = None, permissions=None) -> int:
     from agent.cli import build_agent
 
     term = Terminal(sys.stdout)
-    agent = build_agent(config, term, ask_on_terminal)
+    agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
-                                    f"{config.permission_mode} mode · /help, Ctrl-D to exit"))
+                                    f"{agent.authorize.policy.mode} mode · /help, Ctrl-D to exit"))
     pending = first_prompt
     while True:
         if pending is not None:

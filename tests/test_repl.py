@@ -1,6 +1,7 @@
 """The REPL driven in a real pseudo-terminal: what a person sees and types."""
 
 import fcntl
+import json
 import os
 import pty
 import select
@@ -215,3 +216,45 @@ def test_init_asks_the_model_to_write_agent_md(tmp_path, server):
             child.proc.kill()
     assert server.requests[0]["messages"][-1]["content"].startswith("Survey this project")
     assert (tmp_path / "AGENT.md").read_text() == "# Project\n"
+
+
+def test_mode_and_permissions_commands(session):
+    from agent.repl import command
+    agent, _ = session
+    assert command(agent, "/mode", "").startswith("Permission mode: default")
+    assert command(agent, "/mode", "plan") == "Permission mode: plan"
+    assert agent.authorize.policy.mode == "plan"
+    assert command(agent, "/mode", "yolo").startswith("Unknown mode 'yolo'")
+    assert "Bash(make): deny" in command(agent, "/permissions", "Bash(make)")
+    assert "Bash(git status): allow" in command(agent, "/permissions", "Bash(git status)")
+    listed = command(agent, "/permissions", "")
+    assert "Permission mode: plan" in listed and "deny rules: (none)" in listed
+
+
+def test_trust_question_then_a_refusal_with_a_note(tmp_path, server):
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / ".agent").mkdir()
+    (repo / ".agent" / "settings.json").write_text('{"permissions": {"allow": ["Bash(ls:*)"]}}')
+    server.reply(tool_calls=[("Bash", {"command": "touch x.txt"})])
+    server.reply("understood")
+    env = {**os.environ, "HOME": str(tmp_path), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
+    child = Pty([sys.executable, "-m", "agent"], repo, env)
+    try:
+        child.expect("Trust this project")
+        child.send("y\r")
+        child.expect("> ")
+        child.send("make x.txt\r")
+        child.expect("Allow Bash(touch x.txt)? [y = yes, a = always, n <note> = no]")
+        child.send("n use the Makefile\r")
+        child.expect("understood")
+        child.send("/exit\r")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    result = server.requests[1]["messages"][-1]["content"]
+    assert result == "Permission denied: the user refused Bash(touch x.txt). The user says: use the Makefile"
+    assert not (repo / "x.txt").exists()
+    trusted = json.loads((tmp_path / ".agent" / "trusted.json").read_text())
+    assert trusted["projects"] == {str(repo.resolve()): True}
