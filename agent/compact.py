@@ -191,7 +191,7 @@ class ResultBudget:
         self.budget, self.folder = budget, folder
         self.counter = counter or TokenCounter()
 
-    def __call__(self, call: ToolCall, result: str) -> str:
+    def __call__(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         if len(result) <= self.budget:  # nearly always more characters than tokens: no count
             return result
         n = self.counter.count_text(result)

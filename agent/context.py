@@ -51,7 +51,7 @@ class ChangingFacts:
         self.date: datetime.date | None = None
         self.status = git_status(cwd)
 
-    def __call__(self) -> str | None:
+    def __call__(self, prompt: str = "") -> str | None:
         facts = []
         if self.today() != self.date:
             self.date = self.today()

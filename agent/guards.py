@@ -44,7 +44,7 @@ class RepeatGuard:
         self.history = history
         self.max_repeats = max_repeats
 
-    def __call__(self, call: ToolCall, result: str) -> str:
+    def __call__(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         n = 1 + self.n_earlier(call, result)
         if self.max_repeats and n >= self.max_repeats:
             raise StopTurn(REPEATED_CALL, (

@@ -5,7 +5,7 @@
         compact(messages)                     # keep the history inside the context window
         reply = model(messages, tools)        # text and/or tool calls
         messages += reply
-        if no tool calls: the turn is over
+        if no tool calls: the turn is over    (unless a stop check sends it back)
         for each call: messages += exactly one tool result
 
 That is the whole idea. The rest of this file keeps one invariant under every failure:
@@ -37,13 +37,19 @@ from agent.tools import Tool, ToolContext, ToolError
 END_TURN, MAX_TURNS, INTERRUPTED, ERROR = "end_turn", "max_turns", "interrupted", "error"
 
 Authorize = Callable[[Tool, dict], "str | None"]
-# A guard sees each call with its result and returns the result, perhaps with a note added;
-# it may raise StopTurn to end the turn (e.g. the doom-loop guard in agent/guards.py).
-Guard = Callable[[ToolCall, str], str]
-# A note is called when a prompt arrives and returns a fact to add to it, or None: the date
-# when it changed, a git status that moved (agent/context.py). Facts that change go at the
-# end of the history like this, never into earlier messages, so the prompt prefix holds.
-Note = Callable[[], "str | None"]
+# A guard sees each call with its result (and whether it failed) and returns the result,
+# perhaps with a note added; it may raise StopTurn to end the turn (e.g. the doom-loop guard
+# in agent/guards.py, PostToolUse hooks in agent/hooked.py).
+Guard = Callable[[ToolCall, str, bool], str]
+# A note is called with each prompt as it arrives and returns a fact to add to it, or None:
+# the date when it changed, a git status that moved (agent/context.py), a hook's context.
+# Facts that change go at the end of the history like this, never into earlier messages, so
+# the prompt prefix holds. A note may raise StopTurn to drop the prompt (a hook refused it).
+Note = Callable[[str], "str | None"]
+# A stop check is called when the model ends its turn, with its final text and whether a
+# check already sent it back this prompt; None lets the turn end, a text is sent to the model
+# as the next message and the turn goes on (a Stop hook that insists the tests pass).
+StopCheck = Callable[[str, bool], "str | None"]
 
 
 class StopTurn(Exception):
@@ -112,6 +118,7 @@ class Agent:
         self.max_turns = max_turns
         self.guards = guards or []
         self.notes: list[Note] = []
+        self.stop_checks: list[StopCheck] = []
         self.tools = {t.name: t for t in tools}
         self.schemas = [t.schema() for t in tools]  # built once: the same bytes every request
         self.messages: list[dict] = [{"role": "system", "content": system}]
@@ -119,11 +126,14 @@ class Agent:
 
     def run(self, prompt: str) -> TurnEnd:
         """Answer one user prompt, calling tools until the model stops asking for them."""
-        facts = [text for note in self.notes if (text := note())]
+        try:
+            facts = [text for note in self.notes if (text := note(prompt))]
+        except StopTurn as stop:  # the prompt is dropped: nothing was appended
+            return self._end(stop.reason, str(stop), 0)
         if facts:
             prompt += "".join(f"\n\n<system-reminder>{text}</system-reminder>" for text in facts)
         self.messages.append({"role": "user", "content": prompt})
-        reply_text, n = "", 0
+        reply_text, n, sent_back = "", 0, False
         while n < self.max_turns:
             try:
                 reply = self.ask_model()
@@ -135,11 +145,24 @@ class Agent:
             self._append_reply(reply)
             reply_text = reply.text
             if not reply.tool_calls:
-                return self._end(END_TURN, reply_text, n)
+                more = self.check_stop(reply_text, sent_back)
+                if more is None:
+                    return self._end(END_TURN, reply_text, n)
+                self.messages.append({"role": "user", "content": more})  # sent back to work
+                sent_back = True
+                continue
             stop = self.run_tools(reply.tool_calls)
             if stop:
                 return self._end(*stop, n)
         return self._end(MAX_TURNS, reply_text, n)
+
+    def check_stop(self, text: str, sent_back: bool) -> str | None:
+        """The first stop check's message to carry on with, or None to let the turn end."""
+        for check in self.stop_checks:
+            more = check(text, sent_back)
+            if more:
+                return more
+        return None
 
     def ask_model(self) -> Reply:
         """One request, with the history fitted to the window first; when the server still
@@ -161,7 +184,7 @@ class Agent:
             try:
                 result, is_error = self.run_tool(call)
                 for guard in self.guards:
-                    result = guard(call, result)
+                    result = guard(call, result, is_error)
             except KeyboardInterrupt:
                 # subtle: the calls not yet run still need their one result each.
                 self._answer_rest(calls[i:], "Interrupted by the user before this finished.")

@@ -138,7 +138,7 @@ class SubfolderMemory:
         self._seen_files = {f.path for f in startup}
         self._seen_folders: set[Path] = set()
 
-    def __call__(self, call: ToolCall, result: str) -> str:
+    def __call__(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         new = [(folder, f) for folder in self.folders(call) for f in self.visit(folder)]
         self.loaded += new
         return result + "".join(block(f, folder) for folder, f in new)

@@ -185,7 +185,7 @@ def test_a_guard_can_add_a_note_or_stop_the_turn(tmp_path):
 
     seen = []
 
-    def guard(call, result):
+    def guard(call, result, is_error):
         seen.append(result)
         if len(seen) == 2:
             raise StopTurn("repeated_call", "Stopped: the same call again.")
@@ -199,3 +199,30 @@ def test_a_guard_can_add_a_note_or_stop_the_turn(tmp_path):
                               "Not run: the turn was stopped (repeated_call)."]
     assert len(model.requests) == 1
     assert_paired(agent.messages)
+
+
+def test_a_note_can_drop_a_prompt_and_a_stop_check_can_send_the_model_back(tmp_path):
+    from agent.loop import StopTurn
+
+    def refuse_secrets(prompt):
+        if "password" in prompt:
+            raise StopTurn("blocked", "Prompt blocked: it contains a password.")
+        return None
+
+    checks = []
+
+    def insist(text, sent_back):
+        checks.append(sent_back)
+        return None if "tests pass" in text or sent_back and len(checks) > 2 else "Run the tests first."
+
+    agent, model, _ = make_agent(tmp_path, ["done", "the tests pass"])
+    agent.notes.append(refuse_secrets)
+    agent.stop_checks.append(insist)
+    end = agent.run("my password is hunter2")
+    assert (end.stop_reason, end.text) == ("blocked", "Prompt blocked: it contains a password.")
+    assert len(agent.messages) == 1 and model.requests == []  # nothing appended, nothing sent
+    end = agent.run("fix it")
+    assert (end.stop_reason, end.text, end.n_turns) == ("end_turn", "the tests pass", 2)
+    assert checks == [False, True]
+    assert [m["role"] for m in agent.messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert agent.messages[3]["content"] == "Run the tests first."
