@@ -89,110 +89,6 @@ def _repeat_count(text: str) -> int:
     return n
 
 
-def split_rules(values: list[str]) -> list[str]:
-    """Rules from flags: each value may hold several, split on commas and spaces outside
-    parentheses ("Read,Bash(git diff:*)" is two rules)."""
-    rules, word, depth = [], "", 0
-    for ch in ",".join(values):
-        depth += (ch == "(") - (ch == ")")
-        if depth == 0 and ch in ", ":
-            rules, word = rules + [word] if word else rules, ""
-        else:
-            word += ch
-    return rules + [word] if word else rules
-
-
-def load_permissions(config, allowed: list[str], disallowed: list[str], trust=None,
-                     trust_project: bool = False):
-    """The settings files and flags as a permission policy (agent.settings, agent.rules).
-    Raises ConfigError (a SettingsError) for a file or a rule that cannot be used."""
-    from agent.config import ConfigError
-    from agent.permissions import Policy
-    from agent.rules import parse
-    from agent.settings import load_settings
-
-    settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
-                             trust=trust, trust_project=trust_project)
-    rules = []
-    for entry in settings.rules:
-        try:
-            rules.append(parse(entry.kind, entry.rule, entry.source, entry.base))
-        except ValueError as err:
-            raise ConfigError(f"{entry.source}: {err}") from None
-    mode = config.permission_mode
-    if "permission_mode" not in config.sources and settings.default_mode:
-        mode = settings.default_mode
-    if mode == "bypassPermissions" and settings.bypass_disabled:
-        raise ConfigError("bypassPermissions mode is disabled by "
-                          "permissions.disableBypassPermissionsMode in the settings")
-    policy = Policy(mode, config.cwd, rules, list(settings.additional_directories),
-                    project=settings.project)
-    return policy, settings
-
-
-def build_agent(config, emit, ask, session_id: str | None = None, permissions=None):
-    """The model client, the tools, the system prompt, the permission gate and the compaction
-    ladder, wired together. Large tool results and transcripts saved before a summary go to
-    ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
-    from agent.client import OpenAICompatible
-    from agent.compact import Ladder, ResultBudget
-    from agent.context import ChangingFacts, memory_files, system_prompt
-    from agent.guards import RepeatGuard
-    from agent.loop import Agent
-    from agent.memory import SubfolderMemory
-    from agent.permissions import Gate
-    from agent.settings import remember_rule, scrub_env
-    from agent.tools.plan import exit_plan_mode
-    from agent.profiles import load_profiles, user_file
-    from agent.tokens import TruncationTripwire
-    from agent.toolcalls import ToolCallRepair
-    from agent.tools import ToolContext, default_tools
-    from agent.window import Window
-
-    window = Window.of(config.context_window, config.max_tokens)
-    body = {"max_tokens": window.reply_reserve}
-    if config.temperature is not None:
-        body["temperature"] = config.temperature
-    model = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
-                             model=config.model, stream=config.stream,
-                             fallback_model=config.fallback_model, extra_body=body)
-    preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
-    model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
-    model = ToolCallRepair(model, config.tool_mode or "auto")
-    folder = Path.home() / ".agent" / "sessions" / (session_id or str(uuid.uuid4()))
-    policy, settings = permissions or load_permissions(config, [], [])
-    policy.directories.append(folder)  # oversized results are saved there, to be Read back
-    def remember(rule: str) -> None:  # an untrusted project's file would not be read: session only
-        if settings.trusted:
-            remember_rule(settings.project, Path.home(), rule)
-    gate = Gate(policy, ask, remember)
-    env = scrub_env(os.environ, settings)
-    if config.api_key != "not-needed":  # the harness's own key, under whatever name it came
-        env = {k: v for k, v in env.items() if v != config.api_key}
-    files = memory_files(config.cwd)
-    subfolders = SubfolderMemory(config.cwd, Path.home(), files)
-    ladder = Ladder(window, model=model, save_dir=folder, emit=emit, memory=subfolders.text)
-    agent = Agent(model, default_tools() + [exit_plan_mode(gate)],
-                  system_prompt(config.cwd, files=files), ToolContext(cwd=config.cwd, env=env),
-                  authorize=gate, emit=emit, max_turns=config.max_turns, compactor=ladder)
-    agent.notes.append(ChangingFacts(config.cwd))
-    agent.guards.append(ResultBudget(window.result_budget, folder / "tool-results"))
-    agent.guards.append(subfolders)  # after the budget: the memory is never cut or filed away
-    repeats = 3 if config.max_repeats is None else config.max_repeats
-    agent.guards.append(RepeatGuard(lambda: agent.messages, repeats))  # per prompt, from history
-    return agent
-
-
-def context_report(ladder) -> dict:
-    """The `context` part of the json result: the window, the compactions, and per request
-    how much of the previous one it repeated (a server's prefix cache can skip that part)."""
-    from dataclasses import asdict
-
-    return {"window": ladder.window.size, "limit": ladder.window.limit,
-            "compactions": [asdict(c) for c in ladder.compactions],
-            "prefix": [asdict(p) for p in ladder.prefix]}
-
-
 def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None,
                     context: dict | None = None) -> dict:
     """The `--output-format json` document (also the last line of stream-json). `tool_calls`:
@@ -210,6 +106,7 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
 
 
 def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None) -> int:
+    from agent.build import build_agent, context_report
     from agent.render import Terminal, to_json
 
     session_id = str(uuid.uuid4())
@@ -227,7 +124,9 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
             pass
     agent = build_agent(config, emit, ask=None, session_id=session_id, permissions=permissions)
     start = time.monotonic()
+    agent.authorize.session.session_start("startup")
     end = agent.run(prompt)
+    agent.authorize.session.session_end("other")
     document = result_document(end, session_id, time.monotonic() - start,
                                getattr(agent.model, "stats", None), context_report(agent.compactor))
     if output_format == "text":
@@ -270,6 +169,8 @@ def run(argv: list[str]) -> int:
     except ConfigError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
+    from agent.build import load_permissions
+
     if args.print_mode:
         prompt = args.prompt if args.prompt is not None else sys.stdin.read()
         if not prompt.strip():
@@ -304,6 +205,7 @@ def warn_untrusted(settings) -> None:
 
 def permissions_command(argv: list[str]) -> int:
     """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
+    from agent.build import load_permissions
     from agent.config import ConfigError, load_config
     from agent.permissions import explain, rules_report
     from agent.tools import default_tools

@@ -88,6 +88,14 @@ class Compacted:
 
 
 @dataclass(frozen=True)
+class HookMessage:
+    """Something a hook wants the user to see (a systemMessage, a hook that failed)."""
+
+    event: str
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnEnd:
     """The turn is over: why (`stop_reason`), the final text, and how many model calls it took."""
 

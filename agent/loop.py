@@ -216,6 +216,7 @@ class Agent:
         problem = check_arguments(tool, args)
         if problem:
             return f"Error: {problem}", True
+        self.ctx.call_id = call.id
         refusal = self.authorize(tool, args)
         if refusal is not None:
             return refusal, True

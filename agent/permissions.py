@@ -238,7 +238,10 @@ class Gate:
     """Writes an "always allow" rule (agent.settings.remember_rule)."""
 
     def __call__(self, tool: Tool, args: dict) -> str | None:
-        decision = self.policy.decide(tool, args)
+        return self.settle(tool, args, self.policy.decide(tool, args))
+
+    def settle(self, tool: Tool, args: dict, decision: Decision) -> str | None:
+        """Carry out a decision: run, refuse, or ask (a hook may have changed the decision)."""
         if decision.outcome == "allow":
             return None
         call = describe(tool, args)

@@ -14,16 +14,16 @@ import sys
 from dataclasses import asdict
 from typing import TextIO
 
-from agent.events import (AssistantMessage, Compacted, Fallback, ReasoningDelta, Retry, TextDelta,
-                          ToolEnd,
-                          ToolStart, TurnEnd)
+from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, ReasoningDelta,
+                          Retry, TextDelta, ToolEnd, ToolStart, TurnEnd)
 from agent.llm import ToolCall
 
 DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
-              Retry: "retry", Fallback: "fallback", Compacted: "compacted", TurnEnd: "turn_end"}
+              Retry: "retry", Fallback: "fallback", Compacted: "compacted", HookMessage: "hook_message",
+              TurnEnd: "turn_end"}
 
 
 def to_json(event: object) -> dict:
@@ -101,6 +101,8 @@ class Terminal:
         elif isinstance(event, Fallback):
             self.line(f"  {event.model} failed ({event.error}); "
                       f"switching to the fallback model {event.fallback}")
+        elif isinstance(event, HookMessage):
+            self.line(self.paint(DIM, f"  ({event.event} hook: {event.text})"))
         elif isinstance(event, Compacted):
             self.line(self.paint(DIM, compacted_line(event)))
         elif isinstance(event, TurnEnd):

@@ -31,6 +31,7 @@ COMMANDS = {
     "/init": "ask the model to survey the project and write a starter AGENT.md",
     "/permissions": "list the rules in force; /permissions Tool(arg) explains one call",
     "/mode": "show or set the permission mode: default, acceptEdits, plan, bypassPermissions",
+    "/hooks": "list the hooks configured: event, matcher, command, file",
     "/exit": "leave (Ctrl-D does the same)",
 }
 
@@ -90,7 +91,7 @@ def help_text() -> str:
 
 
 def part(agent: Agent, kind: type):
-    """The guard of this type the CLI attached (agent.cli.build_agent), or None."""
+    """The guard of this type the CLI attached (agent.build.build_agent), or None."""
     return next((g for g in agent.guards if isinstance(g, kind)), None)
 
 
@@ -161,8 +162,15 @@ def command(agent: Agent, name: str, rest: str) -> str:
     """Run a slash command that stays on this side; the text to show."""
     from agent.memory import SubfolderMemory
 
+    hooks = getattr(agent.authorize, "session", None)  # agent.hooked.HookedSession
+    if name == "/hooks":
+        return hooks.hooks.describe() if hooks else "No hooks in this session."
     if name == "/clear":
+        if hooks:
+            hooks.session_end("clear")
         agent.clear()
+        if hooks:
+            hooks.session_start("clear")
         subfolders = part(agent, SubfolderMemory)
         if subfolders:
             subfolders.forget()
@@ -181,10 +189,18 @@ def command(agent: Agent, name: str, rest: str) -> str:
 
 
 def repl(config: Config, first_prompt: str | None = None, permissions=None) -> int:
-    from agent.cli import build_agent
+    from agent.build import build_agent
 
     term = Terminal(sys.stdout)
     agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
+    agent.authorize.session.session_start("startup")
+    try:
+        return prompt_loop(agent, term, config, first_prompt)
+    finally:
+        agent.authorize.session.session_end("prompt_input_exit")
+
+
+def prompt_loop(agent: Agent, term: Terminal, config: Config, first_prompt: str | None) -> int:
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
                                     f"{agent.authorize.policy.mode} mode · /help, Ctrl-D to exit"))

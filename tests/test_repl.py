@@ -137,7 +137,7 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
 
 @pytest.fixture
 def session(tmp_path, server, monkeypatch):
-    from agent.cli import build_agent
+    from agent.build import build_agent
     from agent.config import load_config
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)

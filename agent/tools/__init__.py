@@ -34,6 +34,8 @@ class ToolContext:
     """The cap on one tool result; past it the middle is cut and the cut is stated."""
     env: dict[str, str] | None = None
     """The environment for commands (None: the harness's own)."""
+    call_id: str = ""
+    """The id of the call being run (set by the loop; hooks report it as tool_use_id)."""
 
     def resolve(self, path: str) -> Path:
         """A path as the model gave it, made absolute against cwd, `~` expanded, symlinks resolved."""

@@ -1,0 +1,144 @@
+"""The pieces of a session, built from a Config: the model client, the tools, the system
+prompt, permissions, hooks, compaction and the guards, wired into one Agent.
+
+    load_permissions(config, ...)   settings files + flags -> a permission Policy (and the
+                                    Settings, for hooks and trust); errors are ConfigError
+    build_agent(config, emit, ask)  everything else; `ask` is None in print mode
+
+The CLI (agent/cli.py) and the REPL (agent/repl.py) call these; so can a test or a script
+that wants the same agent the command line gets. All imports are inside the functions, so
+that `agent --help` never pays for them.
+Claude Code counterpart: the session setup behind `claude`.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+
+def split_rules(values: list[str]) -> list[str]:
+    """Rules from flags: each value may hold several, split on commas and spaces outside
+    parentheses ("Read,Bash(git diff:*)" is two rules)."""
+    rules, word, depth = [], "", 0
+    for ch in ",".join(values):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and ch in ", ":
+            rules, word = rules + [word] if word else rules, ""
+        else:
+            word += ch
+    return rules + [word] if word else rules
+
+
+def load_permissions(config, allowed: list[str], disallowed: list[str], trust=None,
+                     trust_project: bool = False):
+    """The settings files and flags as a permission policy (agent.settings, agent.rules).
+    Raises ConfigError (a SettingsError) for a file or a rule that cannot be used."""
+    from agent.config import ConfigError
+    from agent.permissions import Policy
+    from agent.rules import parse
+    from agent.settings import load_settings
+
+    from agent.hooks import parse_hooks
+
+    settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
+                             trust=trust, trust_project=trust_project)
+    try:
+        parse_hooks(settings.hooks)  # a broken hook stops the start, as a broken rule does
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    rules = []
+    for entry in settings.rules:
+        try:
+            rules.append(parse(entry.kind, entry.rule, entry.source, entry.base))
+        except ValueError as err:
+            raise ConfigError(f"{entry.source}: {err}") from None
+    mode = config.permission_mode
+    if "permission_mode" not in config.sources and settings.default_mode:
+        mode = settings.default_mode
+    if mode == "bypassPermissions" and settings.bypass_disabled:
+        raise ConfigError("bypassPermissions mode is disabled by "
+                          "permissions.disableBypassPermissionsMode in the settings")
+    policy = Policy(mode, config.cwd, rules, list(settings.additional_directories),
+                    project=settings.project)
+    return policy, settings
+
+
+def build_agent(config, emit, ask, session_id: str | None = None, permissions=None):
+    """The model client, the tools, the system prompt, the permission gate and the compaction
+    ladder, wired together. Large tool results and transcripts saved before a summary go to
+    ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
+    from agent.client import OpenAICompatible
+    from agent.compact import Ladder, ResultBudget
+    from agent.context import ChangingFacts, memory_files, system_prompt
+    from agent.guards import RepeatGuard
+    from agent.hooked import HookedGate, HookedSession, transcript_writer
+    from agent.hooks import Hooks, parse_hooks
+    from agent.loop import Agent
+    from agent.memory import SubfolderMemory
+    from agent.permissions import Gate
+    from agent.settings import remember_rule, scrub_env
+    from agent.tools.plan import exit_plan_mode
+    from agent.profiles import load_profiles, user_file
+    from agent.tokens import TruncationTripwire
+    from agent.toolcalls import ToolCallRepair
+    from agent.tools import ToolContext, default_tools
+    from agent.window import Window
+
+    window = Window.of(config.context_window, config.max_tokens)
+    body = {"max_tokens": window.reply_reserve}
+    if config.temperature is not None:
+        body["temperature"] = config.temperature
+    model = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
+                             model=config.model, stream=config.stream,
+                             fallback_model=config.fallback_model, extra_body=body)
+    preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
+    model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
+    model = ToolCallRepair(model, config.tool_mode or "auto")
+    session_id = session_id or str(uuid.uuid4())
+    folder = Path.home() / ".agent" / "sessions" / session_id
+    policy, settings = permissions or load_permissions(config, [], [])
+    policy.directories.append(folder)  # oversized results are saved there, to be Read back
+    def remember(rule: str) -> None:  # an untrusted project's file would not be read: session only
+        if settings.trusted:
+            remember_rule(settings.project, Path.home(), rule)
+    gate = Gate(policy, ask, remember)
+    env = scrub_env(os.environ, settings)
+    if config.api_key != "not-needed":  # the harness's own key, under whatever name it came
+        env = {k: v for k, v in env.items() if v != config.api_key}
+    files = memory_files(config.cwd)
+    subfolders = SubfolderMemory(config.cwd, Path.home(), files)
+    ctx = ToolContext(cwd=config.cwd, env=env)
+    hooks = Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
+                  session_id=session_id, permission_mode=lambda: policy.mode,
+                  transcript_path=transcript_writer(lambda: agent.messages, folder / "transcript.jsonl"))
+    session = HookedSession(hooks, emit)
+
+    def ladder_emit(event: object) -> None:  # a compaction starts the session anew, for hooks
+        emit(event)
+        if type(event).__name__ == "Compacted":
+            session.session_start("compact")
+    ladder = Ladder(window, model=model, save_dir=folder, emit=ladder_emit, memory=subfolders.text)
+    ladder.pre_compact.append(session.pre_compact)
+    agent = Agent(model, default_tools() + [exit_plan_mode(gate)],
+                  system_prompt(config.cwd, files=files), ctx, authorize=HookedGate(gate, session, ctx),
+                  emit=emit, max_turns=config.max_turns, compactor=ladder)
+    agent.notes += [ChangingFacts(config.cwd), session.on_prompt]
+    agent.stop_checks.append(session.on_stop)
+    repeats = 3 if config.max_repeats is None else config.max_repeats
+    agent.guards += [ResultBudget(window.result_budget, folder / "tool-results"),
+                     subfolders,  # after the budget: the memory is never cut or filed away
+                     session.after_tool,
+                     RepeatGuard(lambda: agent.messages, repeats)]  # per prompt, from history
+    return agent
+
+
+def context_report(ladder) -> dict:
+    """The `context` part of the json result: the window, the compactions, and per request
+    how much of the previous one it repeated (a server's prefix cache can skip that part)."""
+    from dataclasses import asdict
+
+    return {"window": ladder.window.size, "limit": ladder.window.limit,
+            "compactions": [asdict(c) for c in ladder.compactions],
+            "prefix": [asdict(p) for p in ladder.prefix]}

@@ -1,0 +1,158 @@
+"""Hooks on the loop's seams: which seam each event uses, and what its outcome does there.
+
+    SessionStart         session start (source "startup"), /clear ("clear"), after a
+                         compaction ("compact"); its context goes with the next prompt
+    UserPromptSubmit     a note (agent.loop): a block drops the prompt; context goes with it
+    PreToolUse           around the permission gate: deny refuses, ask asks, allow skips the
+                         question (never a deny rule); updatedInput replaces the arguments
+    PostToolUse(Failure) a guard: a block's reason and additionalContext join the call's one
+                         result, never a second result
+    Stop                 a stop check: a block sends the model back with the reason, at most
+                         MAX_SENT_BACK times per prompt
+    PreCompact           Ladder.pre_compact, with trigger and custom_instructions
+    Notification         when the harness asks the user a question
+    SessionEnd           when the REPL or print mode ends
+    SubagentStop         parsed and listed, never fired: there are no subagents yet
+
+`continue: false` from any hook ends the turn (stop reason "hook_stopped") with its
+stopReason; `systemMessage` and the notes on failed hooks reach the user as `HookMessage`
+events, never the model. The runner, the input JSON and the exit-code rules are agent.hooks.
+Claude Code counterpart: hooks, as wired into its query loop.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from agent.events import HookMessage
+from agent.hooks import Hooks, Outcome
+from agent.llm import Emit, ToolCall
+from agent.loop import StopTurn, check_arguments
+from agent.permissions import Decision, Gate
+from agent.tools import Tool, ToolContext
+
+MAX_SENT_BACK = 3
+HOOK_STOPPED = "hook_stopped"
+
+
+def reminders(texts) -> str:
+    return "".join(f"\n\n<system-reminder>{t}</system-reminder>" for t in texts if t)
+
+
+class HookedSession:
+    """The hooks of one session, and the objects that attach them to the loop."""
+
+    def __init__(self, hooks: Hooks, emit: Emit):
+        self.hooks, self.emit = hooks, emit
+        self.pending: list[str] = []  # SessionStart context, for the next prompt
+        self.n_sent_back = 0
+
+    def run(self, event: str, target: str | None = None, **fields) -> Outcome:
+        outcome = self.hooks.run(event, target, **fields)
+        for text in outcome.messages:
+            self.emit(HookMessage(event, text))
+        return outcome
+
+    def session_start(self, source: str) -> None:
+        self.pending += self.run("SessionStart", source, source=source).context
+
+    def session_end(self, reason: str) -> None:
+        self.run("SessionEnd", None, reason=reason)
+
+    def pre_compact(self, trigger: str, focus: str) -> None:
+        self.run("PreCompact", trigger, trigger=trigger, custom_instructions=focus)
+
+    def notify(self, message: str) -> None:
+        self.run("Notification", None, message=message)
+
+    # UserPromptSubmit: a note of the loop
+    def on_prompt(self, prompt: str) -> str | None:
+        outcome = self.run("UserPromptSubmit", None, prompt=prompt)
+        if outcome.stop:
+            raise StopTurn(HOOK_STOPPED, outcome.stop_reason or "A UserPromptSubmit hook stopped.")
+        if outcome.blocked:
+            raise StopTurn("blocked", f"Prompt blocked by a UserPromptSubmit hook: {outcome.reason}")
+        texts, self.pending = [*self.pending, *outcome.context], []
+        return "\n".join(texts) or None
+
+    # PostToolUse and PostToolUseFailure: a guard of the loop
+    def after_tool(self, call: ToolCall, result: str, is_error: bool = False) -> str:
+        event = "PostToolUseFailure" if is_error else "PostToolUse"
+        fields = {"error": result} if is_error else {}
+        outcome = self.run(event, call.name, tool_name=call.name, tool_input=arguments(call),
+                           tool_use_id=call.id, tool_response=result, **fields)
+        if outcome.stop:
+            raise StopTurn(HOOK_STOPPED, outcome.stop_reason or f"A {event} hook stopped.")
+        told = [f"{event} hook: {outcome.reason}"] if outcome.blocked and outcome.reason else []
+        return result + reminders([*told, *outcome.context])
+
+    # Stop: a stop check of the loop
+    def on_stop(self, text: str, sent_back: bool) -> str | None:
+        if not sent_back:
+            self.n_sent_back = 0
+        outcome = self.run("Stop", None, stop_hook_active=sent_back)
+        if outcome.stop or not outcome.blocked:
+            return None
+        if self.n_sent_back >= MAX_SENT_BACK:
+            self.emit(HookMessage("Stop", f"Stop hooks sent the model back {MAX_SENT_BACK} times "
+                                          "in a row; the turn ends here."))
+            return None
+        self.n_sent_back += 1
+        return f"A Stop hook says the work is not done: {outcome.reason or 'carry on.'}"
+
+
+class HookedGate:
+    """The loop's `authorize`: PreToolUse hooks first, then the permission gate."""
+
+    def __init__(self, gate: Gate, session: HookedSession, ctx: ToolContext):
+        self.gate, self.session, self.ctx = gate, session, ctx
+        self.policy = gate.policy
+        if gate.ask is not None:
+            ask = gate.ask
+
+            def ask_and_notify(tool: Tool, args: dict, decision: Decision):
+                session.notify(f"The agent needs your permission to use {tool.name}")
+                return ask(tool, args, decision)
+            gate.ask = ask_and_notify
+
+    def __call__(self, tool: Tool, args: dict) -> str | None:
+        outcome = self.session.run("PreToolUse", tool.name, tool_name=tool.name,
+                                   tool_input=dict(args), tool_use_id=self.ctx.call_id)
+        if outcome.stop:
+            raise StopTurn(HOOK_STOPPED, outcome.stop_reason or "A PreToolUse hook stopped.")
+        if outcome.permission == "deny" or outcome.blocked:
+            return f"Blocked by a PreToolUse hook: {outcome.reason or 'no reason given'}"
+        if outcome.updated_input is not None:
+            problem = check_arguments(tool, outcome.updated_input)
+            if problem:
+                return f"Error: a PreToolUse hook changed the arguments and they are wrong: {problem}"
+            args.clear()  # subtle: the loop runs the tool with this same dict
+            args.update(outcome.updated_input)
+        decision = self.policy.decide(tool, args)
+        if decision.outcome != "deny" and outcome.permission == "allow":
+            decision = Decision("allow", "a PreToolUse hook allowed it")
+        elif decision.outcome != "deny" and outcome.permission == "ask":
+            why = "; ".join(outcome.messages) or "confirm"  # an ask's reason is for the user
+            decision = Decision("ask", f"a PreToolUse hook asks: {why}")
+        return self.gate.settle(tool, args, decision)
+
+
+def arguments(call: ToolCall) -> dict:
+    try:
+        args = json.loads(call.arguments or "{}")
+    except json.JSONDecodeError:
+        return {"raw": call.arguments}
+    return args if isinstance(args, dict) else {"raw": call.arguments}
+
+
+def transcript_writer(messages, path: Path):
+    """A function that writes the history as JSON lines to `path` and returns the path, for
+    the hooks' `transcript_path` (a hook may read it; written only when a hook runs)."""
+    def write() -> str:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8") as f:
+            for m in messages():
+                f.write(json.dumps(m, ensure_ascii=False) + "\n")
+        return str(path)
+    return write

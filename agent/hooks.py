@@ -1,0 +1,329 @@
+"""Hooks: the user's own commands, run at fixed points of a session, to watch, add context or
+block: rules the model cannot talk its way around (a formatter after each Edit, a test gate on
+Stop). Matching hooks run at once, each as `bash -c COMMAND` in its own process group with the
+event as JSON on stdin; their answers are combined into one Outcome:
+
+    exit 0      success; stdout is parsed if it is a JSON object (decision, context, ...)
+    exit 2      blocks: stderr goes to the model (PreToolUse, PostToolUse, Stop, ...), or the
+                prompt is dropped (UserPromptSubmit); for the other events, to the user
+    otherwise   a non-blocking error, noted for the user (exit 1 does not block!)
+
+Python hooks get the input dict and return the output dict, or raise Block. Simplified: 64 KB
+kept per stream; Python hooks are not timed out; `suppressOutput` changes nothing (we show no
+hook's stdout). Not covered: "prompt" hooks, plugins. Claude Code counterpart: `hooks`, /hooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from difflib import get_close_matches
+from pathlib import Path
+from typing import BinaryIO
+
+EVENTS = ("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure",
+          "Notification", "Stop", "SubagentStop", "PreCompact", "SessionEnd")
+BLOCKING = ("PreToolUse", "UserPromptSubmit", "Stop", "SubagentStop", "PostToolUse",
+            "PostToolUseFailure")  # exit 2 or `decision: "block"` acts; elsewhere it informs
+PLAIN_CONTEXT = ("UserPromptSubmit", "SessionStart")  # plain stdout on exit 0 is context
+STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
+LEGACY = {"approve": "allow", "block": "deny"}  # PreToolUse's old `decision` values
+KEEP_BYTES = 64 * 1024
+GRACE_S = 0.5  # how long a background job the hook started may hold its output open
+MISTAKES = {126: "not executable: the hook did not run (chmod +x the script?)",
+            127: "command not found: the hook did not run (is the script there and executable?)"}
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One configured hook: a shell command or a Python function, for one event."""
+
+    event: str
+    """One of EVENTS."""
+    matcher: str
+    """"" or "*": everything; else an exact name, "A|B", or a regular expression (fullmatch)."""
+    command: str | None = None
+    """A shell command, run with `bash -c` (sh when there is no bash)."""
+    function: Callable[[dict], dict | None] | None = None
+    """A Python hook: takes the input, returns the JSON output (None: nothing to say)."""
+    timeout: float = 60.0
+    """Seconds before a command hook is killed, with everything it started."""
+    source: str = "python"
+    """The settings file it came from, for /hooks and messages."""
+
+    @property
+    def label(self) -> str:
+        """The command, or the Python function's name."""
+        return self.command or getattr(self.function, "__name__", repr(self.function))
+
+
+class Block(Exception):
+    """A Python hook raises Block("reason") to do what exit 2 does (the message is the stderr)."""
+
+
+@dataclass(frozen=True)
+class HookRun:
+    """How one hook ran."""
+
+    hook: Hook
+    """The hook that ran."""
+    exit_code: int | None
+    """None: killed on timeout or not started (see note). Python: 0 ok, 2 Block, 1 error."""
+    stdout: str
+    """The first KEEP_BYTES, with a note when cut (a Python hook: its result as JSON)."""
+    stderr: str
+    """The first KEEP_BYTES, with a note when cut."""
+    output: dict | None
+    """stdout parsed as a JSON object on exit 0, else None."""
+    note: str
+    """For the user: "" or what went wrong, or a likely mistake."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Every matching hook of one event, combined."""
+
+    runs: tuple[HookRun, ...] = ()
+    """Each hook's run, in configuration order."""
+    blocked: bool = False
+    """Exit 2 or block/deny where it acts: skip the call, drop the prompt, go on, tell the model."""
+    reason: str = ""
+    """Why, for the model (UserPromptSubmit: for the user), one line per blocking hook."""
+    permission: str | None = None
+    """PreToolUse: the strictest permissionDecision given: deny > ask > allow."""
+    updated_input: dict | None = None
+    """PreToolUse: hookSpecificOutput.updatedInput (the last hook that gives one wins)."""
+    context: tuple[str, ...] = ()
+    """For the model: additionalContext, and plain stdout for UserPromptSubmit and SessionStart."""
+    stop: bool = False
+    """Some hook said `"continue": false`: the agent stops."""
+    stop_reason: str = ""
+    """Their stopReasons, for the user."""
+    messages: tuple[str, ...] = ()
+    """For the user: systemMessage, errors, likely mistakes, an allow's or ask's reason."""
+
+
+def parse_hooks(configs: Iterable[tuple[dict, str]]) -> list[Hook]:
+    """The hooks of settings files' `hooks` objects; ValueError names the file and the place."""
+    hooks = []
+    for config, source in configs:
+        _expect(isinstance(config, dict), f"{source}: hooks", "an object", config)
+        for event, groups in config.items():
+            where = f"{source}: hooks.{event}"
+            _check_event(event, where)
+            _expect(isinstance(groups, list), where, "a list of matcher groups", groups)
+            for i, group in enumerate(groups):
+                at = f"{where}[{i}]"
+                _expect(isinstance(group, dict) and isinstance(group.get("hooks"), list), at,
+                        '{"matcher": "...", "hooks": [...]}', group)
+                matcher = group.get("matcher", "")
+                _expect(isinstance(matcher, str), f"{at}.matcher", "a string", matcher)
+                hooks += [_parse_entry(entry, event, matcher, source, f"{at}.hooks[{j}]")
+                          for j, entry in enumerate(group["hooks"])]
+    return hooks
+
+
+def _parse_entry(entry: object, event: str, matcher: str, source: str, at: str) -> Hook:
+    _expect(isinstance(entry, dict), at, '{"type": "command", "command": "..."}', entry)
+    kind, command, timeout = entry.get("type"), entry.get("command"), entry.get("timeout", 60)
+    if kind == "prompt":
+        raise ValueError(f'{at}: "prompt" hooks are not supported; use "type": "command"')
+    _expect(kind == "command", f"{at}.type", '"command"', kind)
+    _expect(isinstance(command, str) and command.strip() != "", f"{at}.command",
+            "a non-empty string", command)
+    _expect(type(timeout) in (int, float) and timeout > 0, f"{at}.timeout",
+            "a positive number of seconds", timeout)
+    return Hook(event, matcher, command=command, timeout=float(timeout), source=source)
+
+
+def _expect(ok: bool, at: str, what: str, value: object) -> None:
+    if not ok:
+        raise ValueError(f"{at}: must be {what}, got {json.dumps(value, default=repr)[:60]}")
+
+
+class Hooks:
+    """The hooks of a session, and what they run with: the cwd, the project, the env."""
+
+    def __init__(self, hooks: list[Hook], cwd: Path, project: Path,
+                 env: Mapping[str, str] | None = None, session_id: str = "",
+                 transcript_path: Callable[[], str] | str = "",
+                 permission_mode: Callable[[], str] | str = "default"):
+        self.hooks, self.cwd, self.project, self.env = list(hooks), cwd, project, env
+        self.session_id, self.transcript_path = session_id, transcript_path
+        self.permission_mode = permission_mode
+
+    def add(self, event: str, function: Callable[[dict], dict | None], matcher: str = "*") -> None:
+        """Register a Python hook."""
+        _check_event(event, "hook event")
+        self.hooks.append(Hook(event, matcher, function=function))
+
+    def matching(self, event: str, target: str | None = None) -> list[Hook]:
+        """The event's hooks whose matcher takes the target: the tool name (tool events), the
+        source (SessionStart), the trigger (PreCompact); None: every hook of the event."""
+        _check_event(event, "hook event")
+        return [hook for hook in self.hooks if hook.event == event
+                and (target is None or _matches(hook.matcher, target))]
+
+    def run(self, event: str, target: str | None = None, **fields: object) -> Outcome:
+        """Run the matching hooks at once, the event's fields on stdin; combine their answers."""
+        hooks = self.matching(event, target)
+        if not hooks:
+            return Outcome()
+        path, mode = self.transcript_path, self.permission_mode
+        data = {"session_id": self.session_id, "cwd": str(self.cwd), "hook_event_name": event,
+                "transcript_path": path() if callable(path) else path,
+                "permission_mode": mode() if callable(mode) else mode, **fields}
+        payload = json.dumps(data, default=str)
+        env = {**(os.environ if self.env is None else self.env),
+               "AGENT_PROJECT_DIR": str(self.project), "CLAUDE_PROJECT_DIR": str(self.project)}
+        pool = ThreadPoolExecutor(max_workers=len(hooks))
+        futures = [pool.submit(_call, hook, payload) if hook.command is None else
+                   pool.submit(_execute, hook, payload.encode(), self.cwd, env) for hook in hooks]
+        pool.shutdown(wait=False)  # so that Ctrl-C need not wait: the hooks end or time out alone
+        return _combine(event, [future.result() for future in futures])
+
+    def describe(self) -> str:
+        """For /hooks: one line per hook."""
+        lines = [f"{h.event:<18} {h.matcher or '*':<14} {'' if h.command else 'python '}"
+                 f"{h.label}  (timeout {h.timeout:g} s, {h.source})" for h in self.hooks]
+        return "\n".join(lines) or "No hooks are configured."
+
+
+def _matches(matcher: str, target: str) -> bool:
+    if matcher in ("", "*") or target == matcher or target in matcher.split("|"):
+        return True
+    with contextlib.suppress(re.error):  # not a regular expression: compared as text above
+        return re.fullmatch(matcher, target) is not None
+    return False
+
+
+def _read(stream: BinaryIO, into: list[str]) -> None:
+    """Keep the first KEEP_BYTES, drop the rest: the hook never blocks on a full pipe."""
+    with stream:
+        head = stream.read(KEEP_BYTES)
+        n_bytes = len(head) + sum(len(chunk) for chunk in iter(lambda: stream.read1(65536), b""))
+    cut = f"\n[... cut: {n_bytes:,} bytes in all, the first {len(head):,} kept]"
+    into.append(head.decode("utf-8", "replace") + (cut if n_bytes > len(head) else ""))
+
+
+def _feed(stream: BinaryIO, data: bytes) -> None:
+    with contextlib.suppress(OSError), stream:  # BrokenPipeError: the hook did not read it
+        stream.write(data)
+
+
+def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict) -> HookRun:
+    """Run a command hook in its own process group, killed with its children on timeout."""
+    shell = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
+    try:
+        proc = subprocess.Popen([shell, "-c", hook.command], cwd=cwd, env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+    except OSError as e:
+        return HookRun(hook, None, "", "", None, f"could not be started: {e.strerror or e}")
+    out, err = [], []
+    readers = [threading.Thread(target=_read, args=a, daemon=True)
+               for a in ((proc.stdout, out), (proc.stderr, err))]
+    for thread in [threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True),
+                   *readers]:
+        thread.start()
+    try:
+        code = proc.wait(hook.timeout)
+    except subprocess.TimeoutExpired:
+        code = None
+        _kill_group(proc)
+    for reader in readers:
+        reader.join(GRACE_S)
+        if reader.is_alive():  # the hook is done, but a job it started holds the pipe
+            _kill_group(proc)
+            reader.join(GRACE_S)
+    stdout, output, note = "".join(out), None, _exit_note(code, hook)
+    if code == 0 and stdout.lstrip().startswith("{"):
+        with contextlib.suppress(json.JSONDecodeError):
+            output = json.loads(stdout)
+        if not isinstance(output, dict):
+            output, note = None, "printed broken JSON (not a JSON object): taken as plain text"
+    return HookRun(hook, code, stdout, "".join(err), output, note)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL the hook and everything it started (a hook has no work worth saving)."""
+    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _call(hook: Hook, payload: str) -> HookRun:
+    try:
+        result = hook.function(json.loads(payload))  # a Python hook gets its own copy
+    except Block as e:
+        return HookRun(hook, 2, "", str(e), None, "")
+    except Exception as e:  # a broken hook is a non-blocking error, as a failing command is
+        return HookRun(hook, 1, "", repr(e), None, f"raised {e!r}")
+    if result is not None and not isinstance(result, dict):
+        return HookRun(hook, 1, "", "", None, f"returned a {type(result).__name__}, not a dict")
+    return HookRun(hook, 0, json.dumps(result) if result else "", "", result, "")
+
+
+def _exit_note(code: int | None, hook: Hook) -> str:
+    """What a non-blocking exit code means, naming the likely mistakes."""
+    if code is None:
+        return f"timed out after {hook.timeout:g} s and was stopped"
+    if code == 1 and hook.event in BLOCKING:
+        return "exited 1, which does not block (exit 2 blocks): the action went ahead"
+    if code in (0, 2):
+        return ""
+    return MISTAKES.get(code) or (f"was killed by signal {-code}" if code < 0 else f"exited {code}")
+
+
+def _combine(event: str, runs: list[HookRun]) -> Outcome:
+    """All hooks' answers as one, in hook order (not the order they finished in)."""
+    blocked, stop, permission, updated = False, False, None, None
+    reasons, stop_reasons, context, messages = [], [], [], []
+    for run in runs:
+        label, out = f"{event} hook {run.hook.label} ({run.hook.source})", run.output or {}
+        specific = inner if isinstance(inner := out.get("hookSpecificOutput"), dict) else {}
+        decision, reason = out.get("decision"), str(out.get("reason") or "")
+        if run.exit_code == 2:
+            decision, reason = "block", run.stderr.strip()
+            messages += [] if event in BLOCKING else [f"{event} hook: {reason or 'exited 2'}"]
+        elif run.exit_code != 0:
+            messages.append("\n  ".join([f"{label}: {run.note}", *run.stderr.splitlines()[:3]]))
+            continue
+        elif run.note:
+            messages.append(f"{label}: {run.note}")
+        if run.exit_code == 0 and run.output is None and event in PLAIN_CONTEXT:
+            context += [run.stdout.strip()] if run.stdout.strip() else []
+        if out.get("continue") is False:
+            stop = True
+            stop_reasons += [str(out["stopReason"])] if out.get("stopReason") else []
+        messages += [str(out["systemMessage"])] if out.get("systemMessage") else []
+        context += [str(specific["additionalContext"])] if specific.get("additionalContext") else []
+        if event == "PreToolUse":
+            decision = specific.get("permissionDecision") or LEGACY.get(decision)
+            reason = str(specific.get("permissionDecisionReason") or reason)
+            if decision in STRICTNESS:
+                permission = max(permission or decision, decision, key=STRICTNESS.get)
+                messages += [reason] if reason and decision != "deny" else []  # for the user
+            if isinstance(specific.get("updatedInput"), dict):
+                updated = specific["updatedInput"]
+        if event in BLOCKING and decision == ("deny" if event == "PreToolUse" else "block"):
+            blocked = True
+            reasons.append(reason or f"blocked by the {label}")
+    return Outcome(tuple(runs), blocked, "\n".join(reasons), permission, updated,
+                   tuple(context), stop, "\n".join(stop_reasons), tuple(messages))
+
+
+def _check_event(event: str, where: str) -> None:
+    if event not in EVENTS:
+        near = get_close_matches(event, EVENTS, n=1)
+        hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(EVENTS)}"
+        raise ValueError(f"{where}: {event!r} is not an event; {hint}")
+
