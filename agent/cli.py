@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run one prompt without questions, print the answer and exit")
     p.add_argument("--output-format", choices=("text", "json", "stream-json"), default="text",
                    help="print mode output: the answer, one JSON document, or one JSON event per line")
-    p.add_argument("--verbose", action="store_true", help="print mode: show tool calls on stderr")
+    p.add_argument("--verbose", action="store_true", help="print mode: show tool calls on stderr; both modes: show what hooks print")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL; default Ollama's)")
     p.add_argument("--api-key", help="API key (env OPENAI_API_KEY)")
     p.add_argument("--model", help="model name (env AGENT_MODEL)")
@@ -118,7 +118,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
                           "model": config.model, "cwd": str(config.cwd),
                           "permission_mode": config.permission_mode}), flush=True)
     elif verbose:
-        emit = Terminal(sys.stderr)
+        emit = Terminal(sys.stderr, verbose=True)
     else:
         def emit(event: object) -> None:
             pass
@@ -192,7 +192,7 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     warn_untrusted(permissions[1])
-    return repl(config, args.prompt, permissions)
+    return repl(config, args.prompt, permissions, args.verbose)
 
 
 def warn_untrusted(settings) -> None:

@@ -96,6 +96,14 @@ class HookMessage:
 
 
 @dataclass(frozen=True)
+class HookOutput:
+    """What a hook printed on success: shown in the verbose trace and stream-json only."""
+
+    event: str
+    text: str
+
+
+@dataclass(frozen=True)
 class TurnEnd:
     """The turn is over: why (`stop_reason`), the final text, and how many model calls it took."""
 

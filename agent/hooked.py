@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from agent.events import HookMessage
+from agent.events import HookMessage, HookOutput
 from agent.hooks import Hooks, Outcome
 from agent.llm import Emit, ToolCall
 from agent.loop import StopTurn, check_arguments
@@ -50,6 +50,8 @@ class HookedSession:
 
     def run(self, event: str, target: str | None = None, **fields) -> Outcome:
         outcome = self.hooks.run(event, target, **fields)
+        for text in outcome.shown:
+            self.emit(HookOutput(event, text))
         for text in outcome.messages:
             self.emit(HookMessage(event, text))
         return outcome

@@ -9,8 +9,9 @@ event as JSON on stdin; their answers are combined into one Outcome:
     otherwise   a non-blocking error, noted for the user (exit 1 does not block!)
 
 Python hooks get the input dict and return the output dict, or raise Block. Simplified: 64 KB
-kept per stream; Python hooks are not timed out; `suppressOutput` changes nothing (we show no
-hook's stdout). Not covered: "prompt" hooks, plugins. Claude Code counterpart: `hooks`, /hooks.
+kept per stream; Python hooks are not timed out. A hook's plain stdout is shown only in the
+--verbose trace and the stream-json events (Claude Code: transcript mode), unless the hook
+answers `suppressOutput`. Ctrl-C kills the running hooks. Not covered: "prompt" hooks, plugins. Claude Code counterpart: `hooks`, /hooks.
 """
 
 from __future__ import annotations
@@ -109,6 +110,8 @@ class Outcome:
     """Their stopReasons, for the user."""
     messages: tuple[str, ...] = ()
     """For the user: systemMessage, errors, likely mistakes, an allow's or ask's reason."""
+    shown: tuple[str, ...] = ()
+    """For the verbose trace: each succeeding hook's stdout, unless it asked `suppressOutput`."""
 
 
 def parse_hooks(configs: Iterable[tuple[dict, str]]) -> list[Hook]:
@@ -184,11 +187,17 @@ class Hooks:
         payload = json.dumps(data, default=str)
         env = {**(os.environ if self.env is None else self.env),
                "AGENT_PROJECT_DIR": str(self.project), "CLAUDE_PROJECT_DIR": str(self.project)}
-        pool = ThreadPoolExecutor(max_workers=len(hooks))
+        pool, live = ThreadPoolExecutor(max_workers=len(hooks)), set()
         futures = [pool.submit(_call, hook, payload) if hook.command is None else
-                   pool.submit(_execute, hook, payload.encode(), self.cwd, env) for hook in hooks]
-        pool.shutdown(wait=False)  # so that Ctrl-C need not wait: the hooks end or time out alone
-        return _combine(event, [future.result() for future in futures])
+                   pool.submit(_execute, hook, payload.encode(), self.cwd, env, live)
+                   for hook in hooks]
+        pool.shutdown(wait=False)  # so that Ctrl-C need not wait for the hooks
+        try:
+            return _combine(event, [future.result() for future in futures])
+        except BaseException:  # Ctrl-C: the hooks die with the turn, and what they started
+            for proc in list(live):
+                _kill_group(proc, wait=False)
+            raise
 
     def describe(self) -> str:
         """For /hooks: one line per hook."""
@@ -219,8 +228,9 @@ def _feed(stream: BinaryIO, data: bytes) -> None:
         stream.write(data)
 
 
-def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict) -> HookRun:
-    """Run a command hook in its own process group, killed with its children on timeout."""
+def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict, live: set) -> HookRun:
+    """Run a command hook in its own process group, killed with its children on timeout;
+    `live` holds it while it runs, for Ctrl-C."""
     shell = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
     try:
         proc = subprocess.Popen([shell, "-c", hook.command], cwd=cwd, env=env,
@@ -228,6 +238,14 @@ def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict) -> HookRun:
                                 stderr=subprocess.PIPE, start_new_session=True)
     except OSError as e:
         return HookRun(hook, None, "", "", None, f"could not be started: {e.strerror or e}")
+    live.add(proc)
+    try:
+        return _collect(hook, proc, payload)
+    finally:
+        live.discard(proc)
+
+
+def _collect(hook: Hook, proc: subprocess.Popen, payload: bytes) -> HookRun:
     out, err = [], []
     readers = [threading.Thread(target=_read, args=a, daemon=True)
                for a in ((proc.stdout, out), (proc.stderr, err))]
@@ -253,11 +271,12 @@ def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict) -> HookRun:
     return HookRun(hook, code, stdout, "".join(err), output, note)
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen, wait: bool = True) -> None:
     """SIGKILL the hook and everything it started (a hook has no work worth saving)."""
     with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
         os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    if wait:
+        proc.wait()
 
 
 def _call(hook: Hook, payload: str) -> HookRun:
@@ -286,7 +305,7 @@ def _exit_note(code: int | None, hook: Hook) -> str:
 def _combine(event: str, runs: list[HookRun]) -> Outcome:
     """All hooks' answers as one, in hook order (not the order they finished in)."""
     blocked, stop, permission, updated = False, False, None, None
-    reasons, stop_reasons, context, messages = [], [], [], []
+    reasons, stop_reasons, context, messages, shown = [], [], [], [], []
     for run in runs:
         label, out = f"{event} hook {run.hook.label} ({run.hook.source})", run.output or {}
         specific = inner if isinstance(inner := out.get("hookSpecificOutput"), dict) else {}
@@ -299,6 +318,8 @@ def _combine(event: str, runs: list[HookRun]) -> Outcome:
             continue
         elif run.note:
             messages.append(f"{label}: {run.note}")
+        if run.exit_code == 0 and run.stdout.strip() and not out.get("suppressOutput"):
+            shown.append(f"{run.hook.label}: {run.stdout.strip()}")
         if run.exit_code == 0 and run.output is None and event in PLAIN_CONTEXT:
             context += [run.stdout.strip()] if run.stdout.strip() else []
         if out.get("continue") is False:
@@ -318,7 +339,7 @@ def _combine(event: str, runs: list[HookRun]) -> Outcome:
             blocked = True
             reasons.append(reason or f"blocked by the {label}")
     return Outcome(tuple(runs), blocked, "\n".join(reasons), permission, updated,
-                   tuple(context), stop, "\n".join(stop_reasons), tuple(messages))
+                   tuple(context), stop, "\n".join(stop_reasons), tuple(messages), tuple(shown))
 
 
 def _check_event(event: str, where: str) -> None:

@@ -14,7 +14,8 @@ import sys
 from dataclasses import asdict
 from typing import TextIO
 
-from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, ReasoningDelta,
+from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
+                          ReasoningDelta,
                           Retry, TextDelta, ToolEnd, ToolStart, TurnEnd)
 from agent.llm import ToolCall
 
@@ -23,7 +24,7 @@ DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
               Retry: "retry", Fallback: "fallback", Compacted: "compacted", HookMessage: "hook_message",
-              TurnEnd: "turn_end"}
+              HookOutput: "hook_output", TurnEnd: "turn_end"}
 
 
 def to_json(event: object) -> dict:
@@ -66,8 +67,8 @@ def compacted_line(event: Compacted) -> str:
 class Terminal:
     """Renders events for a person watching a terminal."""
 
-    def __init__(self, out: TextIO = sys.stdout, color: bool | None = None):
-        self.out = out
+    def __init__(self, out: TextIO = sys.stdout, color: bool | None = None, verbose: bool = False):
+        self.out, self.verbose = out, verbose  # verbose: hooks' own output too
         self.color = out.isatty() if color is None else color
         self.mid_line = False  # streamed text that has not ended with a newline yet
         self.thinking = False  # the last streamed text was the model's thinking
@@ -103,6 +104,8 @@ class Terminal:
                       f"switching to the fallback model {event.fallback}")
         elif isinstance(event, HookMessage):
             self.line(self.paint(DIM, f"  ({event.event} hook: {event.text})"))
+        elif isinstance(event, HookOutput) and self.verbose:
+            self.line(self.paint(DIM, f"  ({event.event} hook said: {event.text})"))
         elif isinstance(event, Compacted):
             self.line(self.paint(DIM, compacted_line(event)))
         elif isinstance(event, TurnEnd):

@@ -188,10 +188,11 @@ def command(agent: Agent, name: str, rest: str) -> str:
     return f"Unknown command {name}. Commands:\n" + help_text()
 
 
-def repl(config: Config, first_prompt: str | None = None, permissions=None) -> int:
+def repl(config: Config, first_prompt: str | None = None, permissions=None,
+         verbose: bool = False) -> int:
     from agent.build import build_agent
 
-    term = Terminal(sys.stdout)
+    term = Terminal(sys.stdout, verbose=verbose)
     agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
     agent.authorize.session.session_start("startup")
     try:

@@ -242,3 +242,23 @@ def test_a_python_hook_registered_on_a_built_agent(home, repo, server):
     server.reply("ok")
     agent.run("commit")
     assert results(server) == ["Blocked by a PreToolUse hook: write the commit message without TODO"]
+
+
+def test_hook_output_shows_with_verbose_and_in_stream_json_unless_suppressed(home, repo, server):
+    configure(home, {"Stop": [("", script(home, "loud.sh", "cat >/dev/null; echo 'checked 4 files'\n")),
+                              ("", script(home, "quiet.sh", "cat >/dev/null\n"
+                                          'echo \'{"suppressOutput": true}\'\n'))]})
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+
+    def run(*flags: str) -> subprocess.CompletedProcess:
+        server.reply("done")
+        return subprocess.run([sys.executable, "-m", "agent", "-p", "go", "--base-url",
+                               server.base_url, *flags], cwd=repo, env=base,
+                              capture_output=True, text=True, timeout=60)
+
+    lines = [json.loads(line) for line in run("--output-format", "stream-json").stdout.splitlines()]
+    shown = [line["text"] for line in lines if line["type"] == "hook_output"]
+    assert [text.split(": ", 1)[1] for text in shown] == ["checked 4 files"]
+    assert "checked 4 files" in run("--verbose").stderr
+    quiet = run()
+    assert quiet.stdout == "done\n" and "checked" not in quiet.stderr

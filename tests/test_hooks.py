@@ -10,6 +10,9 @@ import itertools
 import json
 import os
 import shlex
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -59,8 +62,8 @@ def fire(hooks: Hooks, event: str) -> Outcome:
 
 
 def combined(outcome: Outcome) -> Outcome:
-    """The outcome without the runs: what the hooks said, not how they ran."""
-    return dataclasses.replace(outcome, runs=())
+    """The outcome without the runs and their output: what the hooks said, not how they ran."""
+    return dataclasses.replace(outcome, runs=(), shown=())
 
 
 def alive(pid: int) -> bool:
@@ -351,6 +354,40 @@ def test_hooks_run_in_parallel(tmp_path):
                        wait.format(mine=b, other=a))
     hooks.add("Stop", lambda data: None)  # Python hooks share the pool
     assert [run.exit_code for run in fire(hooks, "Stop").runs] == [0, 0, 0]
+
+
+@pytest.mark.parametrize("event", EVENTS)
+def test_what_a_hook_prints_is_shown_unless_it_asks_suppress_output(tmp_path, event):
+    plain = "cat > /dev/null; echo formatted 3 files"
+    quiet = """cat > /dev/null; echo '{"suppressOutput": true, "systemMessage": "done"}'"""
+    loud = """cat > /dev/null; echo '{"suppressOutput": false}'"""
+    failed = "cat > /dev/null; echo partial; exit 1"
+    outcome = fire(make_hooks(tmp_path, event, plain, quiet, loud, failed), event)
+    assert outcome.shown == (f"{plain}: formatted 3 files", f'{loud}: {{"suppressOutput": false}}')
+    assert "done" in outcome.messages  # suppressOutput hides stdout, not the systemMessage
+
+
+def test_ctrl_c_kills_the_running_hooks_and_what_they_started(tmp_path):
+    child_pid = tmp_path / "child.pid"
+    hook = script(tmp_path, f"sleep 60 & echo $! > {child_pid}; wait")
+    program = (f"import sys; sys.path.insert(0, {str(Path.cwd())!r})\n"
+               "from pathlib import Path\nfrom agent.hooks import Hook, Hooks\n"
+               f"hooks = Hooks([Hook('Stop', '', command={hook!r})], Path('.'), Path('.'))\n"
+               "try:\n    hooks.run('Stop', stop_hook_active=False)\n"
+               "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", program], cwd=tmp_path,
+                            stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 10
+    while not (child_pid.exists() and child_pid.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pid = int(child_pid.read_text())
+    assert alive(pid)
+    proc.send_signal(signal.SIGINT)
+    assert proc.communicate(timeout=10)[0] == "interrupted\n"
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(pid)
 
 
 # --- processes that misbehave -------------------------------------------------------------
