@@ -136,9 +136,12 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
 
 def context_report(ladder) -> dict:
     """The `context` part of the json result: the window, the compactions, and per request
-    how much of the previous one it repeated (a server's prefix cache can skip that part)."""
+    how much of the previous one it repeated (a server's prefix cache can skip that part),
+    with the session's summary (agent/prefix.py)."""
     from dataclasses import asdict
+
+    from agent.prefix import summary
 
     return {"window": ladder.window.size, "limit": ladder.window.limit,
             "compactions": [asdict(c) for c in ladder.compactions],
-            "prefix": [asdict(p) for p in ladder.prefix]}
+            "prefix": [asdict(p) for p in ladder.prefix], "prefix_summary": summary(ladder.prefix)}

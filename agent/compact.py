@@ -39,7 +39,8 @@ from agent.llm import Model, ModelError, Reply, ToolCall
 from agent.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
 from agent.tokens import TokenCounter, server_prompt_tokens
 from agent.tools import cap
-from agent.window import PrefixCheck, Window, common_prefix
+from agent.prefix import PrefixCheck, common_prefix
+from agent.window import Window
 
 MASKED = "[Old tool result cleared to save context"
 MEMORY_MARK = "\n\n<memory-file "  # memory appended to a tool result survives its masking
@@ -225,6 +226,8 @@ class Ladder:
         self.prefix: list[PrefixCheck] = []
         self.compactions: list[Compacted] = []
         self._previous: list[dict] = []
+        self._previous_tools: list[dict] = []
+        self._compacted = False  # since the last request: its prefix break is on purpose
         self._sent = 0
 
     def count(self, messages: list[dict], tools: list[dict]) -> int:
@@ -235,8 +238,10 @@ class Ladder:
         if self.count(messages, tools) > self.window.limit:
             self.compact(messages, tools, "auto")
         if self._previous:
-            self.prefix.append(common_prefix(self._previous, messages, self.counter))
-        self._previous, self._sent = list(messages), self.counter.messages(messages, tools)
+            self.prefix.append(common_prefix(self._previous, messages, self.counter,
+                                             self._previous_tools, tools, self._compacted))
+        self._previous, self._previous_tools = list(messages), list(tools)
+        self._sent, self._compacted = self.counter.messages(messages, tools), False
 
     def after_reply(self, reply: Reply) -> None:
         """Reconcile with the server's count. Kept within 0.9-2: a server that reports less
@@ -284,6 +289,7 @@ class Ladder:
                 break  # a strategy that gets only part of the way leaves the rest to the next
         if not used:
             return None
+        self._compacted = True
         after = self.count(messages, tools)
         if after > self.window.limit:
             job.notes.append(f"still {after:,} tokens, over the limit of {self.window.limit:,}")

@@ -10,11 +10,8 @@ The reply reserve is also the `max_tokens` sent with each request: a reply alway
 and a model that rambles stops there. The buffer (a tenth of the window) absorbs the error of
 our token counts, which are cl100k's or an estimate, not the local model's tokenizer.
 
-A server keeps the prompt it last processed in its KV cache and skips the part of the next
-prompt that starts the same way. `common_prefix` measures, for two consecutive requests, how
-many messages and tokens of the first are a prefix of the second, and where it broke: with an
-append-only history the whole previous request is shared, and only compaction breaks it.
-`spend` and `picture` draw where the window goes, for /context.
+`spend` and `picture` draw where the window goes, for /context. (Whether consecutive
+requests share their prefix, which a server's cache needs, is agent/prefix.py.)
 Claude Code counterpart: its context accounting, /context, and the autocompact threshold.
 """
 
@@ -57,31 +54,6 @@ class Window:
         """The most tokens one tool result may keep in the history: an eighth of the window,
         500 to 25,000. A longer result goes to a file (agent.compact.ResultBudget)."""
         return min(25_000, max(500, self.size // 8))
-
-
-@dataclass(frozen=True)
-class PrefixCheck:
-    """How much of the previous request the next one repeated, byte for byte."""
-
-    shared_messages: int
-    previous_messages: int
-    shared_tokens: int
-    previous_tokens: int
-    broke_at: int | None
-    """The index of the first message that differs; None when the whole previous request is
-    a prefix of this one (the server's cache can serve all of it)."""
-
-
-def common_prefix(previous: list[dict], current: list[dict], counter: TokenCounter) -> PrefixCheck:
-    """Compare two consecutive requests, message by message (each keyed by its canonical JSON)."""
-    shared = 0
-    for old, new in zip(previous, current):
-        if counter.key(old) != counter.key(new):
-            break
-        shared += 1
-    whole = shared == len(previous)
-    return PrefixCheck(shared, len(previous), sum(counter.message(m) for m in previous[:shared]),
-                       sum(counter.message(m) for m in previous), None if whole else shared)
 
 
 CATEGORIES = ("system prompt", "memory files", "tool schemas", "messages", "tool results")

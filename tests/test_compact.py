@@ -13,7 +13,8 @@ from agent.llm import ModelError, Reply, ScriptedModel, ToolCall, call
 from agent.loop import Agent
 from agent.tokens import TokenCounter
 from agent.tools import Tool, ToolContext
-from agent.window import Window, common_prefix
+from agent.prefix import common_prefix
+from agent.window import Window
 from invariants import assert_paired
 
 SYSTEM = {"role": "system", "content": "You are a test agent."}

@@ -1,0 +1,124 @@
+"""The prefix report: consecutive requests share their whole prefix, and a break that is
+injected on purpose is found and named."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from agent.compact import Ladder, mask_observations
+from agent.llm import ScriptedModel, call
+from agent.loop import Agent
+from agent.prefix import common_prefix, summary, summary_text
+from agent.tokens import TokenCounter
+from agent.tools import Tool, ToolContext
+from agent.window import Window
+
+
+def echo(args: dict, ctx: ToolContext) -> str:
+    return f"echo {args['n']}\n" + "line of output\n" * 30
+
+
+ECHO = Tool("Echo", "echo a number", {"type": "object", "properties": {"n": {"type": "integer"}},
+                                      "required": ["n"]}, echo, True)
+OTHER = Tool("Other", "another tool", {"type": "object", "properties": {}}, echo, True)
+
+
+def agent_with(steps, tools=(ECHO, OTHER), window: int = 100_000) -> Agent:
+    ladder = Ladder(Window.of(window), [mask_observations])
+    return Agent(ScriptedModel(list(steps)), list(tools), "You are a test agent.",
+                 ToolContext(cwd=os.getcwd()), compactor=ladder)
+
+
+def forget(messages: list[dict], job) -> list[dict]:
+    """A compaction strategy that drops the first tool result's text."""
+    return messages[:3] + [{**messages[3], "content": "(forgotten)"}] + messages[4:]
+
+
+def turn(n: int) -> list:
+    return [call("Echo", n=n), f"done {n}"]
+
+
+def test_an_append_only_session_reuses_every_previous_prompt():
+    agent = agent_with(turn(1) + turn(2) + turn(3))
+    for n in (1, 2, 3):
+        agent.run(f"echo {n}")
+    checks = agent.compactor.prefix
+    assert len(checks) == 5 and all(c.cause == "" and c.broke_at is None for c in checks)
+    assert all(c.shared_tokens == c.previous_tokens < c.tokens for c in checks)
+    report = summary(checks)
+    assert report == {"requests": 6, "reuse": 1.0, "target": 0.97, "breaks": []}
+    assert "100.0% of each previous prompt" in summary_text(report)
+
+
+@pytest.mark.parametrize("inject, cause, at", [
+    (lambda a: a.messages.__setitem__(0, {"role": "system", "content": "Date: tomorrow"}),
+     "system prompt changed", 0),
+    (lambda a: a.schemas.reverse(), "tools reordered", 0),
+    (lambda a: a.schemas.pop(), "tools changed", 0),
+    (lambda a: a.messages.__setitem__(2, {**a.messages[2], "content": "I said otherwise"}),
+     "message 2 changed", 2),  # a new dict: messages are never edited in place
+    (lambda a: a.compactor.compact(a.messages, a.schemas, "manual", strategies=[forget]),
+     "compaction", 3),
+])
+def test_an_injected_break_is_found_and_named(inject, cause, at):
+    agent = agent_with(turn(1) + turn(2))
+    agent.run("echo 1")
+    inject(agent)
+    agent.run("echo 2")
+    breaks = summary(agent.compactor.prefix)["breaks"]
+    assert breaks == [{"request": 3, "at": at, "cause": cause}]
+    assert f"request 3: broke at message {at}: {cause}" in summary_text(summary(agent.compactor.prefix))
+
+
+def test_compaction_turns_do_not_count_against_reuse():
+    agent = agent_with(turn(1) + turn(2) + turn(3))
+    agent.run("echo 1")
+    agent.compactor.compact(agent.messages, agent.schemas, "manual", strategies=[forget])
+    agent.run("echo 2")
+    agent.messages[0] = {"role": "system", "content": "changed"}
+    agent.run("echo 3")
+    report = summary(agent.compactor.prefix)
+    assert [b["cause"] for b in report["breaks"]] == ["compaction", "system prompt changed"]
+    checks = [c for c in agent.compactor.prefix if c.cause != "compaction"]
+    assert report["reuse"] == pytest.approx(sum(c.shared_tokens for c in checks)
+                                            / sum(c.previous_tokens for c in checks), abs=1e-4)
+    assert report["reuse"] < 0.97 and "below the 97% target" in summary_text(report)
+
+
+def test_common_prefix_without_tools_compares_messages_only():
+    counter = TokenCounter()
+    a = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    check = common_prefix(a, a + [{"role": "assistant", "content": "x"}], counter)
+    assert check.broke_at is None and check.cause == ""
+
+
+def test_our_layout_meets_the_target_over_http(server, tmp_path):
+    """The real pieces (build_agent: changing facts, hooks, memory) over the real client: a
+    git status that changes between prompts goes to the end of the prompt, not the start."""
+    from agent.build import build_agent, context_report, load_permissions
+    from agent.config import load_config
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    home = tmp_path / "home"
+    home.mkdir()
+    environ = {"HOME": str(home)}
+    os.environ["HOME"] = str(home)
+    try:
+        config = load_config({"base_url": server.base_url, "model": "m",
+                              "permission_mode": "bypassPermissions"}, environ, repo)
+        agent = build_agent(config, lambda e: None, None,
+                            permissions=load_permissions(config, [], []))
+        for n in range(4):
+            server.reply(tool_calls=[("Write", {"file_path": str(repo / f"f{n}.txt"), "content": "x\n"})])
+            server.reply(f"wrote f{n}")
+            agent.run(f"write f{n}.txt")  # each prompt finds a new untracked file: git status moved
+        report = context_report(agent.compactor)["prefix_summary"]
+    finally:
+        os.environ.pop("HOME")
+    assert report["requests"] == 8 and report["breaks"] == [] and report["reuse"] == 1.0
+    firsts = [json.dumps(r["messages"][:1]) for r in server.requests]
+    assert len(set(firsts)) == 1  # the system prompt never changed
