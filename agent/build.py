@@ -77,6 +77,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.hooks import Hooks, parse_hooks
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
+    from agent.meter import Meter, load_prices
     from agent.permissions import Gate
     from agent.settings import remember_rule, scrub_env
     from agent.tools.plan import exit_plan_mode
@@ -95,7 +96,8 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
                              fallback_model=config.fallback_model, extra_body=body)
     preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
     model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
-    model = ToolCallRepair(model, config.tool_mode or "auto")
+    model = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
+                  load_prices(Path.home() / ".agent" / "prices.json"))
     session_id = session_id or str(uuid.uuid4())
     folder = Path.home() / ".agent" / "sessions" / session_id
     policy, settings = permissions or load_permissions(config, [], [])
@@ -145,3 +147,8 @@ def context_report(ladder) -> dict:
     return {"window": ladder.window.size, "limit": ladder.window.limit,
             "compactions": [asdict(c) for c in ladder.compactions],
             "prefix": [asdict(p) for p in ladder.prefix], "prefix_summary": summary(ladder.prefix)}
+
+
+def cost_report(model) -> dict:
+    """The `cost` part of the json result: the Meter's totals (agent/meter.py)."""
+    return model.totals() if hasattr(model, "totals") else {}

@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-repeats", type=_repeat_count, metavar="N",
                    help="stop the turn when the same call gives the same result N times "
                         "(default 3; 0: never)")
+    p.add_argument("--report", type=Path, metavar="FILE.csv",
+                   help="write one row per model call (tokens, cached, seconds, $) when done")
     p.add_argument("--version", action="version", version=f"agent {__version__}")
     return p
 
@@ -90,10 +92,10 @@ def _repeat_count(text: str) -> int:
 
 
 def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None,
-                    context: dict | None = None) -> dict:
+                    context: dict | None = None, cost: dict | None = None) -> dict:
     """The `--output-format json` document (also the last line of stream-json). `tool_calls`:
     the repair ladder's counts per model and rung (agent/toolcalls.py); `context`: see
-    `context_report`."""
+    `context_report`; `cost`: see `cost_report`."""
     from dataclasses import asdict
 
     ok = end.stop_reason == "end_turn"
@@ -102,11 +104,13 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
             "session_id": session_id, "num_turns": end.n_turns,
             "duration_ms": round(seconds * 1000), "usage": asdict(end.usage),
             **({"tool_calls": tool_calls} if tool_calls is not None else {}),
-            **({"context": context} if context is not None else {})}
+            **({"context": context} if context is not None else {}),
+            **({"total_cost_usd": cost.get("cost_usd"), "cost": cost} if cost is not None else {})}
 
 
-def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None) -> int:
-    from agent.build import build_agent, context_report
+def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
+               report: Path | None = None) -> int:
+    from agent.build import build_agent, context_report, cost_report
     from agent.render import Terminal, to_json
 
     session_id = str(uuid.uuid4())
@@ -128,7 +132,10 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     end = agent.run(prompt)
     agent.authorize.session.session_end("other")
     document = result_document(end, session_id, time.monotonic() - start,
-                               getattr(agent.model, "stats", None), context_report(agent.compactor))
+                               getattr(agent.model, "stats", None), context_report(agent.compactor),
+                               cost_report(agent.model))
+    if report:
+        agent.model.write_csv(report)
     if output_format == "text":
         if end.stop_reason == "end_turn":
             print(end.text)
@@ -183,7 +190,8 @@ def run(argv: list[str]) -> int:
             print(f"agent: {err}", file=sys.stderr)
             return 2
         warn_untrusted(permissions[1])
-        return print_mode(config, prompt, args.output_format, args.verbose, permissions)
+        return print_mode(config, prompt, args.output_format, args.verbose, permissions,
+                          args.report)
     from agent.repl import ask_trust, repl
     try:
         permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
@@ -192,7 +200,7 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     warn_untrusted(permissions[1])
-    return repl(config, args.prompt, permissions, args.verbose)
+    return repl(config, args.prompt, permissions, args.verbose, args.report)
 
 
 def warn_untrusted(settings) -> None:

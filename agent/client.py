@@ -34,8 +34,8 @@ from agent.errors import (ContextOverflow, RetriesExhausted, is_overflow, one_li
                           overflow_message, reason, retry_after, server_message, status_message,
                           unreachable_message)
 from agent.events import Fallback, Retry
-from agent.llm import Emit, ModelError, Reply, Usage
-from agent.stream import assemble, from_completion
+from agent.llm import Emit, ModelError, Reply, Timing, Usage
+from agent.stream import assemble, from_completion, has_token
 from agent.think import ThinkSplitter
 
 MAX_DELAY = 8.0  # backoff cap, seconds
@@ -146,6 +146,7 @@ class OpenAICompatible:
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
         client = self._sdk_client()
+        start, first = time.monotonic(), []
         if self._sends_bytes:
             payload = {"content": body, "options": {"headers": {"Content-Type": "application/json"}}}
         else:  # older SDKs have no `content=`: hand over the dict and let them serialize it
@@ -158,12 +159,14 @@ class OpenAICompatible:
         else:
             with response:
                 try:
-                    reply = assemble(response, emit, think)
+                    reply = assemble(_stamped(response, first), emit, think)
                 except _transport_errors() as err:
                     raise _StreamBroken() from err
         if think.lone_close:  # the template opened the thinking: start there from now on
             self._opens_think.add(model)
-        return reply
+        timing = replace(reply.timing or Timing(), total_s=time.monotonic() - start,
+                         first_token_s=first[0] - start if first else None)
+        return replace(reply, timing=timing)
 
     def _sdk_client(self):
         if self._client is None:
@@ -178,6 +181,14 @@ class OpenAICompatible:
         """Exponential backoff with jitter: the nth wait is between half and all of base * 2^(n-1)."""
         delay = min(MAX_DELAY, self.retry_delay * 2 ** (attempt - 1))
         return delay / 2 + random.uniform(0, delay / 2)
+
+
+def _stamped(chunks, first: list[float]):
+    """The chunks, noting when the first piece of the answer came (time to first token)."""
+    for chunk in chunks:
+        if not first and has_token(chunk):
+            first.append(time.monotonic())
+        yield chunk
 
 
 class _StreamBroken(Exception):

@@ -43,6 +43,23 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """How one request went: its times, and what the server said about its own work."""
+
+    first_token_s: float | None = None
+    """From sending the request to the first piece of the answer; None when not streamed."""
+    total_s: float = 0.0
+    """From sending the request to the end of the answer (the attempt that succeeded)."""
+    cached_from: str = ""
+    """Where `Usage.cached_tokens` came from: "usage" (prompt_tokens_details), "timings"
+    (llama.cpp's cache_n), or "" when the server did not say (Ollama's /v1)."""
+    server: dict = field(default_factory=dict)
+    """The server's own figures when it sends them, as sent (llama.cpp's `timings`)."""
+    served_by: str = "server"
+    """"server", or the response cache that answered instead (agent/cache.py)."""
+
+
+@dataclass(frozen=True)
 class Reply:
     """What the model answered: text, tool calls, why it stopped, and what it cost."""
 
@@ -52,6 +69,8 @@ class Reply:
     usage: Usage | None = None
     reasoning: str = ""
     """The model's thinking, when the server sends it apart from the answer; never sent back."""
+    timing: Timing | None = None
+    """Filled by the client (agent/client.py); None from models that do not measure."""
 
     def to_message(self) -> dict:
         """The assistant message to append to the history (OpenAI chat format)."""

@@ -189,7 +189,7 @@ def command(agent: Agent, name: str, rest: str) -> str:
 
 
 def repl(config: Config, first_prompt: str | None = None, permissions=None,
-         verbose: bool = False) -> int:
+         verbose: bool = False, report: Path | None = None) -> int:
     from agent.build import build_agent
 
     term = Terminal(sys.stdout, verbose=verbose)
@@ -199,6 +199,8 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
         return prompt_loop(agent, term, config, first_prompt)
     finally:
         agent.authorize.session.session_end("prompt_input_exit")
+        if report:
+            agent.model.write_csv(report)
 
 
 def prompt_loop(agent: Agent, term: Terminal, config: Config, first_prompt: str | None) -> int:

@@ -35,7 +35,7 @@ import uuid
 from collections.abc import Iterable
 
 from agent.events import ReasoningDelta, TextDelta
-from agent.llm import Emit, Reply, ToolCall, Usage
+from agent.llm import Emit, Reply, Timing, ToolCall, Usage
 from agent.think import ThinkSplitter
 
 
@@ -48,10 +48,11 @@ def assemble(chunks: Iterable[object], emit: Emit, think: ThinkSplitter | None =
     calls: list[dict] = []  # {"id", "name", "arguments": [pieces]}, in the order they began
     at_index: dict[int, dict] = {}  # the call each server index currently points to
     finish_reason: str | None = None
-    usage: Usage | None = None
+    usage, timings = None, None
     for chunk in chunks:
         if _field(chunk, "usage"):
-            usage = _usage(_field(chunk, "usage"))
+            usage = _field(chunk, "usage")
+        timings = _field(chunk, "timings") or timings  # llama.cpp, in the last chunk
         for choice in _field(chunk, "choices") or ():
             delta = _field(choice, "delta")
             thought = _reasoning_field(delta)
@@ -66,17 +67,18 @@ def assemble(chunks: Iterable[object], emit: Emit, think: ThinkSplitter | None =
             finish_reason = _field(choice, "finish_reason") or finish_reason
     _show(think.finish(), emit)
     tool_calls = tuple(ToolCall(c["id"], c["name"], "".join(c["arguments"])) for c in calls)
+    usage, timing = _usage(usage, timings)
     return Reply(think.answer, tool_calls, finish_reason, usage,
-                 _joined("".join(reasoning), think.thinking))
+                 _joined("".join(reasoning), think.thinking), timing)
 
 
 def from_completion(completion: object, emit: Emit, think: ThinkSplitter | None = None) -> Reply:
     """Build a `Reply` from a whole (non-streamed) `ChatCompletion`; the text is one `TextDelta`
     (after one `ReasoningDelta` when there is thinking)."""
     choices = _field(completion, "choices") or ()
-    usage = _usage(_field(completion, "usage")) if _field(completion, "usage") else None
+    usage, timing = _usage(_field(completion, "usage"), _field(completion, "timings"))
     if not choices:
-        return Reply(usage=usage)
+        return Reply(usage=usage, timing=timing)
     message = _field(choices[0], "message")
     think = think or ThinkSplitter()
     think.feed(_field(message, "content") or "")
@@ -94,7 +96,19 @@ def from_completion(completion: object, emit: Emit, think: ThinkSplitter | None 
             arguments = json.dumps(arguments if arguments is not None else {})
         tool_calls.append(ToolCall(_field(call, "id") or _new_id(),
                                    _field(function, "name") or "", arguments))
-    return Reply(text, tuple(tool_calls), _field(choices[0], "finish_reason"), usage, reasoning)
+    return Reply(text, tuple(tool_calls), _field(choices[0], "finish_reason"), usage, reasoning,
+                 timing)
+
+
+def has_token(chunk: object) -> bool:
+    """Does this chunk carry a piece of the answer (text, thinking, a tool call)? The first
+    one that does marks the time to first token."""
+    for choice in _field(chunk, "choices") or ():
+        delta = _field(choice, "delta")
+        if (_field(delta, "content") or _field(delta, "tool_calls")
+                or _reasoning_field(delta)):
+            return True
+    return False
 
 
 def _reasoning_field(delta_or_message: object) -> str:
@@ -141,10 +155,20 @@ def _is_complete(call: dict) -> bool:
     return True
 
 
-def _usage(usage: object) -> Usage:
-    details = _field(usage, "prompt_tokens_details")
+def _usage(usage: object, timings: object) -> tuple[Usage | None, Timing]:
+    """The usage, with the cached tokens from wherever the server put them: OpenAI, vLLM and
+    recent llama.cpp in `prompt_tokens_details.cached_tokens`, llama.cpp in `timings.cache_n`
+    too; Ollama's /v1 reports none."""
+    server = dict(timings) if isinstance(timings, dict) else {}
+    cached = _field(_field(usage, "prompt_tokens_details"), "cached_tokens")
+    source = "usage" if isinstance(cached, int) else ""
+    if source == "" and isinstance(server.get("cache_n"), int):
+        cached, source = server["cache_n"], "timings"
+    timing = Timing(cached_from=source, server=server)
+    if not usage:
+        return None, timing
     return Usage(_field(usage, "prompt_tokens") or 0, _field(usage, "completion_tokens") or 0,
-                 _field(details, "cached_tokens") or 0)
+                 cached or 0), timing
 
 
 def _field(obj: object, name: str) -> object:

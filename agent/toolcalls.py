@@ -27,6 +27,8 @@ Claude Code counterpart: none (its models always call tools natively).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from agent.events import Retry
 from agent.llm import Emit, Model, ModelError, Reply, Usage
 from agent.textcalls import looks_like_call, parse_calls
@@ -122,7 +124,7 @@ class ToolCallRepair:
         if not parsed.calls:
             return None
         self._count("text_mode" if self.text_mode else "in_content")
-        return Reply(parsed.text, parsed.calls, "tool_calls", reply.usage, reply.reasoning)
+        return replace(reply, text=parsed.text, tool_calls=parsed.calls, finish_reason="tool_calls")
 
     def _switch(self, emit: Emit, why: str) -> None:
         self.text_mode = True
@@ -138,4 +140,4 @@ def _add(a: Usage | None, b: Usage | None) -> Usage | None:
 
 
 def _with_usage(reply: Reply, usage: Usage | None) -> Reply:
-    return Reply(reply.text, reply.tool_calls, reply.finish_reason, usage, reply.reasoning)
+    return replace(reply, usage=usage)  # the timing too: the meter reads it

@@ -44,6 +44,10 @@ in the content ("think"), or the thinking and only a closing `</think>` ("think_
 template opened it). Streamed, the field is sent one delta per word, and content with tags
 in pieces of three characters, so that the tags are cut across chunks.
 
+`FakeOpenAI(cache_report="timings")` reports cached tokens as llama.cpp's `timings.cache_n`
+(top level of the last chunk, or of the completion) instead of
+`usage.prompt_tokens_details.cached_tokens`; "none" reports none, as Ollama's /v1 does.
+
 Token counts are plausible, not real: prompt_tokens is the length of the messages' JSON // 4,
 cached_tokens the length of its common prefix with the previous request's messages // 4,
 completion_tokens the length of the text and arguments // 4.
@@ -65,7 +69,10 @@ class FakeOpenAI:
     """A scripted chat-completions server in a background thread (a context manager)."""
 
     def __init__(self, model: str = "fake-model", reject_tools: bool = False,
-                 reject_null_content: bool = False, context_tokens: int | None = None) -> None:
+                 reject_null_content: bool = False, context_tokens: int | None = None,
+                 cache_report: str = "usage") -> None:
+        assert cache_report in ("usage", "timings", "none")
+        self.cache_report = cache_report  # where cached tokens are reported (see the docstring)
         self.model = model
         self.reject_null_content = reject_null_content  # 500 on content null, as llama-cpp-python
         self.context_tokens = context_tokens  # report prompt_tokens capped here, as if truncated
@@ -176,8 +183,14 @@ class FakeOpenAI:
             counts["cached_tokens"] = min(counts["cached_tokens"], self.context_tokens)
         usage = {"prompt_tokens": counts["prompt_tokens"],
                  "completion_tokens": counts["completion_tokens"],
-                 "total_tokens": counts["prompt_tokens"] + counts["completion_tokens"],
-                 "prompt_tokens_details": {"cached_tokens": counts["cached_tokens"]}}
+                 "total_tokens": counts["prompt_tokens"] + counts["completion_tokens"]}
+        if self.cache_report == "usage":
+            usage["prompt_tokens_details"] = {"cached_tokens": counts["cached_tokens"]}
+        elif self.cache_report == "timings":  # moved to the top level by _chunks/_completion
+            usage["timings"] = {"cache_n": counts["cached_tokens"],
+                                "prompt_n": counts["prompt_tokens"] - counts["cached_tokens"],
+                                "prompt_ms": 12.5, "predicted_n": counts["completion_tokens"],
+                                "predicted_ms": 40.0}
         return step, usage
 
 
@@ -286,8 +299,10 @@ def _chunks(model: str, step: dict, usage: dict | None = None) -> list[dict]:
             chunks.append(chunk({"tool_calls": [fragment]}))
     chunks.append(chunk({}, step.get("finish_reason", "stop")))
     if usage is not None:
+        usage = dict(usage)
+        timings = {"timings": usage.pop("timings")} if "timings" in usage else {}
         chunks.append({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                       "model": model, "choices": [], "usage": usage})
+                       "model": model, "choices": [], "usage": usage, **timings})
     return chunks
 
 
@@ -304,7 +319,9 @@ def _completion(model: str, step: dict, usage: dict) -> dict:
     body = {"id": "chatcmpl-fake", "object": "chat.completion", "created": 0, "model": model,
             "choices": [{"index": 0, "message": message, "finish_reason": step["finish_reason"]}]}
     if step["usage"] is not False:
-        body["usage"] = usage
+        body["usage"] = dict(usage)
+        if "timings" in usage:
+            body["timings"] = body["usage"].pop("timings")
     return body
 
 
