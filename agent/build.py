@@ -95,6 +95,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
                              model=config.model, stream=config.stream,
                              fallback_model=config.fallback_model, extra_body=body)
     preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
+    model = with_caches(model, config)
     model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
     model = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
                   load_prices(Path.home() / ".agent" / "prices.json"))
@@ -136,6 +137,26 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     return agent
 
 
+def with_caches(model, config):
+    """The response caches the config asks for, around the client (agent/cache.py): the
+    recording to replay or to write, then the persistent caches in ~/.agent/cache/."""
+    from agent.cache import ExactCache, SemanticCache, endpoint_embedder
+
+    folder = Path.home() / ".agent" / "cache"
+    layers = [name for name in config.cache.split(",") if name]
+    if "semantic" in layers:
+        embed = endpoint_embedder(config.base_url, config.api_key,
+                                  config.embedding_model or config.model)
+        model = SemanticCache(model, folder / "semantic.jsonl", embed)
+    if "exact" in layers:
+        model = ExactCache(model, folder / "responses.jsonl")
+    if config.record:
+        model = ExactCache(model, config.record)
+    if config.replay:
+        model = ExactCache(model, config.replay, replay=True)
+    return model
+
+
 def context_report(ladder) -> dict:
     """The `context` part of the json result: the window, the compactions, and per request
     how much of the previous one it repeated (a server's prefix cache can skip that part),
@@ -150,5 +171,9 @@ def context_report(ladder) -> dict:
 
 
 def cost_report(model) -> dict:
-    """The `cost` part of the json result: the Meter's totals (agent/meter.py)."""
-    return model.totals() if hasattr(model, "totals") else {}
+    """The `cost` part of the json result: the Meter's totals and each cache layer's counts."""
+    from agent.cache import layers
+
+    totals = model.totals() if hasattr(model, "totals") else {}
+    return {**totals, "caches": [{"kind": layer.kind, "file": str(layer.path), **layer.counts()}
+                                 for layer in layers(model)]}

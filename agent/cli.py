@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-repeats", type=_repeat_count, metavar="N",
                    help="stop the turn when the same call gives the same result N times "
                         "(default 3; 0: never)")
+    p.add_argument("--cache", type=_cache_layers, metavar="LAYERS",
+                   help="response caches, comma-separated: exact, semantic (env AGENT_CACHE; "
+                        "see docs/caching.md)")
+    p.add_argument("--record", type=Path, metavar="FILE",
+                   help="record every reply to FILE, to replay the session later with --replay")
+    p.add_argument("--replay", type=Path, metavar="FILE",
+                   help="answer from a recording only, with no server")
     p.add_argument("--report", type=Path, metavar="FILE.csv",
                    help="write one row per model call (tokens, cached, seconds, $) when done")
     p.add_argument("--version", action="version", version=f"agent {__version__}")
@@ -82,6 +89,15 @@ def _positive(text: str) -> int:
     if n <= 0:
         raise argparse.ArgumentTypeError("must be a positive number")
     return n
+
+
+def _cache_layers(text: str) -> str:
+    from agent.config import ConfigError, cache_layers
+
+    try:
+        return cache_layers(text)
+    except ConfigError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("--cache: ")) from None
 
 
 def _repeat_count(text: str) -> int:
@@ -170,7 +186,11 @@ def run(argv: list[str]) -> int:
              "stream": args.stream, "max_turns": args.max_turns, "permission_mode": args.permission_mode,
              "tool_mode": args.tool_mode, "fallback_model": args.fallback_model,
              "max_repeats": args.max_repeats, "provider": args.provider,
-             "context_window": args.context_window, "max_tokens": args.max_tokens}
+             "context_window": args.context_window, "max_tokens": args.max_tokens,
+             "cache": args.cache, "record": args.record, "replay": args.replay}
+    if args.replay and not args.replay.is_file():
+        print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
+        return 2
     try:
         config = load_config(flags, os.environ, Path.cwd())
     except ConfigError as err:

@@ -35,7 +35,9 @@ DEFAULT_CONTEXT_WINDOW = 8192  # tokens, when neither the user, the profile nor 
 ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model": "AGENT_MODEL",
              "provider": "AGENT_PROVIDER", "context_window": "AGENT_CONTEXT_WINDOW",
              "max_tokens": "AGENT_MAX_TOKENS",
-             "temperature": "AGENT_TEMPERATURE"}
+             "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_CACHE",
+             "embedding_model": "AGENT_EMBEDDING_MODEL"}
+CACHE_LAYERS = ("exact", "semantic")
 
 
 class ConfigError(ValueError):
@@ -75,6 +77,14 @@ class Config:
     """The most model calls one prompt may take before the turn stops."""
     permission_mode: str = "default"
     """default | acceptEdits | plan | bypassPermissions (see agent.permissions)."""
+    cache: str = ""
+    """Response caches to use, comma-separated: exact, semantic (agent/cache.py); "" none."""
+    record: Path | None = None
+    """Record every reply to this file, for `replay` (an exact cache of its own)."""
+    replay: Path | None = None
+    """Answer from this recording only; the server is never called (--replay)."""
+    embedding_model: str | None = None
+    """The model the semantic cache embeds with; None: the chat model."""
     cwd: Path = field(default_factory=Path.cwd)
     """Where tools run and relative paths start."""
     sources: dict[str, str] = field(default_factory=dict)
@@ -149,6 +159,15 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
         config.sources["temperature"] = f"profile {profile.family}"
 
 
+def cache_layers(text: str, where: str = "--cache") -> str:
+    """"exact,semantic" checked: each a known layer."""
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in CACHE_LAYERS]
+    if unknown:
+        raise ConfigError(f"{where}: unknown cache {unknown[0]!r}; known: {', '.join(CACHE_LAYERS)}")
+    return ",".join(names)
+
+
 def _convert(name: str, text: str, where: str) -> object:
     """An environment value as the field's type."""
     try:
@@ -159,6 +178,8 @@ def _convert(name: str, text: str, where: str) -> object:
             return value
         if name == "temperature":
             return float(text)
+        if name == "cache":
+            return cache_layers(text, where)
     except ValueError:
         kind = "a number" if name == "temperature" else "a positive whole number"
         raise ConfigError(f"{where} must be {kind}, got {text!r}") from None

@@ -17,7 +17,8 @@ statuses and broken connections all go through the same code as with a real serv
 
 Each POST /v1/chat/completions takes the next step of `script`. With an empty script the
 answer is the text "(no scripted reply)" (not an error), so a benchmark that runs past its
-script still sees a valid turn end. GET /v1/models lists one model.
+script still sees a valid turn end. GET /v1/models lists one model; POST /v1/embeddings answers with `embedding(text)`, a
+hashed bag of words (requests in `embedding_requests`).
 `server.routes["GET /props"] = {...}` answers other endpoints with that JSON (the native APIs
 that `agent doctor` reads: /api/version, /api/ps, POST /api/show, /props, ...); a route for
 GET /v1/models replaces the default list.
@@ -55,6 +56,7 @@ completion_tokens the length of the text and arguments // 4.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
@@ -73,6 +75,7 @@ class FakeOpenAI:
                  cache_report: str = "usage") -> None:
         assert cache_report in ("usage", "timings", "none")
         self.cache_report = cache_report  # where cached tokens are reported (see the docstring)
+        self.embedding_requests: list[dict] = []
         self.model = model
         self.reject_null_content = reject_null_content  # 500 on content null, as llama-cpp-python
         self.context_tokens = context_tokens  # report prompt_tokens capped here, as if truncated
@@ -217,6 +220,14 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             if f"POST {self.path}" in server.routes:
                 self._json(200, server.routes[f"POST {self.path}"])
                 return
+            if self.path.rstrip("/") == "/v1/embeddings":
+                request = json.loads(raw)
+                server.embedding_requests.append(request)
+                texts = request["input"] if isinstance(request["input"], list) else [request["input"]]
+                self._json(200, {"object": "list", "model": request.get("model"), "data": [
+                    {"object": "embedding", "index": i, "embedding": embedding(text)}
+                    for i, text in enumerate(texts)], "usage": {"prompt_tokens": 0, "total_tokens": 0}})
+                return
             if self.path.rstrip("/") != "/v1/chat/completions":
                 self._json(404, {"error": {"message": f"no route {self.path}"}})
                 return
@@ -304,6 +315,15 @@ def _chunks(model: str, step: dict, usage: dict | None = None) -> list[dict]:
         chunks.append({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
                        "model": model, "choices": [], "usage": usage, **timings})
     return chunks
+
+
+def embedding(text: str, dimensions: int = 256) -> list[float]:
+    """A bag of words hashed into a vector: texts sharing words point the same way. Not a
+    real embedding (no meaning, only words), but deterministic and free."""
+    vector = [0.0] * dimensions
+    for word in re.findall(r"[a-z0-9]+", text.lower()):
+        vector[int(hashlib.md5(word.encode()).hexdigest(), 16) % dimensions] += 1.0
+    return vector
 
 
 def _completion(model: str, step: dict, usage: dict) -> dict:

@@ -1,0 +1,228 @@
+"""Response caches: model layers that answer a request without the server, opt-in.
+
+    Meter ─► ExactCache ─► SemanticCache ─► ... ─► OpenAICompatible
+              │ hit: the recorded reply          │ hit: the reply to a question that
+              │ (same request, byte for byte)    │ means the same (no tools involved)
+
+Each layer is a `Model` wrapping the next, so they stack in any order and each counts its
+own hits, misses and skips.
+
+`ExactCache` keys a reply by a hash of the whole request: the model, every message, the tool
+schemas and the options sent (max_tokens, temperature). The same request gets the same
+reply, with the same tool-call ids, so the next request is the same too: a recorded session
+replays deterministically, with no server (`--record FILE`, then `--replay FILE`; in replay
+a request that is not in the recording is an error that says so). The store is one JSON
+line per reply, appended as it comes.
+
+`SemanticCache` answers a question that is close enough in meaning to one answered before:
+the last user message is embedded with the endpoint's `/v1/embeddings`, and a stored
+question whose cosine similarity is at least the threshold (0.92) gives its reply. Only for
+tool-free prompts: a conversation with no tool traffic yet whose reply called no tool, under
+the same system prompt and model. The risks, which is why it is opt-in:
+- similar is not the same: "delete the tests" and "describe the tests" can score 0.9;
+- the answer may be stale: the files it talks about changed since;
+- the `<system-reminder>` facts (date, git status) are left out of the comparison.
+Simplified: the semantic store is searched linearly (fine for thousands of entries);
+entries never expire; `--replay` needs the same working directory and day as the recording,
+since both are in the prompt.
+Not covered: a shared cache server (Redis, GPTCache), per-entry time to live.
+Claude Code counterpart: none (its caching is the API's prompt cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+from agent.events import ReasoningDelta, TextDelta
+from agent.llm import Emit, Model, ModelError, Reply, Timing, ToolCall, Usage
+
+THRESHOLD = 0.92
+REMINDER = re.compile(r"\s*<system-reminder>.*?</system-reminder>", re.S)
+
+
+class Layer:
+    """What the cache layers share: pass-through to the model inside, and counters."""
+
+    kind = "cache"
+
+    def __init__(self, inner: Model, path: Path):
+        self.inner, self.path = inner, path
+        self.hits = self.misses = self.skipped = 0
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def __getattr__(self, attribute: str):
+        if attribute == "inner":  # not set yet: no recursion
+            raise AttributeError(attribute)
+        return getattr(self.inner, attribute)
+
+    def counts(self) -> dict:
+        return {"hits": self.hits, "misses": self.misses, "skipped": self.skipped}
+
+    def _append(self, entry: dict) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+    def _load(self) -> list[dict]:
+        """The store's lines; a torn or foreign line is skipped (a crash mid-write)."""
+        if not self.path.exists():
+            return []
+        entries = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("reply"), dict):
+                entries.append(entry)
+        return entries
+
+
+class ExactCache(Layer):
+    """The same request, the same reply (see the module docstring)."""
+
+    kind = "exact"
+
+    def __init__(self, inner: Model, path: Path, replay: bool = False):
+        super().__init__(inner, path)
+        self.replay = replay
+        self.store = {entry["key"]: entry["reply"] for entry in self._load() if "key" in entry}
+
+    def key(self, messages: list[dict], tools: list[dict]) -> str:
+        request = {"model": self.name, "messages": messages, "tools": tools,
+                   "options": getattr(self.inner, "extra_body", {})}
+        text = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
+        key = self.key(messages, tools)
+        if key in self.store:
+            self.hits += 1
+            return replayed(self.store[key], emit, self.kind)
+        self.misses += 1
+        if self.replay:
+            raise ModelError(f"Replay: request {self.hits + self.misses} is not in the recording "
+                             f"{self.path}; the session went another way than when it was "
+                             "recorded (a file, the directory or the date changed?).")
+        reply = self.inner.complete(messages, tools, emit)
+        self.store[key] = to_dict(reply)
+        self._append({"key": key, "reply": self.store[key]})
+        return reply
+
+
+class SemanticCache(Layer):
+    """A question close in meaning to one answered before gets that answer."""
+
+    kind = "semantic"
+
+    def __init__(self, inner: Model, path: Path, embed: Callable[[str], list[float]],
+                 threshold: float = THRESHOLD):
+        super().__init__(inner, path)
+        self.embed, self.threshold = embed, threshold
+        self.entries = [e for e in self._load() if isinstance(e.get("vector"), list)]
+        self.last_similarity: float | None = None
+
+    def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
+        question = tool_free_question(messages)
+        if question is None:
+            self.skipped += 1
+            return self.inner.complete(messages, tools, emit)
+        context, vector = self.context_key(messages), self.embed(question)
+        scored = [(cosine(vector, e["vector"]), e) for e in self.entries if e["context"] == context]
+        best, entry = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+        self.last_similarity = best if entry else None
+        if entry is not None and best >= self.threshold:
+            self.hits += 1
+            return replayed(entry["reply"], emit, self.kind)
+        self.misses += 1
+        reply = self.inner.complete(messages, tools, emit)
+        if not reply.tool_calls and reply.text.strip():
+            entry = {"context": context, "question": question, "vector": vector,
+                     "reply": to_dict(reply)}
+            self.entries.append(entry)
+            self._append(entry)
+        return reply
+
+    def context_key(self, messages: list[dict]) -> str:
+        """What must be equal for a stored answer to count: the model and the system prompt."""
+        system = messages[0].get("content", "") if messages and messages[0]["role"] == "system" else ""
+        return hashlib.sha256(f"{self.name}\n{system}".encode()).hexdigest()[:16]
+
+
+def tool_free_question(messages: list[dict]) -> str | None:
+    """The last user message's text, when no tool has been called yet in the conversation;
+    None otherwise (then the answer depends on files and commands, not just the words)."""
+    if not messages or messages[-1]["role"] != "user":
+        return None
+    if any(m["role"] == "tool" or m.get("tool_calls") for m in messages):
+        return None
+    content = messages[-1].get("content")
+    text = content if isinstance(content, str) else json.dumps(content)
+    return REMINDER.sub("", text).strip() or None
+
+
+def cosine(a: list[float], b: list[float]) -> float:
+    dot = sum(x * y for x, y in zip(a, b))
+    norm = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
+    return dot / norm if norm else 0.0
+
+
+def to_dict(reply: Reply) -> dict:
+    """A reply as stored: what the next request depends on, and the usage."""
+    usage = reply.usage
+    return {"text": reply.text, "reasoning": reply.reasoning, "finish_reason": reply.finish_reason,
+            "tool_calls": [{"id": c.id, "name": c.name, "arguments": c.arguments}
+                           for c in reply.tool_calls],
+            "usage": None if usage is None else [usage.prompt_tokens, usage.completion_tokens,
+                                                 usage.cached_tokens]}
+
+
+def replayed(stored: dict, emit: Emit, served_by: str) -> Reply:
+    """The stored reply, shown as if it streamed (one delta), marked as served by the cache."""
+    if stored.get("reasoning"):
+        emit(ReasoningDelta(stored["reasoning"]))
+    if stored.get("text"):
+        emit(TextDelta(stored["text"]))
+    calls = tuple(ToolCall(c["id"], c["name"], c["arguments"]) for c in stored["tool_calls"])
+    usage = Usage(*stored["usage"]) if stored.get("usage") else None
+    return Reply(stored.get("text", ""), calls, stored.get("finish_reason"), usage,
+                 stored.get("reasoning", ""), Timing(served_by=served_by))
+
+
+def layers(model: object) -> list[Layer]:
+    """The cache layers in a chain of wrapped models, outermost first (for reports)."""
+    found = []
+    while model is not None:
+        if isinstance(model, Layer):
+            found.append(model)
+        model = vars(model).get("inner") if hasattr(model, "__dict__") else None
+    return found
+
+
+def endpoint_embedder(base_url: str, api_key: str, model: str) -> Callable[[str], list[float]]:
+    """Embeddings from the endpoint's /v1/embeddings (Ollama, vLLM, llama.cpp with
+    --embeddings, OpenAI), through the openai client."""
+    client = None
+
+    def embed(text: str) -> list[float]:
+        nonlocal client
+        import openai
+
+        if client is None:
+            client = openai.OpenAI(base_url=base_url, api_key=api_key, max_retries=1)
+        try:
+            return list(client.embeddings.create(model=model, input=text).data[0].embedding)
+        except openai.APIError as err:
+            raise ModelError(f"The semantic cache could not get embeddings from {base_url} for "
+                             f"model {model!r}: {err}. Set AGENT_EMBEDDING_MODEL to a model the "
+                             "server embeds with (llama.cpp needs --embeddings), or drop "
+                             "`semantic` from --cache.") from None
+    return embed
