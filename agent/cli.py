@@ -72,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop the turn when the same call gives the same result N times "
                         "(default 3; 0: never)")
     p.add_argument("--cache", type=_cache_layers, metavar="LAYERS",
-                   help="response caches, comma-separated: exact, semantic (env AGENT_CACHE; "
+                   help="response caches, comma-separated: exact, semantic (env AGENT_RESPONSE_CACHE; "
                         "see docs/caching.md)")
     p.add_argument("--record", type=Path, metavar="FILE",
                    help="record every reply to FILE, to replay the session later with --replay")

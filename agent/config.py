@@ -35,7 +35,7 @@ DEFAULT_CONTEXT_WINDOW = 8192  # tokens, when neither the user, the profile nor 
 ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model": "AGENT_MODEL",
              "provider": "AGENT_PROVIDER", "context_window": "AGENT_CONTEXT_WINDOW",
              "max_tokens": "AGENT_MAX_TOKENS",
-             "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_CACHE",
+             "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_RESPONSE_CACHE",
              "embedding_model": "AGENT_EMBEDDING_MODEL"}
 CACHE_LAYERS = ("exact", "semantic")
 
@@ -170,6 +170,8 @@ def cache_layers(text: str, where: str = "--cache") -> str:
 
 def _convert(name: str, text: str, where: str) -> object:
     """An environment value as the field's type."""
+    if name == "cache":
+        return cache_layers(text, where)
     try:
         if name in ("context_window", "max_tokens"):
             value = int(text)
@@ -178,8 +180,6 @@ def _convert(name: str, text: str, where: str) -> object:
             return value
         if name == "temperature":
             return float(text)
-        if name == "cache":
-            return cache_layers(text, where)
     except ValueError:
         kind = "a number" if name == "temperature" else "a positive whole number"
         raise ConfigError(f"{where} must be {kind}, got {text!r}") from None

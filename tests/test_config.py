@@ -94,3 +94,12 @@ def test_context_window_flag_then_environment_then_profile_then_doctor_then_defa
     config = load_config({**unknown, "context_window": 4096}, {**home, "AGENT_CONTEXT_WINDOW": "16384"}, tmp_path)
     assert config.context_window == 4096
     assert load_config({**unknown, "tool_mode": "native"}, home, tmp_path).tool_mode == "native"
+
+
+def test_response_caches_from_the_environment_are_checked(tmp_path):
+    from agent.config import ConfigError, load_config
+    environ = {"HOME": str(tmp_path), "AGENT_CACHE": "/somewhere"}  # local-llm.sh's, not ours
+    assert load_config({}, {**environ, "AGENT_RESPONSE_CACHE": "exact, semantic"}, tmp_path).cache == "exact,semantic"
+    assert load_config({}, environ, tmp_path).cache == ""
+    with pytest.raises(ConfigError, match="AGENT_RESPONSE_CACHE .environment.: unknown cache 'exakt'; known: exact, semantic"):
+        load_config({}, {**environ, "AGENT_RESPONSE_CACHE": "exakt"}, tmp_path)
