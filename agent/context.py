@@ -58,10 +58,23 @@ class ChangingFacts:
             facts.append(f"Today's date is {self.date.isoformat()}.")
         status = git_status(self.cwd)
         if status != self.status:
+            facts.append(status_change(self.status, status))
             self.status = status
-            facts.append("The git status changed since it was last shown:"
-                         + (" clean" if not status else "\n" + "\n".join(status[:STATUS_LINES])))
         return " ".join(facts) or None
+
+
+def status_change(before: list[str] | None, now: list[str] | None) -> str:
+    """What changed in `git status --short`, as its difference: the lines that appeared (+)
+    and went (-). The whole status again each time would pile up in the history, since every
+    reminder stays in it (measured in benchmarks/caching.py)."""
+    if not now:
+        return "The git status changed since it was last shown: clean."
+    old = set(before or ())
+    lines = [f"+ {line}" for line in now if line not in old]
+    lines += [f"- {line}" for line in before or () if line not in set(now)]
+    if len(lines) > STATUS_LINES:
+        lines = lines[:STATUS_LINES] + [f"... and {len(lines) - STATUS_LINES} more"]
+    return "The git status changed since it was last shown (+ new, - gone):\n" + "\n".join(lines)
 
 
 def git_status(cwd: Path) -> list[str] | None:

@@ -65,7 +65,7 @@ def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_pa
     repo = git_repo(tmp_path)
     today = [datetime.date(2026, 11, 22)]
     facts = ChangingFacts(repo, today=lambda: today[0])
-    model = ScriptedModel(["one", "two", "three", "four"])
+    model = ScriptedModel(["one", "two", "three", "four", "five", "six"])
     agent = Agent(model, [], system_prompt(repo), ToolContext(cwd=repo))
     agent.notes.append(facts)
     agent.run("first")
@@ -74,11 +74,20 @@ def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_pa
     agent.run("third")
     today[0] = datetime.date(2026, 11, 23)
     agent.run("fourth")
+    (repo / "new.py").unlink()
+    (repo / "other.py").write_text("y = 2\n")
+    agent.run("fifth")
+    (repo / "other.py").unlink()
+    agent.run("sixth")
     users = [m["content"] for m in agent.messages if m["role"] == "user"]
     assert users[0] == "first\n\n<system-reminder>Today's date is 2026-11-22.</system-reminder>"
     assert users[1] == "second"  # nothing changed: nothing added
     assert users[2] == ("third\n\n<system-reminder>The git status changed since it was last "
-                        "shown:\n?? new.py</system-reminder>")
+                        "shown (+ new, - gone):\n+ ?? new.py</system-reminder>")
     assert users[3] == "fourth\n\n<system-reminder>Today's date is 2026-11-23.</system-reminder>"
+    assert users[4] == ("fifth\n\n<system-reminder>The git status changed since it was last "
+                        "shown (+ new, - gone):\n+ ?? other.py\n- ?? new.py</system-reminder>")
+    assert users[5] == ("sixth\n\n<system-reminder>The git status changed since it was last "
+                        "shown: clean.</system-reminder>")
     for before, after in zip(model.requests, model.requests[1:]):
         assert after[:len(before)] == before  # the facts never rewrote an earlier message
