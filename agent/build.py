@@ -112,7 +112,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
         env = {k: v for k, v in env.items() if v != config.api_key}
     files = memory_files(config.cwd)
     subfolders = SubfolderMemory(config.cwd, Path.home(), files)
-    ctx = ToolContext(cwd=config.cwd, env=env)
+    ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing)
     hooks = Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
                   session_id=session_id, permission_mode=lambda: policy.mode,
                   transcript_path=transcript_writer(lambda: agent.messages, folder / "transcript.jsonl"))

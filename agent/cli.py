@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="record every reply to FILE, to replay the session later with --replay")
     p.add_argument("--replay", type=Path, metavar="FILE",
                    help="answer from a recording only, with no server")
+    p.add_argument("--listing", choices=("lines", "toon"),
+                   help="how Glob and Grep lay out results: plain lines (default) or TOON rows "
+                        "(env AGENT_LISTING)")
     p.add_argument("--report", type=Path, metavar="FILE.csv",
                    help="write one row per model call (tokens, cached, seconds, $) when done")
     p.add_argument("--version", action="version", version=f"agent {__version__}")
@@ -187,7 +190,8 @@ def run(argv: list[str]) -> int:
              "tool_mode": args.tool_mode, "fallback_model": args.fallback_model,
              "max_repeats": args.max_repeats, "provider": args.provider,
              "context_window": args.context_window, "max_tokens": args.max_tokens,
-             "cache": args.cache, "record": args.record, "replay": args.replay}
+             "cache": args.cache, "record": args.record, "replay": args.replay,
+             "listing": args.listing}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2

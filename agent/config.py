@@ -36,7 +36,7 @@ ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model"
              "provider": "AGENT_PROVIDER", "context_window": "AGENT_CONTEXT_WINDOW",
              "max_tokens": "AGENT_MAX_TOKENS",
              "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_RESPONSE_CACHE",
-             "embedding_model": "AGENT_EMBEDDING_MODEL"}
+             "embedding_model": "AGENT_EMBEDDING_MODEL", "listing": "AGENT_LISTING"}
 CACHE_LAYERS = ("exact", "semantic")
 
 
@@ -85,6 +85,8 @@ class Config:
     """Answer from this recording only; the server is never called (--replay)."""
     embedding_model: str | None = None
     """The model the semantic cache embeds with; None: the chat model."""
+    listing: str = "lines"
+    """How Glob and Grep lay out results: lines, or toon rows (agent/tools/listing.py)."""
     cwd: Path = field(default_factory=Path.cwd)
     """Where tools run and relative paths start."""
     sources: dict[str, str] = field(default_factory=dict)
@@ -172,6 +174,8 @@ def _convert(name: str, text: str, where: str) -> object:
     """An environment value as the field's type."""
     if name == "cache":
         return cache_layers(text, where)
+    if name == "listing" and text not in ("lines", "toon"):
+        raise ConfigError(f"{where} must be lines or toon, got {text!r}")
     try:
         if name in ("context_window", "max_tokens"):
             value = int(text)

@@ -36,6 +36,8 @@ class ToolContext:
     """The environment for commands (None: the harness's own)."""
     call_id: str = ""
     """The id of the call being run (set by the loop; hooks report it as tool_use_id)."""
+    listing: str = "lines"
+    """How Glob and Grep lay out results: "lines", or "toon" rows (agent/tools/listing.py)."""
 
     def resolve(self, path: str) -> Path:
         """A path as the model gave it, made absolute against cwd, `~` expanded, symlinks resolved."""

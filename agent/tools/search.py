@@ -7,6 +7,7 @@ the same output, line for line: `path:line:text` for matches, `path-line-text` f
 `--` between groups, files in ripgrep's `--sort path` order. Both skip `.git`, dependency and
 cache folders (IGNORED_DIRS) and binary files, and both search hidden files.
 
+With `--listing toon` both answer in TOON-style rows instead (agent/tools/listing.py).
 Paths in results are relative to the working directory when they are under it, absolute
 otherwise (Claude Code's Glob prints absolute paths; relative ones cost fewer tokens and Read
 accepts both).
@@ -33,6 +34,7 @@ from pathlib import Path
 
 from agent.tools import Tool, ToolContext, ToolError, cap
 from agent.tools.files import BINARY_SNIFF_BYTES, MAX_LINE_CHARS, int_arg
+from agent.tools.listing import grep_listing, inline
 
 IGNORED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache",
                           ".pytest_cache", ".tox", "dist", "build", ".idea"})
@@ -113,6 +115,8 @@ def glob(args: dict, ctx: ToolContext) -> str:
         return "No files found"
     found.sort(key=_mtime, reverse=True)  # stable: equal times keep path order
     lines = [_shown(p, cwd) for p in found[:MAX_GLOB_RESULTS]]
+    if ctx.listing == "toon":
+        lines = [inline("files", lines)]
     if len(found) > MAX_GLOB_RESULTS:
         lines.append(f"({len(found) - MAX_GLOB_RESULTS} more not shown; narrow the pattern)")
     return cap("\n".join(lines), ctx.max_result_chars)
@@ -237,12 +241,14 @@ def grep(args: dict, ctx: ToolContext) -> str:
         return "No matches found"
     lines = [line.rstrip("\r") if len(line) <= MAX_LINE_CHARS
              else f"{line[:MAX_LINE_CHARS]} [... line cut]" for line in lines]
-    head_limit = int_arg(args, "head_limit", 0, minimum=0)
+    head_limit, more = int_arg(args, "head_limit", 0, minimum=0), []
     if head_limit and len(lines) > head_limit:
-        n_more = len(lines) - head_limit
-        lines = lines[:head_limit] + [f"[{n_more} more lines not shown; raise head_limit or "
-                                      f"narrow the search]"]
-    return cap("\n".join(lines), ctx.max_result_chars)
+        more = [f"[{len(lines) - head_limit} more lines not shown; raise head_limit or narrow "
+                "the search]"]
+        lines = lines[:head_limit]
+    if ctx.listing == "toon" and (q.numbers or q.mode != "content"):
+        lines = [grep_listing(lines, q.mode)]
+    return cap("\n".join(lines + more), ctx.max_result_chars)
 
 
 GLOB = Tool(
