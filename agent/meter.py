@@ -145,7 +145,8 @@ class Meter:
         cached = usage.cached_tokens if usage and timing and timing.cached_from else None
         first, total = (timing.first_token_s if timing else None), seconds
         generating = (timing.total_s if timing and timing.total_s else total) - (first or 0)
-        speed = completion / generating if completion and first is not None and generating > 0 else None
+        speed = (completion / generating if completion > 1 and first is not None and generating > 0
+                 else None)  # one token has no rate
         served_by = timing.served_by if timing else "server"
         if served_by != "server" or self.local:
             dollars = 0.0  # a cache hit costs nothing; a local server costs time

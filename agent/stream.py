@@ -101,12 +101,13 @@ def from_completion(completion: object, emit: Emit, think: ThinkSplitter | None 
 
 
 def has_token(chunk: object) -> bool:
-    """Does this chunk carry a piece of the answer (text, thinking, a tool call)? The first
-    one that does marks the time to first token."""
+    """Does this chunk carry a piece of the answer (text, thinking, a tool call) or its end?
+    The first one that does marks the time to first token. (The end counts: a server that
+    parses tool calls may hold back every token of a short call until the reply is over.)"""
     for choice in _field(chunk, "choices") or ():
         delta = _field(choice, "delta")
         if (_field(delta, "content") or _field(delta, "tool_calls")
-                or _reasoning_field(delta)):
+                or _reasoning_field(delta) or _field(choice, "finish_reason")):
             return True
     return False
 

@@ -71,6 +71,7 @@ def test_the_first_token_is_the_first_piece_of_the_answer():
     assert has_token({"choices": [{"delta": {"content": "hi"}}]})
     assert has_token({"choices": [{"delta": {"tool_calls": [{"index": 0}]}}]})
     assert not has_token({"choices": [{"delta": {"role": "assistant", "content": ""}}]})
+    assert has_token({"choices": [{"delta": {}, "finish_reason": "tool_calls"}]})  # held back
     assert not has_token({"choices": [], "usage": {"prompt_tokens": 3}})
 
 
