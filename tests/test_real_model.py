@@ -124,3 +124,23 @@ def test_a_real_task_through_the_repair_ladder(llama_server, tmp_path, capsys):
               f"answer={end.text[:80]!r}")
     rungs = next(iter(model.stats.values()))
     assert rungs.get("native", 0) + rungs.get("in_content", 0) + rungs.get("text_mode", 0) >= 1
+
+
+def test_per_call_records_read_what_llama_cpp_reports(llama_server, capsys):
+    from agent.meter import Meter
+    meter, messages = Meter(model(llama_server)), long_prompt()
+    first = meter.complete(messages, [], lambda event: None)
+    meter.complete(messages + [first.to_message(), {"role": "user", "content": "Shorter."}], [],
+                   lambda event: None)
+    cold, warm = meter.records
+    assert first.timing.server.get("prompt_n", 0) > 0  # llama.cpp's own timings, as sent
+    assert first.timing.cached_from in ("usage", "timings")
+    assert cold.cached_tokens is not None and cold.cached_tokens < 0.1 * cold.prompt_tokens
+    assert warm.cached_tokens > 0.8 * cold.prompt_tokens  # the whole first request reused
+    for record in (cold, warm):
+        assert 0 < record.first_token_s < record.total_s and record.cost_usd == 0
+    assert warm.first_token_s < cold.first_token_s
+    with capsys.disabled():
+        print(f"\n  per-call records: first token {cold.first_token_s:.2f} s cold, "
+              f"{warm.first_token_s:.2f} s with {warm.cached_tokens} of {warm.prompt_tokens} cached; "
+              f"{warm.tokens_per_s} tokens/s")
