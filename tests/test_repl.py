@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from agent.slash import command
+
 
 class Pty:
     """A child process on a pseudo-terminal, with expect-style reading."""
@@ -76,6 +78,44 @@ def test_help_unknown_command_and_exit(repl):
     repl.send("/exit\r")
     assert repl.close() == 0
     assert "Commands:" in out
+
+
+def test_an_unknown_command_never_reaches_the_model_but_a_path_does(tmp_path, server):
+    server.reply("a path is a prompt")
+    child = start(tmp_path, base_url=server.base_url)
+    try:
+        child.expect("> ")
+        child.send("/help\r")
+        out = child.expect("/todos")
+        assert all(name in out for name in ("/model", "/tools", "/cost", "/resume", "/rewind"))
+        child.send("/cost\r")
+        child.expect("waits for issue 7 (cost accounting)")
+        child.send("/deploy now please\r")
+        child.expect("Unknown command /deploy.")
+        child.expect("the same as /exit", count=2)  # the list follows, as after /help
+        assert server.requests == []
+        child.send("/etc/hosts looks empty\r")
+        child.expect("a path is a prompt")
+        child.send("/exit\r")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    assert len(server.requests) == 1
+    assert server.requests[0]["messages"][-1]["content"].startswith("/etc/hosts looks empty")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("/help", ("/help", "")),
+    ("/compact  keep the tests ", ("/compact", "keep the tests")),
+    ("/frontend:component Button --big", ("/frontend:component", "Button --big")),
+    ("/etc/hosts is empty", None),
+    ("/ alone", None),
+    ("fix /help text", None),
+])
+def test_what_counts_as_a_slash_command(line, expected):
+    from agent.slash import parse
+    assert parse(line) == expected
 
 
 def test_ctrl_d_exits_cleanly(repl):
@@ -151,7 +191,6 @@ def session(tmp_path, server, monkeypatch):
 
 
 def test_memory_shows_what_was_loaded_from_where(session, server):
-    from agent.repl import command
     agent, repo = session
     shown = command(agent, "/memory", "")
     assert f"{repo / 'AGENT.md'}  (" in shown and "(none so far)" in shown
@@ -166,7 +205,6 @@ def test_memory_shows_what_was_loaded_from_where(session, server):
 
 
 def test_context_draws_the_window(session, server):
-    from agent.repl import command
     from agent.window import GLYPHS
     agent, _ = session
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
@@ -184,7 +222,6 @@ def test_context_draws_the_window(session, server):
 
 
 def test_compact_summarizes_everything_with_a_focus(session, server, tmp_path):
-    from agent.repl import command
     agent, _ = session
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
     server.reply("f returns 1")
@@ -218,8 +255,21 @@ def test_init_asks_the_model_to_write_agent_md(tmp_path, server):
     assert (tmp_path / "AGENT.md").read_text() == "# Project\n"
 
 
+def test_model_switches_for_the_session_and_tools_are_listed(session, server):
+    agent, _ = session
+    assert command(agent, "/model", "").startswith("Model: m ")
+    assert command(agent, "/model", "bigger-model") == "Model: bigger-model for the rest of this session."
+    server.reply("hi")
+    agent.run("hello")
+    assert server.requests[-1]["model"] == "bigger-model"
+    assert command(agent, "/model", "").startswith("Model: bigger-model ")
+    listed = command(agent, "/tools", "").splitlines()
+    assert any(line.split()[:2] == ["Read", "read-only"] for line in listed)
+    assert any(line.split()[:2] == ["Bash", "changes"] for line in listed)
+    assert len(listed) == 1 + len(agent.tools)
+
+
 def test_mode_and_permissions_commands(session):
-    from agent.repl import command
     agent, _ = session
     assert command(agent, "/mode", "").startswith("Permission mode: default")
     assert command(agent, "/mode", "plan") == "Permission mode: plan"

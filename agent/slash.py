@@ -1,0 +1,234 @@
+"""Slash commands: typed at the REPL's prompt, handled on this side, never sent to the model.
+
+    "/model qwen2.5-coder:14b"  ──► parse ──► ("/model", "qwen2.5-coder:14b")
+                                   │
+              COMMANDS["/model"].run(console, "qwen2.5-coder:14b")  ──► Action
+              unknown: "Unknown command /x." and the list            ──► Action(text=...)
+
+An `Action` says what the REPL does next: show a text, run a turn with the model (/init), or
+exit. Adding a command is one entry in `COMMANDS`; a command whose
+feature is not built yet is `waits_for("...")`, so that building it is a one-line change.
+What counts as a command: a first word of `/` and a name (`/help`, `/frontend:component`).
+A line whose first word has another slash (`/etc/hosts is empty`) is a path, and goes to the
+model as a prompt, as in Claude Code.
+Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
+/status, /agents, /mcp, ...).
+Claude Code counterpart: the built-in slash commands and their dispatch.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.loop import Agent
+
+COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Action:
+    """What the REPL does after a slash command."""
+
+    text: str = ""
+    """Shown to the user."""
+    turn: Callable[[], object] | None = None
+    """A turn with the model to run (through the REPL's Ctrl-C handling)."""
+    exit: bool = False
+
+
+@dataclass
+class Console:
+    """What the commands work on."""
+
+    agent: Agent
+
+
+@dataclass(frozen=True)
+class Command:
+    """A built-in command: its help line, and the function that runs it."""
+
+    help: str
+    run: Callable[[Console, str], "str | Action"]
+
+
+def parse(line: str) -> tuple[str, str] | None:
+    """(name, the rest) when the line is a slash command, None when it is a prompt."""
+    found = COMMAND.match(line.strip())
+    return (found.group(1), (found.group(2) or "").strip()) if found else None
+
+
+def dispatch(console: Console, name: str, rest: str) -> Action:
+    """Run one command, or show the list for an unknown name."""
+    if name in COMMANDS:
+        done = COMMANDS[name].run(console, rest)
+        return done if isinstance(done, Action) else Action(text=done)
+    return Action(text=f"Unknown command {name}.\n" + help_text(console))
+
+
+def command(agent: Agent, name: str, rest: str = "") -> str:
+    """What a built-in command shows, run from code (scripts, tests)."""
+    return dispatch(Console(agent), name, rest).text
+
+
+def help_text(console: Console, rest: str = "") -> str:
+    lines = ["Commands:"] + [f"  {name:<13} {c.help}" for name, c in COMMANDS.items()]
+    return "\n".join(lines)
+
+
+def waits_for(feature: str) -> Callable[[Console, str], str]:
+    """The handler of a command whose feature is not built yet."""
+    return lambda console, rest: f"Not built yet: this command waits for {feature}."
+
+
+def innermost(model):
+    """The client under the wrappers (agent.toolcalls, agent.tokens): it holds `name`."""
+    while isinstance(getattr(type(model), "name", None), property):
+        model = model.inner
+    return model
+
+
+def part(agent: Agent, kind: type):
+    """The guard of this type the CLI attached (agent.build.build_agent), or None."""
+    return next((g for g in agent.guards if isinstance(g, kind)), None)
+
+
+def clear(console: Console, rest: str) -> str:
+    from agent.memory import SubfolderMemory
+
+    agent = console.agent
+    hooks = getattr(agent.authorize, "session", None)  # agent.hooked.HookedSession
+    if hooks:
+        hooks.session_end("clear")
+    agent.clear()
+    if hooks:
+        hooks.session_start("clear")
+    subfolders = part(agent, SubfolderMemory)
+    if subfolders:
+        subfolders.forget()
+    return "Conversation cleared."
+
+
+def compact_now(console: Console, focus: str) -> str:
+    """/compact: summarize all of it now (the PreCompact trigger is "manual")."""
+    from agent.compact import summarize
+    from agent.render import compacted_line
+
+    agent = console.agent
+    done = agent.compactor.compact(agent.messages, agent.schemas, "manual", focus,
+                                   strategies=[summarize], tail_budget=0)
+    return compacted_line(done).strip() if done else "Nothing to compact yet."
+
+
+def context_picture(console: Console, rest: str) -> str:
+    """/context: the window as a bar, and the tokens of each part."""
+    from agent import memory
+    from agent.window import picture, spend
+
+    agent = console.agent
+    ladder = agent.compactor
+    subfolders = part(agent, memory.SubfolderMemory)
+    text = memory.render(subfolders.startup) if subfolders else ""
+    return picture(spend(agent.messages, agent.schemas, text, ladder.counter), ladder.window)
+
+
+def memory_report(console: Console, rest: str) -> str:
+    """/memory: each file with where it came from and its size."""
+    from agent.memory import SubfolderMemory
+    from agent.tokens import count
+
+    subfolders = part(console.agent, SubfolderMemory)
+    if subfolders is None:
+        return "No memory files are tracked in this session."
+    lines = ["Memory files in the system prompt (read when the session started):"]
+    for f in subfolders.startup:
+        origin = f", imported by {f.imported_from}" if f.imported_from else ""
+        lines.append(f"  {f.path}  ({count(f.text):,} tokens{origin})")
+    if not subfolders.startup:
+        lines.append("  (none: add AGENT.md, AGENTS.md or CLAUDE.md, or run /init)")
+    lines.append("Loaded from subfolders when a tool first touched them:")
+    for folder, f in subfolders.loaded:
+        lines.append(f"  {f.path}  ({count(f.text):,} tokens, for {folder})")
+    if not subfolders.loaded:
+        lines.append("  (none so far)")
+    return "\n".join(lines)
+
+
+def init(console: Console, rest: str) -> Action:
+    from agent.memory import INIT_PROMPT
+
+    return Action(turn=lambda: console.agent.run(INIT_PROMPT))
+
+
+def permissions(console: Console, rest: str) -> str:
+    """/permissions [call]: the rules in force, or which one decides a call."""
+    from agent.permissions import explain, rules_report
+
+    policy = console.agent.authorize.policy
+    if not rest:
+        return rules_report(policy) + "\nExplain one call: /permissions Bash(git push --force)"
+    try:
+        return explain(policy, rest, console.agent.tools)
+    except ValueError as err:
+        return str(err)
+
+
+def mode(console: Console, rest: str) -> str:
+    from agent.permissions import MODES
+
+    policy = console.agent.authorize.policy
+    if not rest:
+        return f"Permission mode: {policy.mode} (one of {', '.join(MODES)})"
+    if rest not in MODES:
+        return f"Unknown mode {rest!r}: use one of {', '.join(MODES)}."
+    policy.mode = rest
+    return f"Permission mode: {rest}"
+
+
+def hooks(console: Console, rest: str) -> str:
+    session = getattr(console.agent.authorize, "session", None)  # agent.hooked.HookedSession
+    return session.hooks.describe() if session else "No hooks in this session."
+
+
+def model(console: Console, rest: str) -> str:
+    """/model [name]: the model, or another one for the rest of the session."""
+    client = innermost(console.agent.model)
+    if not rest:
+        return f"Model: {client.name} (/model NAME switches for this session)"
+    client.name = rest
+    return f"Model: {rest} for the rest of this session."
+
+
+def tools(console: Console, rest: str) -> str:
+    lines = ["Tools the model may call (read-only ones run without a question in the workspace):"]
+    for tool in console.agent.tools.values():
+        first = tool.description.split(". ")[0].rstrip(".")
+        lines.append(f"  {tool.name:<13} {'read-only' if tool.read_only else 'changes   '}  "
+                     f"{first[:70]}")
+    return "\n".join(lines)
+
+
+COMMANDS: dict[str, Command] = {
+    "/help": Command("show this list", help_text),
+    "/clear": Command("forget the conversation (the system prompt stays)", clear),
+    "/compact": Command("summarize the conversation to free the context (/compact <what to keep>)",
+                        compact_now),
+    "/context": Command("show where the context window goes", context_picture),
+    "/memory": Command("show the memory files loaded, and from where", memory_report),
+    "/init": Command("ask the model to survey the project and write a starter AGENT.md", init),
+    "/model": Command("show the model; /model NAME switches to another for this session", model),
+    "/tools": Command("list the tools, and which ones only read", tools),
+    "/permissions": Command("list the rules in force; /permissions Tool(arg) explains one call",
+                            permissions),
+    "/mode": Command("show or set the permission mode: default, acceptEdits, plan, "
+                     "bypassPermissions", mode),
+    "/hooks": Command("list the hooks configured: event, matcher, command, file", hooks),
+    "/cost": Command("tokens and cost of this session", waits_for("issue 7 (cost accounting)")),
+    "/resume": Command("continue an earlier session", waits_for("sessions (issue 8, in progress)")),
+    "/rewind": Command("go back to an earlier prompt, files included",
+                       waits_for("checkpoints (issue 8, in progress)")),
+    "/todos": Command("show the model's todo list", waits_for("todos (issue 8, in progress)")),
+    "/exit": Command("leave (Ctrl-D does the same; /quit too)", lambda console, rest: Action(exit=True)),
+    "/quit": Command("the same as /exit", lambda console, rest: Action(exit=True)),
+}
