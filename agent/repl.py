@@ -17,7 +17,6 @@ from pathlib import Path
 
 from agent import __version__
 from agent.config import Config
-from agent.loop import Agent
 from agent.permissions import Answer, Decision, describe
 from agent.render import Terminal
 from agent.slash import Action, Console, dispatch, parse
@@ -82,15 +81,17 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
     agent.authorize.session.session_start("startup")
     try:
-        return prompt_loop(agent, term, config, first_prompt)
+        trusted = permissions[1].trusted if permissions else True
+        console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted)
+        return prompt_loop(console, term, config, first_prompt)
     finally:
         agent.authorize.session.session_end("prompt_input_exit")
         if report:
             agent.model.write_csv(report)
 
 
-def prompt_loop(agent: Agent, term: Terminal, config: Config, first_prompt: str | None) -> int:
-    console = Console(agent)
+def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: str | None) -> int:
+    agent = console.agent
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
                                     f"{agent.authorize.policy.mode} mode · /help, Ctrl-D to exit"))

@@ -3,14 +3,15 @@
     "/model qwen2.5-coder:14b"  ──► parse ──► ("/model", "qwen2.5-coder:14b")
                                    │
               COMMANDS["/model"].run(console, "qwen2.5-coder:14b")  ──► Action
+              console.custom["/review"]  (agent/custom.py)          ──► Action(turn=...)
               unknown: "Unknown command /x." and the list            ──► Action(text=...)
 
-An `Action` says what the REPL does next: show a text, run a turn with the model (/init), or
-exit. Adding a command is one entry in `COMMANDS`; a command whose
+An `Action` says what the REPL does next: show a text, run a turn with the model (/init, a
+custom command), or exit. Adding a command is one entry in `COMMANDS`; a command whose
 feature is not built yet is `waits_for("...")`, so that building it is a one-line change.
 What counts as a command: a first word of `/` and a name (`/help`, `/frontend:component`).
 A line whose first word has another slash (`/etc/hosts is empty`) is a path, and goes to the
-model as a prompt, as in Claude Code.
+model as a prompt, as in Claude Code. A built-in name wins over a custom command's.
 Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
 /status, /agents, /mcp, ...).
 Claude Code counterpart: the built-in slash commands and their dispatch.
@@ -20,9 +21,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.loop import Agent
+
+if TYPE_CHECKING:
+    from agent.custom import CustomCommand
 
 COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)
 
@@ -40,9 +46,27 @@ class Action:
 
 @dataclass
 class Console:
-    """What the commands work on."""
+    """What the commands work on: the agent, the custom commands and their problems."""
 
     agent: Agent
+    project: Path | None = None
+    """Where project commands are looked for; None: no custom commands (tests, scripts)."""
+    home: Path = field(default_factory=Path.home)
+    trusted: bool = True
+    """Whether a project command's allowed-tools count (agent.settings: project trust)."""
+    custom: dict[str, CustomCommand] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def refresh(self) -> None:
+        """Read the command files again: one written during the session works at once."""
+        if self.project is None:
+            return
+        from agent.custom import discover
+
+        found, self.problems = discover(self.project, self.home, self.trusted)
+        self.problems += [f"{c.path}: hidden by the built-in {name}"
+                          for name, c in found.items() if name in COMMANDS]
+        self.custom = {name: c for name, c in found.items() if name not in COMMANDS}
 
 
 @dataclass(frozen=True)
@@ -60,10 +84,15 @@ def parse(line: str) -> tuple[str, str] | None:
 
 
 def dispatch(console: Console, name: str, rest: str) -> Action:
-    """Run one command, or show the list for an unknown name."""
+    """Run one command: a built-in, a custom one, or the list for an unknown name."""
+    console.refresh()
     if name in COMMANDS:
         done = COMMANDS[name].run(console, rest)
         return done if isinstance(done, Action) else Action(text=done)
+    if name in console.custom:
+        from agent import custom
+        command = console.custom[name]
+        return Action(turn=lambda: custom.run(command, rest, console.agent))
     return Action(text=f"Unknown command {name}.\n" + help_text(console))
 
 
@@ -74,6 +103,13 @@ def command(agent: Agent, name: str, rest: str = "") -> str:
 
 def help_text(console: Console, rest: str = "") -> str:
     lines = ["Commands:"] + [f"  {name:<13} {c.help}" for name, c in COMMANDS.items()]
+    if console.custom or console.problems:
+        lines.append("Custom commands (.agent/commands/*.md, ~/.agent/commands/*.md, .claude/...):")
+    for name, c in console.custom.items():
+        usage = f"{name} {c.hint}".strip()
+        about = c.description or (c.body.splitlines() or [""])[0][:60]
+        lines.append(f"  {usage:<13} {about} ({c.scope}{', ' + c.model if c.model else ''})")
+    lines += [f"  ! {problem}" for problem in console.problems]
     return "\n".join(lines)
 
 

@@ -105,6 +105,32 @@ def test_an_unknown_command_never_reaches_the_model_but_a_path_does(tmp_path, se
     assert server.requests[0]["messages"][-1]["content"].startswith("/etc/hosts looks empty")
 
 
+def test_a_custom_command_with_arguments_and_a_question_for_its_bang_line(tmp_path, server):
+    commands = tmp_path / ".agent" / "commands" / "team"
+    commands.mkdir(parents=True)
+    (commands / "greet.md").write_text(
+        "---\ndescription: Greet someone by name\nargument-hint: <name> [title]\n---\n"
+        "Greet $1 ($2), asked as: $ARGUMENTS. The answer is !`python3 -c 'print(6 * 7)'`.\n")
+    server.reply("Hello, Ada.")
+    child = start(tmp_path, base_url=server.base_url)
+    try:
+        child.expect("> ")
+        child.send("/help\r")
+        child.expect("/team:greet <name> [title] Greet someone by name (project)")
+        child.send("/team:greet Ada 'the first'\r")
+        child.expect("(no rule allows `python3 -c print(6 * 7)` in default mode)")
+        child.expect("[y = yes, a = always, n <note> = no]")
+        child.send("y\r")
+        child.expect("Hello, Ada.")
+        child.send("/exit\r")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    sent = server.requests[0]["messages"][-1]["content"]
+    assert sent.startswith("Greet Ada (the first), asked as: Ada 'the first'. The answer is 42.")
+
+
 @pytest.mark.parametrize("line, expected", [
     ("/help", ("/help", "")),
     ("/compact  keep the tests ", ("/compact", "keep the tests")),

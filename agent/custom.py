@@ -1,0 +1,167 @@
+"""Custom slash commands: markdown files whose body is a prompt, typed as `/name arguments`.
+
+    <project>/.agent/commands/review.md           /review                a project command
+    <project>/.claude/commands/review.md          (read too: Claude Code's folder)
+    ~/.agent/commands/frontend/component.md       /frontend:component    a user command
+    ~/.claude/commands/...
+
+    ---
+    description: Review the staged change        shown by /help
+    argument-hint: [focus]                       shown by /help after the name
+    allowed-tools: Bash(git diff:*), Read        allow rules for this command's turn only
+    model: qwen2.5-coder:14b                     the model for this command's turn only
+    ---
+    Review this change with a focus on $ARGUMENTS:
+    !`git diff --cached`
+
+Precedence: a project command hides a user command of the same name, as in Claude Code, and
+within a scope `.agent/` comes before `.claude/`; every name that is hidden is reported by
+/help (`problems`), never silently. A subfolder becomes a prefix with a colon.
+Expansion: `$ARGUMENTS` is the argument text as typed; `$1`..`$9` its words, split like a
+shell does (quotes group words, and are removed); with no placeholder in the body, the
+arguments are appended as `ARGUMENTS: ...` so they are never lost. Then each `` !`cmd` ``
+runs as if the model had called Bash: the same permission gate (rules, the hard floor, the
+question on a terminal, PreToolUse hooks) and the same tool, and its output replaces it.
+Simplified: a missing `$2` becomes empty (Claude Code leaves the text `$2`); a project
+command's allowed-tools count only in a trusted project (agent/settings.py), like its rules.
+Not covered: `@file` references in the body, `$0`, the `disable-model-invocation` key (the
+model cannot call commands here at all), plugin and MCP commands.
+Claude Code counterpart: custom slash commands (.claude/commands/*.md).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.frontmatter import FrontmatterError, split
+from agent.rules import Rule, parse
+
+FOLDERS = (".agent", ".claude")
+POSITIONAL = re.compile(r"\$([1-9])")
+BANG = re.compile(r"!`([^`]+)`")
+NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
+
+
+@dataclass(frozen=True)
+class CustomCommand:
+    """One command file, read and checked."""
+
+    name: str
+    """As typed, with the slash: `/review`, `/frontend:component`."""
+    path: Path
+    scope: str
+    """"project" or "user"."""
+    body: str
+    description: str = ""
+    hint: str = ""
+    allowed_tools: tuple[Rule, ...] = ()
+    model: str | None = None
+
+
+def discover(project: Path, home: Path, trusted: bool = True
+             ) -> tuple[dict[str, CustomCommand], list[str]]:
+    """The commands by name, and the problems found (clashes, unreadable files), one line each."""
+    found: dict[str, CustomCommand] = {}
+    problems: list[str] = []
+    roots = [(project / folder / "commands", "project") for folder in FOLDERS]
+    roots += [(home / folder / "commands", "user") for folder in FOLDERS]
+    for root, scope in roots:
+        if scope == "user" and project.resolve() == home.resolve():
+            continue  # in the home folder the project's commands are the user's: count them once
+        for path in sorted(root.rglob("*.md")) if root.is_dir() else []:
+            parts = path.relative_to(root).with_suffix("").parts
+            if not all(NAME.match(part) for part in parts):
+                problems.append(f"{path}: skipped, a command name has letters, digits, - _ . only")
+                continue
+            name = "/" + ":".join(parts)
+            if name in found:
+                problems.append(f"{path}: /{':'.join(parts)} is hidden by {found[name].path}")
+                continue
+            try:
+                found[name] = read(path, name, scope, project, trusted or scope == "user")
+            except (OSError, UnicodeDecodeError, FrontmatterError, ValueError) as err:
+                problems.append(f"{path}: skipped: {err}")
+    return found, problems
+
+
+def read(path: Path, name: str, scope: str, base: Path, honour_tools: bool) -> CustomCommand:
+    """One file as a command; ValueError for a bad frontmatter or rule."""
+    fields, body = split(path.read_text(encoding="utf-8"))
+    tools = fields.get("allowed-tools", [])
+    texts = tools if isinstance(tools, list) else split_rules(tools)
+    rules = tuple(parse("allow", text, f"allowed-tools of {path}", base) for text in texts)
+    model = text_of(fields.get("model", "")) or None
+    return CustomCommand(name, path, scope, body.strip(), text_of(fields.get("description", "")),
+                         text_of(fields.get("argument-hint", "")),
+                         rules if honour_tools else (), model)
+
+
+def text_of(value: str | list[str]) -> str:
+    """A field as one line (`argument-hint: [pr]` is a YAML list, shown as written)."""
+    return f"[{', '.join(value)}]" if isinstance(value, list) else " ".join(value.split())
+
+
+def split_rules(text: str) -> list[str]:
+    """`Bash(git add:*), Read` as rules: commas and spaces outside parentheses separate."""
+    from agent.build import split_rules as split_flag_rules
+
+    return split_flag_rules([text])
+
+
+def expand(command: CustomCommand, arguments: str) -> str:
+    """The body with `$ARGUMENTS` and `$1`..`$9` filled in (before any `!` line runs)."""
+    body = command.body
+    if "$ARGUMENTS" not in body and not POSITIONAL.search(body):
+        return f"{body}\n\nARGUMENTS: {arguments}" if arguments.strip() else body
+    try:
+        words = shlex.split(arguments)
+    except ValueError:  # an unclosed quote: split on spaces rather than refuse
+        words = arguments.split()
+    body = POSITIONAL.sub(lambda m: words[int(m.group(1)) - 1] if int(m.group(1)) <= len(words)
+                          else "", body)
+    return body.replace("$ARGUMENTS", arguments)
+
+
+def run_bang_lines(text: str, agent) -> str:
+    """Each `` !`cmd` `` replaced by the command's output, judged and run as a Bash call of
+    the model's would be; a refusal is inlined instead, so the model sees why."""
+    def output(found: re.Match) -> str:
+        args = {"command": found.group(1).strip()}
+        bash = agent.tools["Bash"]
+        agent.ctx.call_id = ""  # no tool call of the model's: hooks get an empty tool_use_id
+        refusal = agent.authorize(bash, args)
+        if refusal is not None:
+            return f"[not run: {refusal}]"
+        return bash.run(args, agent.ctx)
+    return BANG.sub(output, text)
+
+
+@contextmanager
+def for_one_turn(agent, command: CustomCommand) -> Iterator[None]:
+    """The command's allowed-tools as allow rules and its model, until the turn is over.
+    Rules remembered during the turn ("always") stay; the added ones go."""
+    from agent.slash import innermost
+
+    policy, client = agent.authorize.policy, innermost(agent.model)
+    before = client.name
+    policy.rules.extend(command.allowed_tools)
+    if command.model:
+        client.name = command.model
+    try:
+        yield
+    finally:
+        client.name = before
+        added = {id(rule) for rule in command.allowed_tools}
+        policy.rules[:] = [rule for rule in policy.rules if id(rule) not in added]
+
+
+def run(command: CustomCommand, arguments: str, agent):
+    """Send the command to the model as one prompt (the TurnEnd of agent.loop)."""
+    with for_one_turn(agent, command):
+        prompt = run_bang_lines(expand(command, arguments), agent)
+        return agent.run(prompt)
