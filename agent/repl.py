@@ -2,6 +2,7 @@
 
     > fix the failing test          a prompt: the agent works, streaming as it goes
     > /help                         a slash command (agent/slash.py), never sent to the model
+    > # always run ruff             a note for AGENT.md (agent/notes.py), asked where
     Ctrl-C                          cancels the running turn, not the program
     Ctrl-D                          exits
 
@@ -73,6 +74,22 @@ def _save_history(readline, history: Path) -> None:
         pass
 
 
+def note(console: Console, text: str) -> str:
+    """A `#` line: ask which memory file gets it (another answer cancels), append it there."""
+    from agent.notes import note_file
+
+    if not text:
+        return "Nothing to note: write the note after the #."
+    project, user = note_file(console.agent.ctx.cwd), note_file(Path.home() / ".agent")
+    shown = "~/" + user.relative_to(Path.home()).as_posix()
+    answer = input(f"  Add to (p)roject {project.name} or (u)ser {shown}? ").strip().lower()
+    path = {"p": project, "project": project, "u": user, "user": user}.get(answer)
+    if path is None or console.notes is None:
+        return "Not noted."
+    console.notes.add(path, text)
+    return f"Noted in {path}."
+
+
 def repl(config: Config, first_prompt: str | None = None, permissions=None,
          verbose: bool = False, report: Path | None = None) -> int:
     from agent.build import build_agent
@@ -81,8 +98,12 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
     agent.authorize.session.session_start("startup")
     try:
+        from agent.notes import NewNotes
+
         trusted = permissions[1].trusted if permissions else True
-        console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted)
+        console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted,
+                          notes=NewNotes())
+        agent.notes.append(console.notes)  # tells the model about new notes with the next prompt
         return prompt_loop(console, term, config, first_prompt)
     finally:
         agent.authorize.session.session_end("prompt_input_exit")
@@ -110,6 +131,9 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
                 continue
         line = line.strip()
         if not line:
+            continue
+        if line.startswith("#"):  # a note for a memory file (agent/notes.py)
+            term.line(note(console, line[1:].strip()))
             continue
         command = parse(line)
         action = dispatch(console, *command) if command else Action(turn=lambda: agent.run(line))

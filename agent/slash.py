@@ -29,6 +29,7 @@ from agent.loop import Agent
 
 if TYPE_CHECKING:
     from agent.custom import CustomCommand
+    from agent.notes import NewNotes
 
 COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)
 
@@ -56,6 +57,8 @@ class Console:
     """Whether a project command's allowed-tools count (agent.settings: project trust)."""
     custom: dict[str, CustomCommand] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    notes: NewNotes | None = None
+    """The `#` notes of this session (agent/notes.py), told again after /clear."""
 
     def refresh(self) -> None:
         """Read the command files again: one written during the session works at once."""
@@ -143,6 +146,8 @@ def clear(console: Console, rest: str) -> str:
     subfolders = part(agent, SubfolderMemory)
     if subfolders:
         subfolders.forget()
+    if console.notes:
+        console.notes.again()
     return "Conversation cleared."
 
 

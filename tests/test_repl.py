@@ -55,9 +55,10 @@ class Pty:
             os.close(self.master)
 
 
-def start(tmp_path, *flags: str, base_url: str = "http://127.0.0.1:9/v1") -> Pty:
-    env = {**os.environ, "HOME": str(tmp_path), "OPENAI_BASE_URL": base_url, "TERM": "dumb"}
-    return Pty([sys.executable, "-m", "agent", *flags], tmp_path, env)
+def start(folder, *flags: str, base_url: str = "http://127.0.0.1:9/v1", home=None) -> Pty:
+    """The REPL in `folder`, with HOME there too unless `home` is given."""
+    env = {**os.environ, "HOME": str(home or folder), "OPENAI_BASE_URL": base_url, "TERM": "dumb"}
+    return Pty([sys.executable, "-m", "agent", *flags], folder, env)
 
 
 @pytest.fixture
@@ -129,6 +130,39 @@ def test_a_custom_command_with_arguments_and_a_question_for_its_bang_line(tmp_pa
             child.proc.kill()
     sent = server.requests[0]["messages"][-1]["content"]
     assert sent.startswith("Greet Ada (the first), asked as: Ada 'the first'. The answer is 42.")
+
+
+def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
+    server.reply("noted")
+    (tmp_path / "repo").mkdir()
+    child = start(tmp_path / "repo", base_url=server.base_url, home=tmp_path)
+    try:
+        child.expect("> ")
+        child.send("# run the tests with make check\r")
+        child.expect("Add to (p)roject AGENT.md or (u)ser ~/.agent/AGENT.md?")
+        child.send("p\r")
+        child.expect(f"Noted in {tmp_path / 'repo' / 'AGENT.md'}.")
+        child.send("#   mine  only \r")
+        child.expect("(u)ser ~/.agent/AGENT.md?", count=2)
+        child.send("u\r")
+        child.expect("Noted in ")
+        child.send("# never mind\r")
+        child.expect("(u)ser ~/.agent/AGENT.md?", count=3)
+        child.send("\r")
+        child.expect("Not noted.")
+        assert server.requests == []
+        child.send("hello\r")
+        child.expect("noted")
+        child.send("/exit\r")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    assert (tmp_path / "repo" / "AGENT.md").read_text() == "- run the tests with make check\n"
+    assert (tmp_path / ".agent" / "AGENT.md").read_text() == "- mine only\n"
+    sent = server.requests[0]["messages"][-1]["content"]
+    assert sent.startswith("hello") and "- run the tests with make check (in " in sent
+    assert "never mind" not in sent
 
 
 @pytest.mark.parametrize("line, expected", [

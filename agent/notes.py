@@ -1,0 +1,61 @@
+"""Memory written during sessions: the user's `#` notes.
+
+    > # the tests need a running redis         a line starting with # is a note:
+      Add to (p)roject AGENT.md or (u)ser ~/.agent/AGENT.md? p
+      Noted in /home/me/repo/AGENT.md.          appended as a markdown bullet
+
+A note is in the memory file at once, so the next session's system prompt has it. This
+session's system prompt is not rewritten: its bytes stay the same, and so does the server's
+prefix cache (agent/context.py). `NewNotes`, a note of the loop (agent.loop), tells the model
+instead, in a <system-reminder> with the next prompt, and again after /clear (the history
+that told it is gone).
+Simplified: the project file is the one in the working directory (the first of AGENT.md,
+AGENTS.md, CLAUDE.md there, else a new AGENT.md), not the repository root's.
+Not covered: a summary (/compact) may drop a note told in a reminder; `#` notes from print
+mode; editing notes (open the file; /memory says where it is).
+Claude Code counterpart: the `#` memory shortcut.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from agent.memory import NAMES
+
+
+def note_file(folder: Path) -> Path:
+    """The memory file a note goes to in `folder`: the first that exists, else AGENT.md."""
+    return next((folder / name for name in NAMES if (folder / name).is_file()), folder / NAMES[0])
+
+
+def add_note(path: Path, note: str) -> None:
+    """Append the note as a markdown bullet, on a line of its own."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    separator = "\n" if text and not text.endswith("\n") else ""
+    with path.open("a", encoding="utf-8") as f:
+        f.write(f"{separator}- {' '.join(note.split())}\n")
+
+
+class NewNotes:
+    """A note of the loop: the `#` notes of this session, told with the next prompt."""
+
+    def __init__(self) -> None:
+        self.written: list[tuple[Path, str]] = []
+        self.untold: list[tuple[Path, str]] = []
+
+    def add(self, path: Path, note: str) -> None:
+        add_note(path, note)
+        self.written.append((path, note))
+        self.untold.append((path, note))
+
+    def again(self) -> None:
+        """After /clear: the history that told the notes is gone, so tell them again."""
+        self.untold = list(self.written)
+
+    def __call__(self, prompt: str = "") -> str | None:
+        if not self.untold:
+            return None
+        lines = [f"- {note} (in {path})" for path, note in self.untold]
+        self.untold = []
+        return "The user added to the memory files (follow these like the rest):\n" + "\n".join(lines)
