@@ -1,5 +1,6 @@
 """The pieces of a session, built from a Config: the model client, the tools, the system
-prompt, permissions, hooks, compaction and the guards, wired into one Agent.
+prompt (with the model's MEMORY.md, which it may edit), permissions, hooks, compaction and
+the guards, wired into one Agent.
 
     load_permissions(config, ...)   settings files + flags -> a permission Policy (and the
                                     Settings, for hooks and trust); errors are ConfigError
@@ -78,7 +79,9 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
     from agent.meter import Meter, load_prices
+    from agent.notes import memory_path
     from agent.permissions import Gate
+    from agent.rules import parse
     from agent.settings import remember_rule, scrub_env
     from agent.tools.plan import exit_plan_mode
     from agent.profiles import load_profiles, user_file
@@ -103,6 +106,9 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     folder = Path.home() / ".agent" / "sessions" / session_id
     policy, settings = permissions or load_permissions(config, [], [])
     policy.directories.append(folder)  # oversized results are saved there, to be Read back
+    own_memory = memory_path(config.cwd, Path.home())  # the model's MEMORY.md, its to edit
+    policy.rules += [parse("allow", f"{tool}(/{own_memory})", "the model's own MEMORY.md",
+                           config.cwd) for tool in ("Read", "Edit")]
     def remember(rule: str) -> None:  # an untrusted project's file would not be read: session only
         if settings.trusted:
             remember_rule(settings.project, Path.home(), rule)
@@ -125,7 +131,8 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     ladder = Ladder(window, model=model, save_dir=folder, emit=ladder_emit, memory=subfolders.text)
     ladder.pre_compact.append(session.pre_compact)
     agent = Agent(model, default_tools() + [exit_plan_mode(gate)],
-                  system_prompt(config.cwd, files=files), ctx, authorize=HookedGate(gate, session, ctx),
+                  system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
+                  authorize=HookedGate(gate, session, ctx),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
     agent.notes += [ChangingFacts(config.cwd), session.on_prompt]
     agent.stop_checks.append(session.on_stop)

@@ -10,7 +10,8 @@ to the first prompt (and again when it changes), and the git status when it move
 Memory files (agent.memory): the user's own in ~/.agent/, then AGENT.md, AGENTS.md and
 CLAUDE.md (and their .local.md variants) from the repository root down to the working
 directory, each with its path, each capped, with their `@path` imports. Those of subfolders
-below the working directory come later, with the first tool call that touches them.
+below the working directory come later, with the first tool call that touches them. Last,
+the model's own notes on the project (MEMORY.md, agent/notes.py), when the caller asks.
 Claude Code counterpart: the system prompt plus CLAUDE.md memory.
 """
 
@@ -117,10 +118,11 @@ def memory_files(cwd: Path, home: Path | None = None) -> list[MemoryFile]:
     return memory.load(memory.discover(cwd, root, home), home)
 
 
-def system_prompt(cwd: Path, home: Path | None = None,
-                  files: list[MemoryFile] | None = None) -> str:
+def system_prompt(cwd: Path, home: Path | None = None, files: list[MemoryFile] | None = None,
+                  project_memory: Path | None = None) -> str:
     """The whole system prompt for a session that starts in `cwd` (with these memory files,
-    when the caller has loaded them already)."""
+    when the caller has loaded them already, and the model's MEMORY.md at `project_memory`,
+    agent/notes.py)."""
     cwd = cwd.resolve()
     parts = [ROLE, "# Environment\n" + environment(cwd)]
     files = memory_files(cwd, home) if files is None else files
@@ -128,4 +130,7 @@ def system_prompt(cwd: Path, home: Path | None = None,
         parts.append("# Project instructions (memory files)\n"
                      "Follow these instructions from the user's and the project's files.\n\n"
                      + memory.render(files))
+    if project_memory is not None:
+        from agent.notes import memory_section
+        parts.append(memory_section(project_memory))
     return "\n\n".join(parts) + "\n"

@@ -1,19 +1,27 @@
-"""Memory written during sessions: the user's `#` notes.
+"""Memory written during sessions: the user's `#` notes, and the model's own MEMORY.md.
 
     > # the tests need a running redis         a line starting with # is a note:
       Add to (p)roject AGENT.md or (u)ser ~/.agent/AGENT.md? p
       Noted in /home/me/repo/AGENT.md.          appended as a markdown bullet
 
+    ~/.agent/projects/-home-me-repo/MEMORY.md  the model's notes about the project in
+                                               /home/me/repo: the first 200 lines are in
+                                               each session's system prompt, and the model
+                                               may Read, Write and Edit that one file
+
 A note is in the memory file at once, so the next session's system prompt has it. This
 session's system prompt is not rewritten: its bytes stay the same, and so does the server's
 prefix cache (agent/context.py). `NewNotes`, a note of the loop (agent.loop), tells the model
 instead, in a <system-reminder> with the next prompt, and again after /clear (the history
-that told it is gone).
+that told it is gone). The project folder is named as Claude Code names it (`/` -> `-`);
+session transcripts go to the same folder.
 Simplified: the project file is the one in the working directory (the first of AGENT.md,
 AGENTS.md, CLAUDE.md there, else a new AGENT.md), not the repository root's.
+MEMORY.md is read when the session starts, like the memory files; what the model writes
+there during the session is in the history already.
 Not covered: a summary (/compact) may drop a note told in a reminder; `#` notes from print
-mode; editing notes (open the file; /memory says where it is).
-Claude Code counterpart: the `#` memory shortcut.
+mode; editing notes (open the file; /memory says where it is); topic files beside MEMORY.md.
+Claude Code counterpart: the `#` memory shortcut, and auto memory (MEMORY.md).
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.memory import NAMES
+
+MEMORY_LINES = 200
 
 
 def note_file(folder: Path) -> Path:
@@ -59,3 +69,27 @@ class NewNotes:
         lines = [f"- {note} (in {path})" for path, note in self.untold]
         self.untold = []
         return "The user added to the memory files (follow these like the rest):\n" + "\n".join(lines)
+
+
+def project_folder(cwd: Path, home: Path) -> Path:
+    """~/.agent/projects/<the absolute cwd with / as ->: this project's own folder."""
+    return home / ".agent" / "projects" / str(cwd.resolve()).replace("/", "-")
+
+
+def memory_path(cwd: Path, home: Path) -> Path:
+    return project_folder(cwd, home) / "MEMORY.md"
+
+
+def memory_section(path: Path) -> str:
+    """The system prompt's part for MEMORY.md: where it is, what it is for, its first lines."""
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines() if path.is_file() else []
+    intro = (f"# Your memory for this project\n{path} holds your own notes about this project, "
+             "kept between sessions. When you learn something worth keeping for next time (a "
+             "command that works, a convention, a pitfall), add it there with Write or Edit, in "
+             f"a line or two. Keep it under {MEMORY_LINES} lines: only those are shown.")
+    if not lines:
+        return intro + " It is empty so far."
+    shown = "\n".join(lines[:MEMORY_LINES])
+    more = len(lines) - MEMORY_LINES
+    cut = f"\n[... {more} more lines not shown: shorten the file]" if more > 0 else ""
+    return f"{intro}\n\n{shown}{cut}"

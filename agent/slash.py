@@ -193,6 +193,10 @@ def memory_report(console: Console, rest: str) -> str:
         lines.append(f"  {f.path}  ({count(f.text):,} tokens, for {folder})")
     if not subfolders.loaded:
         lines.append("  (none so far)")
+    from agent.notes import MEMORY_LINES, memory_path
+    own = memory_path(console.agent.ctx.cwd, Path.home())
+    lines.append(f"The model's own notes on this project (the first {MEMORY_LINES} lines are in "
+                 f"the system prompt):\n  {own}" + ("" if own.is_file() else "  (none yet)"))
     return "\n".join(lines)
 
 

@@ -53,3 +53,53 @@ def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypa
     assert "redis" not in told[1] and "redis" in told[2]
     assert all(r["messages"][0]["content"] == system for r in server.requests)
     assert (repo / "AGENT.md").read_text() == "- the tests need redis\n"
+
+
+def test_the_project_folder_is_named_as_claude_code_names_it(tmp_path):
+    from agent.notes import memory_path, project_folder
+    home = tmp_path / "home"
+    folder = project_folder(tmp_path / "work" / "repo", home)
+    assert folder.parent == home / ".agent" / "projects"
+    assert folder.name == str(tmp_path / "work" / "repo").replace("/", "-")
+    assert folder.name.startswith("-") and "/" not in folder.name
+    assert memory_path(tmp_path / "work" / "repo", home) == folder / "MEMORY.md"
+
+
+def test_the_first_200_lines_of_memory_are_shown(tmp_path):
+    from agent.notes import memory_section
+    path = tmp_path / "MEMORY.md"
+    assert memory_section(path).endswith("It is empty so far.") and str(path) in memory_section(path)
+    path.write_text("".join(f"fact {n}\n" for n in range(1, 251)))
+    shown = memory_section(path)
+    assert "\nfact 1\n" in shown and shown.count("\nfact ") == 200 and "fact 201" not in shown
+    assert shown.endswith("fact 200\n[... 50 more lines not shown: shorten the file]")
+
+
+def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, monkeypatch):
+    from agent.build import build_agent
+    from agent.config import load_config
+    from agent.notes import memory_path
+    monkeypatch.setenv("HOME", str(tmp_path))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    own = memory_path(repo, tmp_path)
+    own.parent.mkdir(parents=True)
+    own.write_text("- the build needs make 4\n")
+    config = load_config({"base_url": server.base_url, "model": "m"}, {}, repo)
+    agent = build_agent(config, lambda event: None, ask=None)  # print mode: nobody to ask
+    system = agent.messages[0]["content"]
+    assert f"# Your memory for this project\n{own} holds" in system
+    assert system.rstrip().endswith("- the build needs make 4")
+    server.reply(tool_calls=[("Read", {"file_path": str(own)}),
+                             ("Edit", {"file_path": str(own), "old_string": "make 4",
+                                       "new_string": "make 4.3"}),
+                             ("Write", {"file_path": str(own.parent / "other.md"), "content": "x"})])
+    server.reply("kept")
+    agent.run("remember the make version")
+    results = [m["content"] for m in server.requests[1]["messages"] if m["role"] == "tool"]
+    assert "the build needs make 4" in results[0] and not results[1].startswith("Permission")
+    assert results[2].startswith("Permission denied: Write(") and "needs approval" in results[2]
+    assert own.read_text() == "- the build needs make 4.3\n"
+    assert not (own.parent / "other.md").exists()
+    from agent.slash import command
+    assert f"the system prompt):\n  {own}" in command(agent, "/memory")
