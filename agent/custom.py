@@ -35,14 +35,16 @@ import re
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from agent.events import TurnEnd
 from agent.frontmatter import FrontmatterError, split
+from agent.loop import Agent
 from agent.rules import Rule, parse
 
 FOLDERS = (".agent", ".claude")
-POSITIONAL = re.compile(r"\$([1-9])")
+PLACEHOLDER = re.compile(r"\$ARGUMENTS|\$([1-9])")
 BANG = re.compile(r"!`([^`]+)`")
 NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
 
@@ -80,25 +82,31 @@ def discover(project: Path, home: Path, trusted: bool = True
                 continue
             name = "/" + ":".join(parts)
             if name in found:
-                problems.append(f"{path}: /{':'.join(parts)} is hidden by {found[name].path}")
+                problems.append(f"{path}: {name} is hidden by {found[name].path}")
                 continue
             try:
-                found[name] = read(path, name, scope, project, trusted or scope == "user")
+                command = read(path, name, scope, project)
             except (OSError, UnicodeDecodeError, FrontmatterError, ValueError) as err:
                 problems.append(f"{path}: skipped: {err}")
+                continue
+            if command.allowed_tools and scope == "project" and not trusted:
+                problems.append(f"{path}: allowed-tools ignored, the project is not trusted")
+                command = replace(command, allowed_tools=())
+            found[name] = command
     return found, problems
 
 
-def read(path: Path, name: str, scope: str, base: Path, honour_tools: bool) -> CustomCommand:
+def read(path: Path, name: str, scope: str, base: Path) -> CustomCommand:
     """One file as a command; ValueError for a bad frontmatter or rule."""
+    from agent.build import split_rules  # "Bash(git add:*), Read": the flags' syntax
+
     fields, body = split(path.read_text(encoding="utf-8"))
     tools = fields.get("allowed-tools", [])
-    texts = tools if isinstance(tools, list) else split_rules(tools)
+    texts = tools if isinstance(tools, list) else split_rules([tools])
     rules = tuple(parse("allow", text, f"allowed-tools of {path}", base) for text in texts)
     model = text_of(fields.get("model", "")) or None
     return CustomCommand(name, path, scope, body.strip(), text_of(fields.get("description", "")),
-                         text_of(fields.get("argument-hint", "")),
-                         rules if honour_tools else (), model)
+                         text_of(fields.get("argument-hint", "")), rules, model)
 
 
 def text_of(value: str | list[str]) -> str:
@@ -106,28 +114,25 @@ def text_of(value: str | list[str]) -> str:
     return f"[{', '.join(value)}]" if isinstance(value, list) else " ".join(value.split())
 
 
-def split_rules(text: str) -> list[str]:
-    """`Bash(git add:*), Read` as rules: commas and spaces outside parentheses separate."""
-    from agent.build import split_rules as split_flag_rules
-
-    return split_flag_rules([text])
-
-
 def expand(command: CustomCommand, arguments: str) -> str:
     """The body with `$ARGUMENTS` and `$1`..`$9` filled in (before any `!` line runs)."""
     body = command.body
-    if "$ARGUMENTS" not in body and not POSITIONAL.search(body):
+    if not PLACEHOLDER.search(body):
         return f"{body}\n\nARGUMENTS: {arguments}" if arguments.strip() else body
     try:
         words = shlex.split(arguments)
     except ValueError:  # an unclosed quote: split on spaces rather than refuse
         words = arguments.split()
-    body = POSITIONAL.sub(lambda m: words[int(m.group(1)) - 1] if int(m.group(1)) <= len(words)
-                          else "", body)
-    return body.replace("$ARGUMENTS", arguments)
+
+    def value(found: re.Match) -> str:  # one pass: a value is never substituted again
+        if found.group(0) == "$ARGUMENTS":
+            return arguments
+        n = int(found.group(1))
+        return words[n - 1] if n <= len(words) else ""
+    return PLACEHOLDER.sub(value, body)
 
 
-def run_bang_lines(text: str, agent) -> str:
+def run_bang_lines(text: str, agent: Agent) -> str:
     """Each `` !`cmd` `` replaced by the command's output, judged and run as a Bash call of
     the model's would be; a refusal is inlined instead, so the model sees why."""
     def output(found: re.Match) -> str:
@@ -142,7 +147,7 @@ def run_bang_lines(text: str, agent) -> str:
 
 
 @contextmanager
-def for_one_turn(agent, command: CustomCommand) -> Iterator[None]:
+def for_one_turn(agent: Agent, command: CustomCommand) -> Iterator[None]:
     """The command's allowed-tools as allow rules and its model, until the turn is over.
     Rules remembered during the turn ("always") stay; the added ones go."""
     from agent.slash import innermost
@@ -160,8 +165,8 @@ def for_one_turn(agent, command: CustomCommand) -> Iterator[None]:
         policy.rules[:] = [rule for rule in policy.rules if id(rule) not in added]
 
 
-def run(command: CustomCommand, arguments: str, agent):
-    """Send the command to the model as one prompt (the TurnEnd of agent.loop)."""
+def run(command: CustomCommand, arguments: str, agent: Agent) -> TurnEnd:
+    """Send the command to the model as one prompt, with its rules and model for the turn."""
     with for_one_turn(agent, command):
         prompt = run_bang_lines(expand(command, arguments), agent)
         return agent.run(prompt)

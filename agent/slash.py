@@ -12,6 +12,8 @@ feature is not built yet is `waits_for("...")`, so that building it is a one-lin
 What counts as a command: a first word of `/` and a name (`/help`, `/frontend:component`).
 A line whose first word has another slash (`/etc/hosts is empty`) is a path, and goes to the
 model as a prompt, as in Claude Code. A built-in name wins over a custom command's.
+Simplified: `/model NAME` changes the name sent to the same endpoint, unchecked (the
+server says so at the next request when it has no such model).
 Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
 /status, /agents, /mcp, ...).
 Claude Code counterpart: the built-in slash commands and their dispatch.

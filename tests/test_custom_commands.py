@@ -81,8 +81,10 @@ def test_frontmatter_fields_and_a_bad_rule(repo, home):
 def test_an_untrusted_project_gets_no_allowed_tools(repo, home):
     write(repo / ".agent" / "commands" / "ours.md", "---\nallowed-tools: Bash\n---\nx")
     write(home / ".agent" / "commands" / "mine.md", "---\nallowed-tools: Bash\n---\nx")
-    found, _ = discover(repo, home, trusted=False)
+    found, problems = discover(repo, home, trusted=False)
     assert found["/ours"].allowed_tools == () and len(found["/mine"].allowed_tools) == 1
+    assert problems == [f"{repo / '.agent' / 'commands' / 'ours.md'}: allowed-tools ignored, "
+                        "the project is not trusted"]
 
 
 @pytest.mark.parametrize("body, arguments, expected", [
@@ -95,6 +97,7 @@ def test_an_untrusted_project_gets_no_allowed_tools(repo, home):
     ("No placeholder.", "some words", "No placeholder.\n\nARGUMENTS: some words"),
     ("No placeholder.", "", "No placeholder."),
     ("Empty $ARGUMENTS.", "", "Empty ."),
+    ("$1 then $ARGUMENTS", "'$ARGUMENTS' $2", "$ARGUMENTS then '$ARGUMENTS' $2"),
 ])
 def test_arguments_are_substituted(repo, home, body, arguments, expected):
     write(repo / ".agent" / "commands" / "c.md", body)
