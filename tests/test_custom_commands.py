@@ -179,3 +179,15 @@ def test_help_lists_custom_commands_and_problems(repo, home, server):
     assert f"! {repo / '.agent' / 'commands' / 'help.md'}: hidden by the built-in /help" in shown
     assert "a custom /help" not in shown  # the built-in wins
     assert json.dumps(server.requests) == "[]"
+
+
+def test_the_worked_example_of_the_chapter_reads_as_described(repo, home):
+    from pathlib import Path
+    chapter = (Path(__file__).parent.parent / "docs" / "commands.md").read_text()
+    example = chapter.split("```markdown\n", 1)[1].split("```", 1)[0]
+    write(repo / ".agent" / "commands" / "review.md", example)
+    found, problems = discover(repo, home)
+    review = found["/review"]
+    assert problems == [] and review.hint == "[focus]" and review.model == "qwen2.5-coder:14b"
+    assert [r.text for r in review.allowed_tools] == ["Bash(git diff:*)", "Bash(git log:*)"]
+    assert "with a focus on error handling." in expand(review, "error handling")
