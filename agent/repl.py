@@ -82,7 +82,10 @@ def note(console: Console, text: str) -> str:
         return "Nothing to note: write the note after the #."
     project, user = note_file(console.agent.ctx.cwd), note_file(Path.home() / ".agent")
     shown = "~/" + user.relative_to(Path.home()).as_posix()
-    answer = input(f"  Add to (p)roject {project.name} or (u)ser {shown}? ").strip().lower()
+    try:
+        answer = input(f"  Add to (p)roject {project.name} or (u)ser {shown}? ").strip().lower()
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C: no note, and the REPL goes on
+        answer = ""
     path = {"p": project, "project": project, "u": user, "user": user}.get(answer)
     if path is None or console.notes is None:
         return "Not noted."

@@ -150,6 +150,10 @@ def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
         child.expect("(u)ser ~/.agent/AGENT.md?", count=3)
         child.send("\r")
         child.expect("Not noted.")
+        child.send("# cancelled with Ctrl-C\r")
+        child.expect("(u)ser ~/.agent/AGENT.md?", count=4)
+        child.send("\x03")
+        child.expect("Not noted.", count=2)
         assert server.requests == []
         child.send("hello\r")
         child.expect("noted")
@@ -162,7 +166,7 @@ def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
     assert (tmp_path / ".agent" / "AGENT.md").read_text() == "- mine only\n"
     sent = server.requests[0]["messages"][-1]["content"]
     assert sent.startswith("hello") and "- run the tests with make check (in " in sent
-    assert "never mind" not in sent
+    assert "never mind" not in sent and "cancelled" not in sent
 
 
 @pytest.mark.parametrize("line, expected", [
