@@ -96,17 +96,16 @@ def note(console: Console, text: str) -> str:
 def repl(config: Config, first_prompt: str | None = None, permissions=None,
          verbose: bool = False, report: Path | None = None) -> int:
     from agent.build import build_agent
+    from agent.notes import NewNotes
 
     term = Terminal(sys.stdout, verbose=verbose)
     agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
+    trusted = permissions[1].trusted if permissions else True
+    console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted,
+                      notes=NewNotes())
+    agent.notes.append(console.notes)  # tells the model about new notes with the next prompt
     agent.authorize.session.session_start("startup")
     try:
-        from agent.notes import NewNotes
-
-        trusted = permissions[1].trusted if permissions else True
-        console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted,
-                          notes=NewNotes())
-        agent.notes.append(console.notes)  # tells the model about new notes with the next prompt
         return prompt_loop(console, term, config, first_prompt)
     finally:
         agent.authorize.session.session_end("prompt_input_exit")
