@@ -68,13 +68,15 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
 
 def build_agent(config, emit, ask, session_id: str | None = None, permissions=None):
     """The model client, the tools, the system prompt, the permission gate and the compaction
-    ladder, wired together. Large tool results and transcripts saved before a summary go to
+    ladder, wired together. Every message goes to the session transcript as it is added
+    (~/.agent/projects/<project>/<session_id>.jsonl, agent/sessions.py), whose path hooks get;
+    large tool results and transcripts saved before a summary go to
     ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
     from agent.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
     from agent.guards import RepeatGuard
-    from agent.hooked import HookedGate, HookedSession, transcript_writer
+    from agent.hooked import HookedGate, HookedSession
     from agent.hooks import Hooks, parse_hooks
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
@@ -82,6 +84,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.notes import memory_path
     from agent.permissions import Gate
     from agent.rules import parse
+    from agent.sessions import Transcript, project_folder
     from agent.settings import remember_rule, scrub_env
     from agent.tools.plan import exit_plan_mode
     from agent.profiles import load_profiles, user_file
@@ -119,14 +122,16 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     files = memory_files(config.cwd)
     subfolders = SubfolderMemory(config.cwd, Path.home(), files)
     ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing)
+    transcript = Transcript(project_folder(config.cwd, Path.home()), session_id)
     hooks = Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
-                  session_id=session_id, permission_mode=lambda: policy.mode,
-                  transcript_path=transcript_writer(lambda: agent.messages, folder / "transcript.jsonl"))
+                  session_id=lambda: transcript.session_id, permission_mode=lambda: policy.mode,
+                  transcript_path=lambda: transcript.hook_path(agent.messages))
     session = HookedSession(hooks, emit)
 
     def ladder_emit(event: object) -> None:  # a compaction starts the session anew, for hooks
         emit(event)
         if type(event).__name__ == "Compacted":
+            transcript.sync(agent.messages)  # on disk now, not with the next message
             session.session_start("compact")
     ladder = Ladder(window, model=model, save_dir=folder, emit=ladder_emit, memory=subfolders.text)
     ladder.pre_compact.append(session.pre_compact)
@@ -136,6 +141,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
     agent.notes += [ChangingFacts(config.cwd), session.on_prompt]
     agent.stop_checks.append(session.on_stop)
+    agent.recorders.append(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.guards += [ResultBudget(window.result_budget, folder / "tool-results"),
                      subfolders,  # after the budget: the memory is never cut or filed away

@@ -23,7 +23,6 @@ Claude Code counterpart: hooks, as wired into its query loop.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from agent.events import HookMessage, HookOutput
 from agent.hooks import Hooks, Outcome
@@ -146,15 +145,3 @@ def arguments(call: ToolCall) -> dict:
     except json.JSONDecodeError:
         return {"raw": call.arguments}
     return args if isinstance(args, dict) else {"raw": call.arguments}
-
-
-def transcript_writer(messages, path: Path):
-    """A function that writes the history as JSON lines to `path` and returns the path, for
-    the hooks' `transcript_path` (a hook may read it; written only when a hook runs)."""
-    def write() -> str:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("w", encoding="utf-8") as f:
-            for m in messages():
-                f.write(json.dumps(m, ensure_ascii=False) + "\n")
-        return str(path)
-    return write

@@ -156,7 +156,7 @@ class Hooks:
     """The hooks of a session, and what they run with: the cwd, the project, the env."""
 
     def __init__(self, hooks: list[Hook], cwd: Path, project: Path,
-                 env: Mapping[str, str] | None = None, session_id: str = "",
+                 env: Mapping[str, str] | None = None, session_id: Callable[[], str] | str = "",
                  transcript_path: Callable[[], str] | str = "",
                  permission_mode: Callable[[], str] | str = "default"):
         self.hooks, self.cwd, self.project, self.env = list(hooks), cwd, project, env
@@ -180,8 +180,8 @@ class Hooks:
         hooks = self.matching(event, target)
         if not hooks:
             return Outcome()
-        path, mode = self.transcript_path, self.permission_mode
-        data = {"session_id": self.session_id, "cwd": str(self.cwd), "hook_event_name": event,
+        path, mode, sid = self.transcript_path, self.permission_mode, self.session_id  # /clear: a new id
+        data = {"session_id": sid() if callable(sid) else sid, "cwd": str(self.cwd), "hook_event_name": event,
                 "transcript_path": path() if callable(path) else path,
                 "permission_mode": mode() if callable(mode) else mode, **fields}
         payload = json.dumps(data, default=str)

@@ -18,7 +18,7 @@ The loop never prints; it reports through `emit` (see agent.events). Permissions
 through `authorize`, a function that returns None to let a call run or a refusal text;
 compaction through `compactor`, which sees the history before each request and may rewrite
 it (agent/compact.py), and gets one chance to shorten it when the server says it is too long.
-Not covered here: hooks and transcripts on disk come later.
+Recorders see the history after each message is added (the transcript on disk, agent/sessions.py).
 Claude Code counterpart: the query loop behind each prompt.
 """
 
@@ -50,6 +50,10 @@ Note = Callable[[str], "str | None"]
 # check already sent it back this prompt; None lets the turn end, a text is sent to the model
 # as the next message and the turn goes on (a Stop hook that insists the tests pass).
 StopCheck = Callable[[str, bool], "str | None"]
+# A recorder is called with the whole history after each message is added, and after clear():
+# the session transcript (agent/sessions.py) writes what is new. Seeing the whole list, it
+# also notices when compaction rewrote it.
+Recorder = Callable[[list[dict]], None]
 
 
 class StopTurn(Exception):
@@ -119,6 +123,7 @@ class Agent:
         self.guards = guards or []
         self.notes: list[Note] = []
         self.stop_checks: list[StopCheck] = []
+        self.recorders: list[Recorder] = []
         self.tools = {t.name: t for t in tools}
         self.schemas = [t.schema() for t in tools]  # built once: the same bytes every request
         self.messages: list[dict] = [{"role": "system", "content": system}]
@@ -132,7 +137,7 @@ class Agent:
             return self._end(stop.reason, str(stop), 0)
         if facts:
             prompt += "".join(f"\n\n<system-reminder>{text}</system-reminder>" for text in facts)
-        self.messages.append({"role": "user", "content": prompt})
+        self._add({"role": "user", "content": prompt})
         reply_text, n, sent_back = "", 0, False
         while n < self.max_turns:
             try:
@@ -148,7 +153,7 @@ class Agent:
                 more = self.check_stop(reply_text, sent_back)
                 if more is None:
                     return self._end(END_TURN, reply_text, n)
-                self.messages.append({"role": "user", "content": more})  # sent back to work
+                self._add({"role": "user", "content": more})  # sent back to work
                 sent_back = True
                 continue
             stop = self.run_tools(reply.tool_calls)
@@ -228,14 +233,19 @@ class Agent:
             return f"Error: {call.name} failed unexpectedly ({type(e).__name__}: {e}).", True
 
     def _append_reply(self, reply) -> None:
-        self.messages.append(reply.to_message())
+        self._add(reply.to_message())
         if reply.usage:
             self.usage += reply.usage
         self.emit(AssistantMessage(self.messages[-1], reply.usage))
 
     def _append_result(self, call: ToolCall, content: str, is_error: bool) -> None:
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+        self._add({"role": "tool", "tool_call_id": call.id, "content": content})
         self.emit(ToolEnd(call, self.messages[-1], is_error))
+
+    def _add(self, message: dict) -> None:
+        self.messages.append(message)
+        for record in self.recorders:
+            record(self.messages)
 
     def _end(self, stop_reason: str, text: str, n_turns: int) -> TurnEnd:
         end = TurnEnd(stop_reason, text, n_turns, self.usage)
@@ -243,5 +253,7 @@ class Agent:
         return end
 
     def clear(self) -> None:
-        """Forget the conversation, keep the system prompt."""
+        """Forget the conversation, keep the system prompt (a transcript starts a new session)."""
         del self.messages[1:]
+        for record in self.recorders:
+            record(self.messages)

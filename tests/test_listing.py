@@ -99,12 +99,14 @@ def test_the_flag_reaches_the_tools(server, tmp_path):
     import os
     import subprocess
     import sys
-    (tmp_path / "a.py").write_text("x = 1\n")
+    project = tmp_path / "project"  # the home folder holds the session's transcript: not in it
+    project.mkdir()
+    (project / "a.py").write_text("x = 1\n")
     server.reply(tool_calls=[("Grep", {"pattern": "x", "output_mode": "content"})])
     server.reply("found it")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
     done = subprocess.run([sys.executable, "-m", "agent", "-p", "find x", "--base-url", server.base_url,
-                           "--listing", "toon"], cwd=tmp_path, env={**env, "HOME": str(tmp_path)},
+                           "--listing", "toon"], cwd=project, env={**env, "HOME": str(tmp_path)},
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     result = [m for m in server.requests[-1]["messages"] if m["role"] == "tool"][0]["content"]

@@ -1,0 +1,328 @@
+"""Sessions on disk: every message appended to a JSON-lines transcript as it happens, and read
+back, checked and repaired to carry on later.
+
+    ~/.agent/projects/<project>/<session-id>.jsonl      <project>: the absolute cwd, "/" -> "-"
+
+    Transcript          the agent's recorder (agent.loop): what is new in the history -> lines
+    load(path)          the lines -> the history; a torn last line is dropped and counted
+    repair(messages)    a history the OpenAI protocol accepts: calls paired, orphans dropped
+    list_sessions(folder), latest(folder), find_session(folder, id)    for the CLI
+    resume_menu(folder), pick(folder, choice), resume_into(agent, path)   for /resume
+
+The format: each line is one JSON object, either
+    {"role": ...}                  a message, exactly as it was sent to the model, or
+    {"type": "history", "reason": "compact" | "resume", "time": ..., "messages": [...]}
+                                   the history was rewritten (a compaction, a resume): these
+                                   messages replace everything above.
+Loading starts empty, appends each message and starts over at each history line. A rewrite
+is one line, so it happens whole or (torn) not at all, like every other write. Lines that are
+not JSON are dropped and counted; JSON lines of no known kind are skipped and counted.
+
+Why each message at once: a crash must lose at most the message in flight. Each write opens
+the file for appending, writes the line and closes it, so the operating system has it before
+the loop goes on: a killed process loses nothing already written. There is no fsync (a disk
+round trip per message): a power cut may lose the last seconds.
+Simplified: sessions are found by file name and modification time; a listing reads each file.
+Not covered: forking a session (Claude Code's --fork-session), sessions of other folders,
+locking (two processes resuming one session both append to it); memory files of subfolders
+loaded before a resume are loaded again on first touch.
+Claude Code counterpart: ~/.claude/projects/<project>/<id>.jsonl, --continue, --resume, /resume.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+NO_RESULT = "(no result: the session ended before this call finished)"
+ROLES = ("system", "user", "assistant", "tool")
+REMINDER = "\n\n<system-reminder>"  # facts the loop added to a prompt (agent.loop.Note)
+
+
+class SessionError(ValueError):
+    """No session to resume: a missing id, an empty project. The message says which."""
+
+
+def project_folder(cwd: Path, home: Path) -> Path:
+    """Where the sessions of the project in `cwd` live (Claude Code's naming: the absolute
+    path with each separator replaced by "-", so /work/app is -work-app)."""
+    return home / ".agent" / "projects" / re.sub(r"[/\\:]", "-", str(cwd.resolve()))
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Transcript:
+    """The agent's recorder (agent.loop.Recorder), called with the history after each change.
+
+    It remembers the messages it has written (the same dict objects: the codebase never changes
+    a message in place, a rewrite makes new dicts). When the history still starts with them,
+    only the new ones are appended; otherwise it was rewritten and one history line is written.
+    A history cut back to the system prompt alone is a new conversation (/clear): a new id
+    and a new file. Nothing is written while the history is only the system prompt."""
+
+    def __init__(self, folder: Path, session_id: str | None = None):
+        self.folder = folder
+        self.session_id = session_id or new_id()
+        self.written: list[dict] = []
+
+    @property
+    def path(self) -> Path:
+        return self.folder / f"{self.session_id}.jsonl"
+
+    def __call__(self, messages: list[dict]) -> None:
+        if len(messages) == 1 and len(self.written) > 1:  # /clear: agent.loop.Agent.clear
+            self.session_id, self.written = new_id(), []
+        if len(messages) > 1:
+            self.sync(messages)
+
+    def sync(self, messages: list[dict], reason: str = "compact") -> None:
+        """Write what the file does not hold yet."""
+        n = len(self.written)
+        if n <= len(messages) and all(a is b for a, b in zip(self.written, messages)):
+            records = messages[n:]
+        else:
+            records = [history_record(messages, reason)]
+        if records:
+            self._write(records)
+        self.written = list(messages)
+
+    def resume(self, session_id: str, messages: list[dict]) -> None:
+        """Go on in the session `session_id` with this (repaired) history: one history line."""
+        self.session_id, self.written = session_id, []
+        self._write([history_record(messages, "resume")])
+        self.written = list(messages)
+
+    def hook_path(self, messages: list[dict]) -> str:
+        """The hooks' `transcript_path`: the file, made to exist first (a SessionStart hook
+        may open it before the first prompt)."""
+        if not self.path.exists():
+            self.sync(messages)
+        return str(self.path)
+
+    def _write(self, records: list[dict]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        with self.path.open("a+b") as f:
+            size = f.seek(0, 2)
+            if size:
+                f.seek(size - 1)
+                if f.read(1) != b"\n":  # subtle: a torn last line from a crash stays apart
+                    text = "\n" + text
+            f.write(text.encode("utf-8", "surrogatepass"))
+
+
+def history_record(messages: list[dict], reason: str) -> dict:
+    return {"type": "history", "reason": reason,
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "messages": list(messages)}
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A transcript read back."""
+
+    messages: list[dict]
+    """The history as it stood at the last line (not yet checked: see `repair`)."""
+    first_prompt: str
+    """The first thing the user asked, even when a compaction since summarized it away."""
+    n_dropped: int = 0
+    """Lines that were not JSON: a torn last line after a crash."""
+    n_skipped: int = 0
+    """JSON lines of no known kind (a newer version's records, a hand edit)."""
+
+
+def load(path: Path) -> Loaded:
+    messages: list[dict] = []
+    first, dropped, skipped = "", 0, 0
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            dropped += 1
+            continue
+        if isinstance(record, dict) and isinstance(record.get("role"), str):
+            messages.append(record)
+        elif (isinstance(record, dict) and record.get("type") == "history"
+              and isinstance(record.get("messages"), list)):
+            messages = [m for m in record["messages"] if isinstance(m, dict)]
+        else:
+            skipped += 1
+            continue
+        if not first:
+            first = next((prompt_text(m) for m in messages if m.get("role") == "user"), "")
+    return Loaded(messages, first, dropped, skipped)
+
+
+def prompt_text(message: dict) -> str:
+    """A user message's words, without the facts the loop appended to them."""
+    content = message.get("content")
+    text = content if isinstance(content, str) else json.dumps(content)
+    return text.split(REMINDER)[0].strip()
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A history made valid, and what was done to it (empty when nothing was needed)."""
+
+    messages: list[dict]
+    notes: tuple[str, ...]
+
+
+def repair(messages: list[dict], system: dict | None = None) -> Repaired:
+    """The history made valid for the OpenAI protocol: a system message first (`system`, the
+    current prompt, replaces a stored one); each assistant tool call answered by exactly one
+    tool message with its id, in the order of the calls, right after the assistant message; a
+    call whose result never came gets NO_RESULT; a tool message that answers no call, a
+    second answer to one call and a message of no known role are dropped."""
+    problems: Counter[str] = Counter()
+    body = list(messages)
+    stored = body.pop(0) if body and body[0].get("role") == "system" else None
+    if stored is None:
+        problems["no system message at the start: one was put there"] += 1
+    out, i = [system or stored or {"role": "system", "content": ""}], 0
+    while i < len(body):
+        message, i = body[i], i + 1
+        role = message.get("role")
+        if role not in ROLES:
+            problems["a message of no known role was dropped"] += 1
+            continue
+        if role == "tool":
+            problems["a tool result that answers no call was dropped"] += 1
+            continue
+        out.append(message)
+        calls = message.get("tool_calls") or [] if role == "assistant" else []
+        answers: dict[str, dict] = {}
+        while calls and i < len(body) and body[i].get("role") == "tool":
+            if body[i].get("tool_call_id") in answers:
+                problems["a second result for one call was dropped"] += 1
+            answers.setdefault(body[i].get("tool_call_id"), body[i])
+            i += 1
+        ids = [c.get("id") for c in calls if c.get("id") in answers]
+        if [a for a in answers if a in ids] != ids:
+            problems["results put back in the order of their calls"] += 1
+        for call in calls:
+            answer = answers.pop(call.get("id"), None)
+            if answer is None:
+                problems["a call cut off got a result saying so"] += 1
+                answer = {"role": "tool", "tool_call_id": call.get("id"), "content": NO_RESULT}
+            elif not isinstance(answer.get("content"), str):
+                answer = {**answer, "content": json.dumps(answer.get("content"))}
+            out.append(answer)
+        problems["a tool result that answers no call was dropped"] += len(answers)
+    notes = tuple(f"{text} (x{n})" if n > 1 else text for text, n in problems.items() if n)
+    return Repaired(out, notes)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One session of a project, as listed."""
+
+    id: str
+    path: Path
+    modified: float
+    """When it was last written (seconds since the epoch)."""
+    size: int
+    """Bytes on disk."""
+    n_messages: int
+    """Messages in the history it resumes to (the system prompt included)."""
+    first_prompt: str
+
+
+def list_sessions(folder: Path) -> list[SessionInfo]:
+    """The sessions in a project folder, newest first; files with no prompt yet are left out."""
+    found = []
+    for path in folder.glob("*.jsonl") if folder.is_dir() else ():
+        loaded, stat = load(path), path.stat()
+        if loaded.first_prompt:
+            found.append(SessionInfo(path.stem, path, stat.st_mtime, stat.st_size,
+                                     len(loaded.messages), loaded.first_prompt))
+    return sorted(found, key=lambda s: s.modified, reverse=True)
+
+
+def latest(folder: Path) -> SessionInfo:
+    """The session written last (`agent --continue`); SessionError when there is none."""
+    sessions = list_sessions(folder)
+    if not sessions:
+        raise SessionError(f"no session to continue in this folder (looked in {folder})")
+    return sessions[0]
+
+
+def find_session(folder: Path, session_id: str) -> SessionInfo:
+    """The session with this id, or the one whose id starts with it (`agent --resume ID`)."""
+    sessions = list_sessions(folder)
+    exact = [s for s in sessions if s.id == session_id]
+    matches = exact or [s for s in sessions if session_id and s.id.startswith(session_id)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise SessionError(f"{len(matches)} sessions start with {session_id!r}: give more of the id")
+    raise SessionError(f"no session {session_id!r} in this folder (`agent sessions` lists them)")
+
+
+def describe(info: SessionInfo) -> str:
+    """One line: time, messages, size, id, first prompt."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
+    prompt = " ".join(info.first_prompt.split())
+    prompt = prompt if len(prompt) <= 60 else prompt[:57] + "..."
+    return f"{when}  {info.n_messages:>4} messages  {size_text(info.size):>8}  {info.id}  {prompt}"
+
+
+def size_text(n: int) -> str:
+    return f"{n} B" if n < 1000 else f"{n / 1000:.1f} kB" if n < 1_000_000 else f"{n / 1e6:.1f} MB"
+
+
+def sessions_report(folder: Path) -> str:
+    """`agent sessions`: this project's sessions, newest first."""
+    sessions = list_sessions(folder)
+    if not sessions:
+        raise SessionError(f"no sessions in this folder yet (looked in {folder})")
+    return "\n".join(["Sessions of this folder, newest first (agent --resume ID to go on):",
+                      *("  " + describe(s) for s in sessions)])
+
+
+def resume_menu(folder: Path) -> str:
+    """/resume with no argument: the numbered list to choose from. The REPL shows it, and
+    `/resume N` (or `/resume ID`) then calls `pick` and `resume_into`."""
+    sessions = list_sessions(folder)
+    if not sessions:
+        return "No earlier sessions in this folder."
+    lines = [f"  {i:>2}. {describe(s)}" for i, s in enumerate(sessions, 1)]
+    return "\n".join(["Sessions, newest first (/resume N to go on with one):", *lines])
+
+
+def pick(folder: Path, choice: str) -> SessionInfo:
+    """The session a `/resume` argument names: a number in `resume_menu`'s list, or an id."""
+    if choice.isdigit():
+        sessions = list_sessions(folder)
+        if not 1 <= int(choice) <= len(sessions):
+            raise SessionError(f"no session number {choice}: /resume lists {len(sessions)}")
+        return sessions[int(choice) - 1]
+    return find_session(folder, choice)
+
+
+def resume_into(agent, path: Path) -> str:
+    """Load the session at `path` into `agent` (an agent.loop.Agent with a Transcript among its
+    recorders, as agent.build.build_agent makes it): its history replaces the conversation,
+    repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
+    date may have changed), and the transcript goes on writing to that file. Returns the line
+    to show. The caller runs the SessionStart hooks with source "resume" (agent.cli does)."""
+    transcript = next(r for r in agent.recorders if isinstance(r, Transcript))
+    loaded = load(path)
+    fixed = repair(loaded.messages, agent.messages[0])
+    agent.messages[:] = fixed.messages
+    transcript.resume(path.stem, agent.messages)
+    notes = list(fixed.notes)
+    if loaded.n_dropped:
+        notes.insert(0, f"{loaded.n_dropped} unreadable line(s) dropped (a write cut off)")
+    if loaded.n_skipped:
+        notes.append(f"{loaded.n_skipped} line(s) of an unknown kind skipped")
+    n = len(agent.messages) - 1
+    return f"Resumed session {path.stem} ({n} messages)" + (f"; {'; '.join(notes)}." if notes else ".")

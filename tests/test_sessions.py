@@ -1,0 +1,277 @@
+"""Sessions on disk: the transcript as it is written, read back after a crash, repaired, and
+resumed; real files, real subprocesses and the HTTP test server as the model."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from agent.sessions import (NO_RESULT, SessionError, Transcript, find_session, latest,
+                            list_sessions, load, pick, project_folder, repair, resume_into,
+                            resume_menu)
+from invariants import assert_paired
+
+SYSTEM = {"role": "system", "content": "You are a test."}
+
+
+def assistant_calls(*ids: str) -> dict:
+    return {"role": "assistant", "content": None, "tool_calls": [
+        {"id": i, "type": "function", "function": {"name": "Bash", "arguments": '{"command": "ls"}'}}
+        for i in ids]}
+
+
+def result(call_id: str, text: str = "ok") -> dict:
+    return {"role": "tool", "tool_call_id": call_id, "content": text}
+
+
+def lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+# The writer and the loader
+
+
+def test_each_message_is_one_line_as_it_is_added_and_a_rewrite_is_one_history_line(tmp_path):
+    transcript = Transcript(tmp_path / "p", "s1")
+    messages = [SYSTEM]
+    transcript(messages)
+    assert not transcript.path.exists()  # the system prompt alone is not a session yet
+    messages.append({"role": "user", "content": "hi"})
+    transcript(messages)
+    assert lines(transcript.path) == messages
+    messages.append({"role": "assistant", "content": "hello"})
+    transcript(messages)
+    assert lines(transcript.path) == messages
+    messages[1:] = [{"role": "user", "content": "[summary] hi, hello"}]  # what compaction does
+    transcript(messages)
+    *old, rewrite = lines(transcript.path)
+    assert old == [SYSTEM, {"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    assert rewrite["type"] == "history" and rewrite["messages"] == messages
+    loaded = load(transcript.path)
+    assert loaded.messages == messages and loaded.first_prompt == "hi"
+    assert (loaded.n_dropped, loaded.n_skipped) == (0, 0)
+
+
+def test_a_history_cut_back_to_the_system_prompt_starts_a_new_session(tmp_path):
+    transcript = Transcript(tmp_path, "s1")
+    messages = [SYSTEM, {"role": "user", "content": "one"}]
+    transcript(messages)
+    del messages[1:]  # /clear
+    transcript(messages)
+    assert transcript.session_id != "s1" and not transcript.path.exists()
+    messages.append({"role": "user", "content": "two"})
+    transcript(messages)
+    assert lines(transcript.path) == messages
+    assert load(tmp_path / "s1.jsonl").messages == [SYSTEM, {"role": "user", "content": "one"}]
+
+
+def test_a_torn_last_line_is_dropped_and_counted_and_the_next_write_starts_a_new_line(tmp_path):
+    path = tmp_path / "s.jsonl"
+    path.write_text(json.dumps(SYSTEM) + "\n" + json.dumps({"role": "user", "content": "go"})
+                    + "\n" + '{"role": "assistant", "cont')
+    loaded = load(path)
+    assert loaded.messages == [SYSTEM, {"role": "user", "content": "go"}] and loaded.n_dropped == 1
+    transcript = Transcript(tmp_path)
+    transcript.resume("s", loaded.messages + [{"role": "user", "content": "again"}])
+    again = load(path)
+    assert again.messages[-1] == {"role": "user", "content": "again"} and again.n_dropped == 1
+
+
+def test_an_empty_file_and_lines_of_unknown_kinds(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    assert (load(empty).messages, load(empty).first_prompt) == ([], "")
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text("\n".join([json.dumps(SYSTEM), '{"type": "summary", "text": "x"}', "[1, 2]",
+                              json.dumps({"role": "user", "content": "hi\n\n<system-reminder>"
+                                          "Today's date is 2026-01-01.</system-reminder>"}), ""]))
+    loaded = load(odd)
+    assert len(loaded.messages) == 2 and (loaded.n_skipped, loaded.n_dropped) == (2, 0)
+    assert loaded.first_prompt == "hi"  # the facts the loop added are not the prompt
+
+
+# Repair: broken transcripts, as a crash or a hand edit leaves them
+
+FIXTURES = {
+    "a call cut off": [SYSTEM, {"role": "user", "content": "go"}, assistant_calls("c1")],
+    "two calls, one answered": [SYSTEM, {"role": "user", "content": "go"},
+                                assistant_calls("c1", "c2"), result("c1")],
+    "results out of order": [SYSTEM, {"role": "user", "content": "go"},
+                             assistant_calls("c1", "c2"), result("c2"), result("c1")],
+    "an orphan tool message": [SYSTEM, {"role": "user", "content": "go"}, result("c9"),
+                               {"role": "assistant", "content": "done"}],
+    "no system message": [{"role": "user", "content": "go"}, {"role": "assistant", "content": "done"}],
+    "a second result and an unknown role": [SYSTEM, {"role": "user", "content": "go"},
+                                            assistant_calls("c1"), result("c1"), result("c1", "again"),
+                                            {"role": "narrator", "content": "?"}],
+}
+
+
+def write_fixture(folder: Path, name: str, messages: list[dict], torn: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(m) + "\n" for m in messages) + torn)
+    return path
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_repair_makes_each_fixture_valid(name):
+    fixed = repair(FIXTURES[name], {"role": "system", "content": "now"})
+    assert fixed.messages[0] == {"role": "system", "content": "now"} and fixed.notes
+    assert_paired(fixed.messages)
+    assert repair(fixed.messages).notes == ()  # repairing a valid history changes nothing
+
+
+def test_repair_answers_the_cut_off_call_in_place_and_keeps_the_real_results():
+    fixed = repair(FIXTURES["two calls, one answered"]).messages
+    assert fixed[-2:] == [result("c1"), {"role": "tool", "tool_call_id": "c2", "content": NO_RESULT}]
+    fixed = repair(FIXTURES["results out of order"]).messages
+    assert [m["tool_call_id"] for m in fixed[3:]] == ["c1", "c2"]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def repo(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    return repo
+
+
+def build(repo: Path, server, session_id: str | None = None):
+    from agent.build import build_agent, load_permissions
+    from agent.config import load_config
+    config = load_config({"base_url": server.base_url, "model": "m"},
+                         {"HOME": os.environ["HOME"]}, repo)
+    return build_agent(config, lambda e: None, None, session_id=session_id,
+                       permissions=load_permissions(config, [], []))
+
+
+@pytest.mark.parametrize("name", [*FIXTURES, "a torn line"])
+def test_each_fixture_resumes_into_a_valid_request(name, home, repo, server):
+    folder = project_folder(repo, home)
+    messages = FIXTURES.get(name, FIXTURES["a call cut off"])
+    path = write_fixture(folder, "s-" + name.replace(" ", "-").replace(",", ""), messages,
+                         torn='{"role": "tool", "tool_call_id": "c1", "con' if name == "a torn line" else "")
+    agent = build(repo, server)
+    shown = resume_into(agent, path)
+    assert shown.startswith(f"Resumed session {path.stem}") and ";" in shown
+    server.reply("carrying on")
+    agent.run("and now?")
+    sent = server.requests[-1]["messages"]
+    assert_paired(sent)
+    assert sent[0]["role"] == "system" and sent[0]["content"] != "You are a test."  # rebuilt
+    assert sent[-1]["content"].startswith("and now?")
+    assert load(path).messages == agent.messages  # the repair and the new turn are on disk
+
+
+def test_menu_pick_and_resume_for_the_repl(home, repo, server):
+    folder = project_folder(repo, home)
+    assert resume_menu(folder) == "No earlier sessions in this folder."
+    older = write_fixture(folder, "older", [SYSTEM, {"role": "user", "content": "first task"}])
+    os.utime(older, (time.time() - 60, time.time() - 60))
+    write_fixture(folder, "newer", [SYSTEM, {"role": "user", "content": "second task"},
+                                    {"role": "assistant", "content": "done"}])
+    write_fixture(folder, "empty", [SYSTEM])  # no prompt: not listed
+    menu = resume_menu(folder).splitlines()
+    assert len(menu) == 3 and menu[1].startswith("   1. ") and menu[1].endswith("newer  second task")
+    assert "3 messages" in menu[1] and menu[2].endswith("older  first task")
+    assert pick(folder, "2").id == "older" and pick(folder, "new").id == "newer"
+    assert latest(folder).id == "newer" and [s.id for s in list_sessions(folder)] == ["newer", "older"]
+    for bad in ("3", "nope"):
+        with pytest.raises(SessionError):
+            pick(folder, bad)
+    agent = build(repo, server)
+    resume_into(agent, pick(folder, "2").path)
+    assert agent.messages[1:] == [{"role": "user", "content": "first task"}]
+    agent.clear()  # /clear: a new session, the old file untouched
+    assert agent.recorders[0].session_id != "older"
+    assert load(older).messages[1:] == [{"role": "user", "content": "first task"}]
+
+
+def test_after_a_compaction_the_transcript_loads_to_the_compacted_history(home, repo, server):
+    from agent.slash import command
+    agent = build(repo, server)
+    server.reply(tool_calls=[("Glob", {"pattern": "*"})])
+    server.reply("nothing here")
+    agent.run("what is here?")
+    server.reply("## Goal\nlist the files\n## Current state\nthere are none")
+    assert command(agent, "/compact", "").startswith("(context compacted:")
+    path = agent.recorders[0].path
+    last = json.loads(path.read_text().splitlines()[-1])
+    assert (last["type"], last["reason"]) == ("history", "compact")
+    loaded = load(path)
+    assert loaded.messages == agent.messages and loaded.first_prompt == "what is here?"
+    assert [m["role"] for m in loaded.messages] == ["system", "user"]
+    server.reply("still none")
+    agent.run("and now?")
+    assert load(path).messages == agent.messages == server.requests[-1]["messages"] + [agent.messages[-1]]
+
+
+def test_an_id_prefix_must_be_unique(tmp_path):
+    for name in ("abc1", "abc2"):
+        write_fixture(tmp_path, name, [SYSTEM, {"role": "user", "content": name}])
+    assert find_session(tmp_path, "abc1").id == "abc1"
+    with pytest.raises(SessionError, match="2 sessions start with 'abc'"):
+        find_session(tmp_path, "abc")
+
+
+# End to end: python -m agent
+
+
+def agent_cli(args: list[str], cwd: Path, home: Path, **kwargs):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    return subprocess.run([sys.executable, "-m", "agent", *args], cwd=cwd,
+                          env={**base, "HOME": str(home)}, capture_output=True, text=True,
+                          timeout=60, **kwargs)
+
+
+def test_hooks_get_the_session_transcript(home, repo, server):
+    copies = home / "hook-inputs"
+    copies.mkdir()
+    hook = home / "copy.sh"
+    hook.write_text(f'#!/bin/sh\ncat > "{copies}/$(date +%s%N).json"\n')
+    hook.chmod(0o755)
+    (home / ".agent").mkdir()
+    (home / ".agent" / "settings.json").write_text(json.dumps({"hooks": {
+        event: [{"hooks": [{"type": "command", "command": str(hook)}]}]
+        for event in ("SessionStart", "UserPromptSubmit", "Stop")}}))
+
+    def inputs() -> list[dict]:
+        return [json.loads(p.read_text()) for p in sorted(copies.iterdir())]
+    server.reply("hi there")
+    assert agent_cli(["-p", "hello", "--base-url", server.base_url], repo, home).returncode == 0
+    start, prompt, stop = inputs()
+    (path,) = project_folder(repo, home).glob("*.jsonl")
+    assert {start["transcript_path"], prompt["transcript_path"], stop["transcript_path"]} == {str(path)}
+    assert start["source"] == "startup" and stop["session_id"] == path.stem
+    assert [m["role"] for m in load(path).messages] == ["system", "user", "assistant"]
+
+
+def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, server):
+    from agent.slash import command
+    agent = build(repo, server)
+    seen = []
+    hooks = agent.authorize.session.hooks
+    for event in ("SessionStart", "SessionEnd"):
+        hooks.add(event, lambda data: seen.append(
+            (data["hook_event_name"], data["session_id"], data["transcript_path"])))
+    server.reply("hello")
+    agent.run("hi")
+    old = agent.recorders[0].path
+    command(agent, "/clear", "")
+    (end, start) = seen
+    assert end == ("SessionEnd", old.stem, str(old))
+    assert start[0] == "SessionStart" and start[1] != old.stem and start[2] != str(old)
+    assert load(Path(start[2])).messages == [agent.messages[0]]  # made to exist for the hook
+    assert [s.id for s in list_sessions(old.parent)] == [old.stem]  # no prompt yet: not listed
