@@ -3,6 +3,9 @@
     agent                      the REPL
     agent "prompt"             the REPL, starting with that prompt
     agent -p "prompt"          print mode: run one prompt without questions, print the result
+    agent -c / --continue      go on with the latest session of this folder (REPL or -p)
+    agent -r ID / --resume ID  go on with that session (REPL or -p)
+    agent sessions             list this folder's sessions: id, time, size, first prompt
     agent demo                 a scripted model fixes a bug in a sample repository, no server
     agent doctor               probe the endpoint, print what it can do and the fixes
     agent permissions explain 'Bash(git push)'    which rule decides a call, and why
@@ -32,10 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="agent", description="A small coding agent for any OpenAI-compatible endpoint.",
         epilog="Subcommands: `agent demo` runs a scripted demo with no server; `agent doctor` "
-               "probes the endpoint and prints what it can do.")
+               "probes the endpoint and prints what it can do; `agent sessions` lists this "
+               "folder's sessions.")
     p.add_argument("prompt", nargs="?", help="the prompt (print mode: read from stdin when omitted)")
     p.add_argument("-p", "--print", action="store_true", dest="print_mode",
                    help="run one prompt without questions, print the answer and exit")
+    p.add_argument("-c", "--continue", action="store_true", dest="continue_session",
+                   help="go on with the latest session of this folder")
+    p.add_argument("-r", "--resume", metavar="ID", help="go on with the session ID (or an id prefix)")
     p.add_argument("--output-format", choices=("text", "json", "stream-json"), default="text",
                    help="print mode output: the answer, one JSON document, or one JSON event per line")
     p.add_argument("--verbose", action="store_true", help="print mode: show tool calls on stderr; both modes: show what hooks print")
@@ -128,11 +135,13 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
 
 
 def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
-               report: Path | None = None) -> int:
+               report: Path | None = None, resume: Path | None = None) -> int:
+    """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
     from agent.build import build_agent, context_report, cost_report
     from agent.render import Terminal, to_json
+    from agent.sessions import resume_into
 
-    session_id = str(uuid.uuid4())
+    session_id = resume.stem if resume else str(uuid.uuid4())
     if output_format == "stream-json":
         def emit(event: object) -> None:
             if type(event).__name__ != "TurnEnd":  # the result document closes the stream instead
@@ -147,7 +156,11 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
             pass
     agent = build_agent(config, emit, ask=None, session_id=session_id, permissions=permissions)
     start = time.monotonic()
-    agent.authorize.session.session_start("startup")
+    if resume:
+        resumed = resume_into(agent, resume)
+        if verbose:
+            print(resumed, file=sys.stderr)
+    agent.authorize.session.session_start("resume" if resume else "startup")
     end = agent.run(prompt)
     agent.authorize.session.session_end("other")
     document = result_document(end, session_id, time.monotonic() - start,
@@ -182,6 +195,8 @@ def run(argv: list[str]) -> int:
         return doctor(argv[1:])
     if argv[:1] == ["permissions"]:
         return permissions_command(argv[1:])
+    if argv[:1] == ["sessions"]:
+        return sessions_command(argv[1:])
     args = build_parser().parse_args(argv)
     from agent.config import ConfigError, load_config
 
@@ -201,7 +216,16 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     from agent.build import load_permissions
+    from agent.sessions import SessionError, find_session, latest, project_folder
 
+    resume = None
+    if args.continue_session or args.resume:
+        folder = project_folder(config.cwd, Path.home())
+        try:
+            resume = (find_session(folder, args.resume) if args.resume else latest(folder)).path
+        except SessionError as err:
+            print(f"agent: {err}", file=sys.stderr)
+            return 1
     if args.print_mode:
         prompt = args.prompt if args.prompt is not None else sys.stdin.read()
         if not prompt.strip():
@@ -215,7 +239,7 @@ def run(argv: list[str]) -> int:
             return 2
         warn_untrusted(permissions[1])
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
-                          args.report)
+                          args.report, resume)
     from agent.repl import ask_trust, repl
     try:
         permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
@@ -224,7 +248,7 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     warn_untrusted(permissions[1])
-    return repl(config, args.prompt, permissions, args.verbose, args.report)
+    return repl(config, args.prompt, permissions, args.verbose, args.report, resume)
 
 
 def warn_untrusted(settings) -> None:
@@ -263,4 +287,19 @@ def permissions_command(argv: list[str]) -> int:
         except ValueError as err:
             print(f"agent: {err}", file=sys.stderr)
             return 2
+    return 0
+
+
+def sessions_command(argv: list[str]) -> int:
+    """`agent sessions`: this folder's sessions, newest first."""
+    from agent.sessions import SessionError, project_folder, sessions_report
+
+    if argv:
+        print("usage: agent sessions", file=sys.stderr)
+        return 2
+    try:
+        print(sessions_report(project_folder(Path.cwd(), Path.home())))
+    except SessionError as err:
+        print(f"agent: {err}", file=sys.stderr)
+        return 1
     return 0

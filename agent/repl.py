@@ -94,17 +94,23 @@ def note(console: Console, text: str) -> str:
 
 
 def repl(config: Config, first_prompt: str | None = None, permissions=None,
-         verbose: bool = False, report: Path | None = None) -> int:
+         verbose: bool = False, report: Path | None = None, resume: Path | None = None) -> int:
+    """`report`: the per-call CSV written at exit (--report); `resume`: the transcript of a
+    session to go on with (agent --continue / --resume)."""
     from agent.build import build_agent
     from agent.notes import NewNotes
+    from agent.sessions import resume_into
 
     term = Terminal(sys.stdout, verbose=verbose)
-    agent = build_agent(config, term, ask_on_terminal, permissions=permissions)
+    agent = build_agent(config, term, ask_on_terminal, permissions=permissions,
+                        session_id=resume.stem if resume else None)
     trusted = permissions[1].trusted if permissions else True
     console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted,
                       notes=NewNotes())
     agent.notes.append(console.notes)  # tells the model about new notes with the next prompt
-    agent.authorize.session.session_start("startup")
+    if resume:
+        term.line(resume_into(agent, resume))
+    agent.authorize.session.session_start("resume" if resume else "startup")
     try:
         return prompt_loop(console, term, config, first_prompt)
     finally:

@@ -93,10 +93,12 @@ class Transcript:
             self._write(records)
         self.written = list(messages)
 
-    def resume(self, session_id: str, messages: list[dict]) -> None:
-        """Go on in the session `session_id` with this (repaired) history: one history line."""
-        self.session_id, self.written = session_id, []
-        self._write([history_record(messages, "resume")])
+    def resume(self, session_id: str, messages: list[dict], on_disk: list[dict]) -> None:
+        """Go on in the session `session_id` with this history, which the file loads to
+        `on_disk`; when they differ (repaired, a new system prompt), one history line."""
+        self.session_id = session_id
+        if messages != on_disk:
+            self._write([history_record(messages, "resume")])
         self.written = list(messages)
 
     def hook_path(self, messages: list[dict]) -> str:
@@ -318,7 +320,7 @@ def resume_into(agent, path: Path) -> str:
     loaded = load(path)
     fixed = repair(loaded.messages, agent.messages[0])
     agent.messages[:] = fixed.messages
-    transcript.resume(path.stem, agent.messages)
+    transcript.resume(path.stem, agent.messages, loaded.messages)
     notes = list(fixed.notes)
     if loaded.n_dropped:
         notes.insert(0, f"{loaded.n_dropped} unreadable line(s) dropped (a write cut off)")

@@ -1,8 +1,10 @@
 """Sessions on disk: the transcript as it is written, read back after a crash, repaired, and
-resumed; real files, real subprocesses and the HTTP test server as the model."""
+resumed with --continue, --resume and /resume; real files, real subprocesses (one killed with
+SIGKILL in the middle of a tool call) and the HTTP test server as the model."""
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -76,7 +78,9 @@ def test_a_torn_last_line_is_dropped_and_counted_and_the_next_write_starts_a_new
     loaded = load(path)
     assert loaded.messages == [SYSTEM, {"role": "user", "content": "go"}] and loaded.n_dropped == 1
     transcript = Transcript(tmp_path)
-    transcript.resume("s", loaded.messages + [{"role": "user", "content": "again"}])
+    transcript.resume("s", loaded.messages, loaded.messages)  # nothing to write
+    assert load(path).n_dropped == 1 and path.read_text().endswith("cont")
+    transcript(loaded.messages + [{"role": "user", "content": "again"}])
     again = load(path)
     assert again.messages[-1] == {"role": "user", "content": "again"} and again.n_dropped == 1
 
@@ -236,7 +240,78 @@ def agent_cli(args: list[str], cwd: Path, home: Path, **kwargs):
                           timeout=60, **kwargs)
 
 
-def test_hooks_get_the_session_transcript(home, repo, server):
+def test_continue_sends_the_earlier_conversation_and_keeps_the_session_id(home, repo, server):
+    server.reply("The answer is 4.")
+    first = agent_cli(["-p", "what is 2+2?", "--base-url", server.base_url,
+                       "--output-format", "json"], repo, home)
+    session_id = json.loads(first.stdout)["session_id"]
+    (path,) = project_folder(repo, home).glob("*.jsonl")
+    assert path.stem == session_id
+    server.reply("Then 8.")
+    second = agent_cli(["--continue", "-p", "and doubled?", "--base-url", server.base_url,
+                        "--output-format", "json"], repo, home)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout)["session_id"] == session_id
+    sent = server.requests[-1]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[1]["content"].startswith("what is 2+2?") and sent[2]["content"] == "The answer is 4."
+    assert [m["role"] for m in lines(path)] == ["system", "user", "assistant", "user", "assistant"]
+    listed = agent_cli(["sessions"], repo, home)
+    assert listed.returncode == 0 and session_id in listed.stdout and "what is 2+2?" in listed.stdout
+    server.reply("16.")
+    third = agent_cli(["-r", session_id[:8], "-p", "again", "--base-url", server.base_url,
+                       "--output-format", "json"], repo, home)
+    assert json.loads(third.stdout)["session_id"] == session_id
+    assert len(server.requests[-1]["messages"]) == 6
+    server.reply("32.")
+    streamed = agent_cli(["-c", "-p", "once more", "--base-url", server.base_url,
+                          "--output-format", "stream-json"], repo, home).stdout.splitlines()
+    assert json.loads(streamed[0])["session_id"] == json.loads(streamed[-1])["session_id"] == session_id
+
+
+def test_nothing_to_resume_is_one_line_and_exit_1(home, repo):
+    for args in (["--continue", "-p", "hi"], ["--resume", "nope", "-p", "hi"], ["sessions"], ["-c"]):
+        done = agent_cli(args, repo, home, stdin=subprocess.DEVNULL)
+        assert done.returncode == 1, args
+        assert done.stderr.startswith("agent: no session") and done.stderr.count("\n") == 1
+
+
+def test_sigkill_in_the_middle_of_a_tool_call_then_continue(home, repo, server):
+    pidfile = repo / "sleep.pid"
+    server.reply("Running it.", tool_calls=[("Bash", {"command": f"echo $$ > {pidfile}; exec sleep 30"})])
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    proc = subprocess.Popen([sys.executable, "-m", "agent", "-p", "run the slow thing",
+                             "--base-url", server.base_url, "--permission-mode", "bypassPermissions"],
+                            cwd=repo, env={**base, "HOME": str(home)}, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    folder = project_folder(repo, home)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pidfile.exists() and pidfile.read_text().strip()):
+            assert time.monotonic() < deadline and proc.poll() is None, "the tool never started"
+            time.sleep(0.05)
+        (path,) = folder.glob("*.jsonl")
+        assert "tool_calls" in path.read_text().splitlines()[-1]  # the call is on disk already
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        if pidfile.exists() and pidfile.read_text().strip():
+            os.kill(int(pidfile.read_text()), signal.SIGKILL)  # the sleep we made the agent start
+    server.reply("The command was cut off; let me run it again later.")
+    done = agent_cli(["--continue", "-p", "what happened?", "--base-url", server.base_url,
+                      "--output-format", "json"], repo, home)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["session_id"] == path.stem
+    sent = server.requests[-1]["messages"]
+    assert_paired(sent)
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "tool", "user"]
+    assert sent[3]["content"] == NO_RESULT and sent[4]["content"].startswith("what happened?")
+    assert load(path).messages[-1]["content"].startswith("The command was cut off")
+
+
+def test_hooks_get_the_session_transcript_and_source_resume(home, repo, server):
     copies = home / "hook-inputs"
     copies.mkdir()
     hook = home / "copy.sh"
@@ -256,6 +331,12 @@ def test_hooks_get_the_session_transcript(home, repo, server):
     assert {start["transcript_path"], prompt["transcript_path"], stop["transcript_path"]} == {str(path)}
     assert start["source"] == "startup" and stop["session_id"] == path.stem
     assert [m["role"] for m in load(path).messages] == ["system", "user", "assistant"]
+    for p in copies.iterdir():
+        p.unlink()
+    server.reply("hi again")
+    assert agent_cli(["-c", "-p", "again", "--base-url", server.base_url], repo, home).returncode == 0
+    start = inputs()[0]
+    assert (start["source"], start["session_id"], start["transcript_path"]) == ("resume", path.stem, str(path))
 
 
 def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, server):
@@ -275,3 +356,29 @@ def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, se
     assert start[0] == "SessionStart" and start[1] != old.stem and start[2] != str(old)
     assert load(Path(start[2])).messages == [agent.messages[0]]  # made to exist for the hook
     assert [s.id for s in list_sessions(old.parent)] == [old.stem]  # no prompt yet: not listed
+
+
+def test_the_repl_continues_and_clear_starts_a_new_session(home, repo, server):
+    from test_repl import Pty
+    server.reply("The answer is 4.")
+    assert agent_cli(["-p", "what is 2+2?", "--base-url", server.base_url], repo, home).returncode == 0
+    (first,) = project_folder(repo, home).glob("*.jsonl")
+    server.reply("Then 8.")
+    env = {**os.environ, "HOME": str(home), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
+    child = Pty([sys.executable, "-m", "agent", "--continue"], repo, env)
+    try:
+        child.expect(f"Resumed session {first.stem} (2 messages).")
+        child.expect("> ")
+        child.send("and doubled?\r")
+        child.expect("Then 8.")
+        child.expect("> ", count=2)
+        child.send("/clear\r")
+        child.expect("Conversation cleared.")
+        child.expect("> ", count=3)
+        child.send("\x04")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    assert [m["role"] for m in server.requests[-1]["messages"]] == ["system", "user", "assistant", "user"]
+    assert [m["role"] for m in load(first).messages] == ["system", "user", "assistant", "user", "assistant"]
