@@ -163,6 +163,9 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     agent.authorize.session.session_start("resume" if resume else "startup")
     end = agent.run(prompt)
     agent.authorize.session.session_end("other")
+    for recorder in agent.recorders:
+        if getattr(recorder, "error", None):
+            print(f"agent: {recorder.error}; this session cannot be resumed", file=sys.stderr)
     document = result_document(end, session_id, time.monotonic() - start,
                                getattr(agent.model, "stats", None), context_report(agent.compactor),
                                cost_report(agent.model))

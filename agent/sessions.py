@@ -65,12 +65,15 @@ class Transcript:
     a message in place, a rewrite makes new dicts). When the history still starts with them,
     only the new ones are appended; otherwise it was rewritten and one history line is written.
     A history cut back to the system prompt alone is a new conversation (/clear): a new id
-    and a new file. Nothing is written while the history is only the system prompt."""
+    and a new file. Nothing is written while the history is only the system prompt. When a
+    write fails (a full disk, a read-only home), the session goes on unrecorded: `error`
+    says why, and nothing more is written (a file with a gap would resume to a wrong history)."""
 
     def __init__(self, folder: Path, session_id: str | None = None):
         self.folder = folder
         self.session_id = session_id or new_id()
         self.written: list[dict] = []
+        self.error: str | None = None
 
     @property
     def path(self) -> Path:
@@ -109,15 +112,20 @@ class Transcript:
         return str(self.path)
 
     def _write(self, records: list[dict]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.error:
+            return
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        with self.path.open("a+b") as f:
-            size = f.seek(0, 2)
-            if size:
-                f.seek(size - 1)
-                if f.read(1) != b"\n":  # subtle: a torn last line from a crash stays apart
-                    text = "\n" + text
-            f.write(text.encode("utf-8", "surrogatepass"))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a+b") as f:
+                size = f.seek(0, 2)
+                if size:
+                    f.seek(size - 1)
+                    if f.read(1) != b"\n":  # subtle: a torn last line from a crash stays apart
+                        text = "\n" + text
+                f.write(text.encode("utf-8", "surrogatepass"))
+        except OSError as err:
+            self.error = f"the transcript {self.path} could not be written ({err})"
 
 
 def history_record(messages: list[dict], reason: str) -> dict:

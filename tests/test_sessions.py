@@ -276,6 +276,15 @@ def test_nothing_to_resume_is_one_line_and_exit_1(home, repo):
         assert done.stderr.startswith("agent: no session") and done.stderr.count("\n") == 1
 
 
+def test_a_transcript_that_cannot_be_written_does_not_stop_the_work(tmp_path, repo, server):
+    not_a_folder = tmp_path / "home-is-a-file"
+    not_a_folder.write_text("")
+    server.reply("still answered")
+    done = agent_cli(["-p", "hi", "--base-url", server.base_url], repo, not_a_folder)
+    assert (done.returncode, done.stdout) == (0, "still answered\n")
+    assert "could not be written" in done.stderr and "cannot be resumed" in done.stderr
+
+
 def test_sigkill_in_the_middle_of_a_tool_call_then_continue(home, repo, server):
     pidfile = repo / "sleep.pid"
     server.reply("Running it.", tool_calls=[("Bash", {"command": f"echo $$ > {pidfile}; exec sleep 30"})])
