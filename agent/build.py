@@ -1,6 +1,6 @@
 """The pieces of a session, built from a Config: the model client, the tools, the system
-prompt (with the model's MEMORY.md, which it may edit), permissions, hooks, compaction and
-the guards, wired into one Agent.
+prompt (with the model's MEMORY.md, which it may edit), permissions, hooks, compaction, the
+guards and the todo list, wired into one Agent.
 
     load_permissions(config, ...)   settings files + flags -> a permission Policy (and the
                                     Settings, for hooks and trust); errors are ConfigError
@@ -87,6 +87,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.sessions import Transcript, project_folder
     from agent.settings import remember_rule, scrub_env
     from agent.tools.plan import exit_plan_mode
+    from agent.tools.todo import Todos, todo_write
     from agent.profiles import load_profiles, user_file
     from agent.tokens import TruncationTripwire
     from agent.toolcalls import ToolCallRepair
@@ -135,18 +136,20 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
             session.session_start("compact")
     ladder = Ladder(window, model=model, save_dir=folder, emit=ladder_emit, memory=subfolders.text)
     ladder.pre_compact.append(session.pre_compact)
-    agent = Agent(model, default_tools() + [exit_plan_mode(gate)],
+    todos = Todos(lambda: agent.messages, emit)
+    agent = Agent(model, default_tools() + [exit_plan_mode(gate), todo_write(todos)],
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
                   authorize=HookedGate(gate, session, ctx),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
-    agent.notes += [ChangingFacts(config.cwd), session.on_prompt]
+    agent.notes += [ChangingFacts(config.cwd), session.on_prompt, todos.note]
     agent.stop_checks.append(session.on_stop)
     agent.recorders.append(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.guards += [ResultBudget(window.result_budget, folder / "tool-results"),
                      subfolders,  # after the budget: the memory is never cut or filed away
                      session.after_tool,
-                     RepeatGuard(lambda: agent.messages, repeats)]  # per prompt, from history
+                     RepeatGuard(lambda: agent.messages, repeats),  # per prompt, from history
+                     todos]  # last: a restated todo list is never cut, filed away or counted
     return agent
 
 

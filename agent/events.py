@@ -9,8 +9,12 @@ Claude Code counterpart: the messages of `--output-format stream-json`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from agent.llm import ToolCall, Usage
+
+if TYPE_CHECKING:
+    from agent.tools.todo import Todo
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,13 @@ class HookOutput:
 
     event: str
     text: str
+
+
+@dataclass(frozen=True)
+class TodosChanged:
+    """The model saved its todo list (TodoWrite): the whole list, in order."""
+
+    todos: tuple[Todo, ...]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """Showing events: on a terminal for people, as JSON lines for programs.
 
 The loop reports events (agent.events) and never prints. This module is one of the places
-that does: `Terminal` streams text as it arrives (the model's thinking dimmed) and writes one
-line per tool call; `to_json` turns an event into the dict that `--output-format
-stream-json` prints.
+that does: `Terminal` streams text as it arrives (the model's thinking dimmed), writes one
+line per tool call, and the todo list as a checklist when the model saves it; `to_json`
+turns an event into the dict that `--output-format stream-json` prints.
 Claude Code counterpart: its terminal UI, and the stream-json output format.
 """
 
@@ -15,16 +15,17 @@ from dataclasses import asdict
 from typing import TextIO
 
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
-                          ReasoningDelta,
-                          Retry, TextDelta, ToolEnd, ToolStart, TurnEnd)
+                          ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd, ToolStart,
+                          TurnEnd)
 from agent.llm import ToolCall
+from agent.tools.todo import todo_line
 
 DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
               Retry: "retry", Fallback: "fallback", Compacted: "compacted", HookMessage: "hook_message",
-              HookOutput: "hook_output", TurnEnd: "turn_end"}
+              HookOutput: "hook_output", TodosChanged: "todos", TurnEnd: "turn_end"}
 
 
 def to_json(event: object) -> dict:
@@ -108,6 +109,13 @@ class Terminal:
             self.line(self.paint(DIM, f"  ({event.event} hook said: {event.text})"))
         elif isinstance(event, Compacted):
             self.line(self.paint(DIM, compacted_line(event)))
+        elif isinstance(event, TodosChanged):
+            styles = {"in_progress": BOLD, "completed": DIM}  # pending: plain
+            for todo in event.todos:
+                line = "  " + todo_line(todo)
+                self.line(self.paint(styles[todo.status], line) if todo.status in styles else line)
+            if not event.todos:
+                self.line(self.paint(DIM, "  (the todo list is now empty)"))
         elif isinstance(event, TurnEnd):
             if self.mid_line:
                 self.line("")
