@@ -1,6 +1,6 @@
 """The pieces of a session, built from a Config: the model client, the tools, the system
 prompt (with the model's MEMORY.md, which it may edit), permissions, hooks, compaction, the
-guards and the todo list, wired into one Agent.
+guards, the todo list and the checkpoints, wired into one Agent.
 
     load_permissions(config, ...)   settings files + flags -> a permission Policy (and the
                                     Settings, for hooks and trust); errors are ConfigError
@@ -70,8 +70,9 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     """The model client, the tools, the system prompt, the permission gate and the compaction
     ladder, wired together. Every message goes to the session transcript as it is added
     (~/.agent/projects/<project>/<session_id>.jsonl, agent/sessions.py), whose path hooks get;
-    large tool results and transcripts saved before a summary go to
+    large tool results, transcripts saved before a summary and the checkpoints go to
     ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
+    from agent.checkpoints import TRACKED, Checkpoints
     from agent.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
@@ -137,11 +138,14 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     ladder = Ladder(window, model=model, save_dir=folder, emit=ladder_emit, memory=subfolders.text)
     ladder.pre_compact.append(session.pre_compact)
     todos = Todos(lambda: agent.messages, emit)
-    agent = Agent(model, default_tools() + [exit_plan_mode(gate), todo_write(todos)],
+    checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
+    tools = [checkpoints.wrap(t) if t.name in TRACKED else t for t in default_tools()]
+    agent = Agent(model, tools + [exit_plan_mode(gate), todo_write(todos)],
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
                   authorize=HookedGate(gate, session, ctx),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
-    agent.notes += [ChangingFacts(config.cwd), session.on_prompt, todos.note]
+    agent.notes += [ChangingFacts(config.cwd), session.on_prompt, todos.note,
+                    checkpoints]  # last: a prompt that a hook dropped gets no number
     agent.stop_checks.append(session.on_stop)
     agent.recorders.append(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats
