@@ -43,6 +43,8 @@ def call_line(call: ToolCall) -> str:
         args = {}
     key = next((k for k in ("command", "file_path", "pattern") if k in args), None)
     detail = str(args[key]) if key else call.arguments
+    if isinstance(args.get("todos"), list):  # TodoWrite: the checklist follows, not its JSON
+        detail = f"{len(args['todos'])} items"
     detail = " ".join(detail.split())
     return f"{call.name}({detail[:100]}{'...' if len(detail) > 100 else ''})"
 

@@ -14,7 +14,7 @@ import pytest
 from agent.events import TodosChanged
 from agent.llm import ScriptedModel, call
 from agent.loop import Agent
-from agent.render import Terminal, to_json
+from agent.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError
 from agent.tools.todo import (REMINDER_MARK, SAVED, STALE_AFTER, Todo, Todos, todo_write,
                               todos_report, todos_text)
@@ -98,6 +98,7 @@ def test_the_event_carries_the_list_and_the_checklist_shows_it():
     out = io.StringIO()
     Terminal(out, color=False)(event)
     assert out.getvalue() == "  ☑ Read the code\n  ◐ Fixing the bug\n  ☐ Run the tests\n"
+    assert call_line(call("TodoWrite", todos=PLAN)) == "TodoWrite(3 items)"
     assert json.loads(json.dumps(to_json(event))) == {"type": "todos", "todos": [
         {"content": "Read the code", "status": "completed", "active_form": "Reading the code"},
         {"content": "Fix the bug", "status": "in_progress", "active_form": "Fixing the bug"},

@@ -20,8 +20,8 @@ The reminder is appended to a result or to the next prompt, never a message of i
 never an earlier message (the prompt prefix holds). `todos_text` is the checklist the REPL
 shows, for the TodosChanged event and for /todos.
 Simplified: no per-item ids or priorities (older Claude Code versions had them; ignored).
-Not covered: todos kept on disk across sessions (a resumed session rebuilds them with
-`restore` from the last TodoWrite in its history).
+Not covered: todos kept on disk (`restore` rebuilds the list from the last TodoWrite in a
+history: a rewind of the conversation uses it, and so can a resumed session).
 Claude Code counterpart: the TodoWrite tool and its todo reminders.
 """
 
