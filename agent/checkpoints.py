@@ -20,7 +20,8 @@ that crashed, or one resumed with the same folder, finds them there.
 
 Not tracked: what commands change. A file Bash deletes, moves, rewrites with sed or a
 formatter, or a script creates, is not saved and not restored; the listing says so, and a
-rewind names the Bash commands it did not undo.
+rewind names the Bash commands it did not undo. Nor what the user changes in an editor: a
+rewind of a file the agent also changed overwrites it.
 Simplified: restored files get their bytes back, not their permissions or times; folders a
 Write created stay; the conversation is found by its prompt's text, so a prompt compacted
 into a summary can have its code rewound but not its conversation.
@@ -110,24 +111,26 @@ class Checkpoints:
         """The files Write or Edit changed during a prompt."""
         return [s.path for s in self.saves if s.prompt == number]
 
-    def restore(self, number: int) -> tuple[list[Path], list[Path]]:
+    def restore(self, number: int) -> tuple[list[Path], list[Path], list[str]]:
         """Every file saved at prompt `number` or later, back as it was before that prompt:
-        (restored, deleted). Deleted: files that did not exist then."""
+        (restored, deleted, failures). Deleted: files that did not exist then."""
         earliest: dict[Path, Save] = {}
         for s in self.saves:
             if s.prompt >= number:
                 earliest.setdefault(s.path, s)
-        restored, deleted = [], []
+        restored, deleted, failures = [], [], []
         for path, s in earliest.items():
-            if s.blob is None:
-                if path.exists() or path.is_symlink():
+            try:
+                if s.blob is None and (path.exists() or path.is_symlink()):
                     path.unlink()
                     deleted.append(path)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes((self.folder / "blobs" / s.blob).read_bytes())
-                restored.append(path)
-        return restored, deleted
+                elif s.blob is not None:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes((self.folder / "blobs" / s.blob).read_bytes())
+                    restored.append(path)
+            except OSError as e:  # a folder in its place, no permission, a blob gone
+                failures.append(f"{self.shown([path])} ({e.strerror or e})")
+        return restored, deleted, failures
 
     def locate(self, number: int, messages: list[dict]) -> int | None:
         """The index of a prompt's user message in `messages`, or None when it is gone
@@ -153,9 +156,10 @@ class Checkpoints:
                     f"/rewind {number} code")
         lines = [f"Rewound to before prompt {number} ({quote(prompt.text)}):"]
         if code:
-            restored, deleted = self.restore(number)
+            restored, deleted, failures = self.restore(number)
             done = ([f"restored {self.shown(restored)}"] if restored else []) + \
-                   ([f"deleted {self.shown(deleted)} (created since)"] if deleted else [])
+                   ([f"deleted {self.shown(deleted)} (created since)"] if deleted else []) + \
+                   ([f"could not restore {', '.join(failures)}"] if failures else [])
             lines.append("  code: " + ("; ".join(done) or "no file was changed by Write or Edit since then"))
         commands = bash_commands(messages[cut:]) if cut is not None else []
         if conversation:

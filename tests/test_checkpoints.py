@@ -146,6 +146,16 @@ def test_the_checkpoints_are_on_disk_and_survive_the_session(home, repo, server)
     assert [e["text"] for e in lines if "text" in e] == ["one", "two", "three"]
 
 
+def test_a_file_that_cannot_be_restored_is_named_and_the_rest_restored(home, repo, server):
+    agent = build(repo, server)
+    before = three_prompts(agent, server, repo)
+    (repo / "new2.txt").unlink()
+    (repo / "new2.txt").mkdir()  # a folder where the file was: it cannot be deleted as a file
+    said = rewind_command(agent, "3 code")
+    assert "could not restore new2.txt (" in said
+    assert snapshot(repo) == before[2]
+
+
 def test_a_refused_write_saves_nothing(home, repo, server):
     server.reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})])
     server.reply("could not")
