@@ -69,6 +69,8 @@ class Checkpoints:
         self.prompts: list[Prompt] = []  # those still in the conversation, in order
         self.saves: list[Save] = []  # in the order they happened
         self.n = 0  # the current prompt's number
+        self.kept: dict[str, bytes] = {}  # blobs that could not go to disk
+        self.error: str | None = None  # set when the folder cannot be written: saves stay in memory
         if (folder / "index.jsonl").exists():
             self._load()
 
@@ -101,9 +103,13 @@ class Checkpoints:
         if before is not None:
             blob = hashlib.sha256(before).hexdigest()
             file = self.folder / "blobs" / blob
-            if not file.exists():  # subtle: the bytes are on disk before the log names them
-                file.parent.mkdir(parents=True, exist_ok=True)
-                file.write_bytes(before)
+            try:
+                if not file.exists():  # subtle: the bytes are on disk before the log names them
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    file.write_bytes(before)
+            except OSError as err:
+                self.kept[blob] = before
+                self._failed(err)
         self.saves.append(Save(self.n, path, blob))
         self._log({"save": self.n, "path": str(path), "blob": blob})
 
@@ -126,7 +132,7 @@ class Checkpoints:
                     deleted.append(path)
                 elif s.blob is not None:
                     path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes((self.folder / "blobs" / s.blob).read_bytes())
+                    path.write_bytes(self.kept.get(s.blob) or (self.folder / "blobs" / s.blob).read_bytes())
                     restored.append(path)
             except OSError as e:  # a folder in its place, no permission, a blob gone
                 failures.append(f"{self.shown([path])} ({e.strerror or e})")
@@ -187,6 +193,8 @@ class Checkpoints:
                 " (compacted or cleared: code only)"
             lines.append(f"  {p.number:>3}  {quote(p.text)}  {changed}{gone}")
         lines.append(NOT_TRACKED)
+        if self.error:
+            lines.append(f"Note: {self.error}.")
         return "\n".join(lines)
 
     def shown(self, paths: list[Path]) -> str:
@@ -194,9 +202,16 @@ class Checkpoints:
                          for p in paths)
 
     def _log(self, entry: dict) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with (self.folder / "index.jsonl").open("a", encoding="utf-8") as f:
-            f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with (self.folder / "index.jsonl").open("a", encoding="utf-8") as f:
+                f.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except OSError as err:  # a full disk or a bad home: the work goes on, saves in memory
+            self._failed(err)
+
+    def _failed(self, err: OSError) -> None:
+        self.error = self.error or (f"the checkpoints in {self.folder} could not be written "
+                                    f"({err.strerror or err}); they are kept for this run only")
 
     def _load(self) -> None:
         """The prompts and saves of an earlier run of this session, from the log."""

@@ -156,6 +156,17 @@ def test_a_file_that_cannot_be_restored_is_named_and_the_rest_restored(home, rep
     assert snapshot(repo) == before[2]
 
 
+def test_a_checkpoint_folder_that_cannot_be_written_keeps_the_saves_for_this_run(
+        home, repo, server):
+    (home / ".agent").write_text("")  # a file where the data folder should be
+    agent = build(repo, server)
+    before = three_prompts(agent, server, repo)
+    listing = rewind_command(agent, "")
+    assert "could not be written" in listing and "kept for this run only" in listing
+    rewind_command(agent, "2 code")
+    assert snapshot(repo) == without(before[1], "old.txt")  # old.txt: Bash removed it
+
+
 def test_a_refused_write_saves_nothing(home, repo, server):
     server.reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})])
     server.reply("could not")
