@@ -29,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.memory import NAMES
+from agent.sessions import project_folder
 
 MEMORY_LINES = 200
 
@@ -69,11 +70,6 @@ class NewNotes:
         lines = [f"- {note} (in {path})" for path, note in self.untold]
         self.untold = []
         return "The user added to the memory files (follow these like the rest):\n" + "\n".join(lines)
-
-
-def project_folder(cwd: Path, home: Path) -> Path:
-    """~/.agent/projects/<the absolute cwd with / as ->: this project's own folder."""
-    return home / ".agent" / "projects" / str(cwd.resolve()).replace("/", "-")
 
 
 def memory_path(cwd: Path, home: Path) -> Path:

@@ -56,7 +56,8 @@ def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypa
 
 
 def test_the_project_folder_is_named_as_claude_code_names_it(tmp_path):
-    from agent.notes import memory_path, project_folder
+    from agent.notes import memory_path
+    from agent.sessions import project_folder
     home = tmp_path / "home"
     folder = project_folder(tmp_path / "work" / "repo", home)
     assert folder.parent == home / ".agent" / "projects"
