@@ -177,6 +177,21 @@ def with_caches(model, config):
     return model
 
 
+def history_replaced(agent) -> None:
+    """After the conversation was swapped for another (/rewind, /resume): what the model read
+    went with it (Read before Edit again), the todo list is the one that history left, and
+    the memory files of subfolders count as new (their text went with it)."""
+    from agent.memory import SubfolderMemory
+    from agent.tools.todo import Todos
+
+    agent.ctx.read_files.clear()
+    for part in agent.guards:
+        if isinstance(part, Todos):
+            part.restore(agent.messages)
+        elif isinstance(part, SubfolderMemory):
+            part.forget()
+
+
 def context_report(ladder) -> dict:
     """The `context` part of the json result: the window, the compactions, and per request
     how much of the previous one it repeated (a server's prefix cache can skip that part),

@@ -65,7 +65,12 @@ class Checkpoints:
     """The saves of one session, in `folder`; `cwd` is where paths are shown from."""
 
     def __init__(self, folder: Path, cwd: Path):
-        self.folder, self.cwd = folder, cwd.resolve()
+        self.cwd = cwd.resolve()
+        self.reopen(folder)
+
+    def reopen(self, folder: Path) -> None:
+        """Work on the saves in `folder` from now on (another session, resumed)."""
+        self.folder = folder
         self.prompts: list[Prompt] = []  # those still in the conversation, in order
         self.saves: list[Save] = []  # in the order they happened
         self.n = 0  # the current prompt's number
@@ -255,8 +260,7 @@ def rewind_command(agent, rest: str) -> str:
     rewinds. After the conversation goes back, the todo list is the one its history left, and
     the files read and the memory files of subfolders count as new (their text went with it).
     (Files the code rewind changed need no such care: Edit sees they changed on disk.)"""
-    from agent.memory import SubfolderMemory
-    from agent.tools.todo import Todos
+    from agent.build import history_replaced
 
     checkpoints = next((n for n in agent.notes if isinstance(n, Checkpoints)), None)
     if checkpoints is None:
@@ -270,10 +274,5 @@ def rewind_command(agent, rest: str) -> str:
     n_messages = len(agent.messages)
     text = checkpoints.rewind(int(words[0]), agent.messages, code, conversation)
     if len(agent.messages) < n_messages:  # the conversation went back
-        agent.ctx.read_files.clear()  # what the model read went with it: Read before Edit
-        for part in agent.guards:
-            if isinstance(part, Todos):
-                part.restore(agent.messages)
-            elif isinstance(part, SubfolderMemory):
-                part.forget()
+        history_replaced(agent)
     return text

@@ -324,10 +324,13 @@ def resume_into(agent, path: Path) -> str:
     repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
     date may have changed), and the transcript goes on writing to that file. Returns the line
     to show. The caller runs the SessionStart hooks with source "resume" (agent.cli does)."""
+    from agent.build import history_replaced
+
     transcript = next(r for r in agent.recorders if isinstance(r, Transcript))
     loaded = load(path)
     fixed = repair(loaded.messages, agent.messages[0])
     agent.messages[:] = fixed.messages
+    history_replaced(agent)  # the todo list of that history; files must be read again
     transcript.resume(path.stem, agent.messages, loaded.messages)
     notes = list(fixed.notes)
     if loaded.n_dropped:

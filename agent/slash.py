@@ -7,8 +7,8 @@
               unknown: "Unknown command /x." and the list            ──► Action(text=...)
 
 An `Action` says what the REPL does next: show a text, run a turn with the model (/init, a
-custom command), or exit. Adding a command is one entry in `COMMANDS`; a command whose
-feature is not built yet is `waits_for("...")`, so that building it is a one-line change.
+custom command), or exit. Adding a command is one entry in `COMMANDS`: a help line and a
+function `(console, rest) -> str | Action`.
 What counts as a command: a first word of `/` and a name (`/help`, `/frontend:component`).
 A line whose first word has another slash (`/etc/hosts is empty`) is a path, and goes to the
 model as a prompt, as in Claude Code. A built-in name wins over a custom command's.
@@ -116,11 +116,6 @@ def help_text(console: Console, rest: str = "") -> str:
         lines.append(f"  {usage:<13} {about} ({c.scope}{', ' + c.model if c.model else ''})")
     lines += [f"  ! {problem}" for problem in console.problems]
     return "\n".join(lines)
-
-
-def waits_for(feature: str) -> Callable[[Console, str], str]:
-    """The handler of a command whose feature is not built yet."""
-    return lambda console, rest: f"Not built yet: this command waits for {feature}."
 
 
 def innermost(model):
@@ -247,6 +242,62 @@ def model(console: Console, rest: str) -> str:
     return f"Model: {rest} for the rest of this session."
 
 
+def cost(console: Console, rest: str) -> str:
+    """/cost: the Meter's totals (agent/meter.py), the response caches, the prefix reuse."""
+    from agent.cache import layers
+    from agent.meter import cost_text
+    from agent.prefix import summary, summary_text
+
+    agent = console.agent
+    if not hasattr(agent.model, "totals"):
+        return "This session's model is not metered (no agent.meter.Meter around it)."
+    lines = [cost_text(agent.model.totals(), getattr(agent.model, "base_url", None))]
+    lines += [f"Response cache {layer.kind} ({layer.path}): {layer.hits} hit(s), "
+              f"{layer.misses} miss(es), {layer.skipped} skipped" for layer in layers(agent.model)]
+    if hasattr(agent.compactor, "prefix"):  # agent.compact.Ladder
+        lines.append(summary_text(summary(agent.compactor.prefix)))
+    return "\n".join(lines)
+
+
+def resume(console: Console, rest: str) -> str:
+    """/resume: the sessions of this project; /resume N or ID goes on with one (agent/sessions.py)."""
+    from agent.checkpoints import Checkpoints
+    from agent.sessions import SessionError, Transcript, pick, resume_into, resume_menu
+
+    agent = console.agent
+    transcript = next((r for r in agent.recorders if isinstance(r, Transcript)), None)
+    if transcript is None:
+        return "This session keeps no transcript: there is nothing to resume."
+    if not rest:
+        return resume_menu(transcript.folder)
+    try:
+        chosen = pick(transcript.folder, rest)
+    except SessionError as err:
+        return f"{err}."
+    if chosen.id == transcript.session_id:
+        return "That is this session."
+    hooks = getattr(agent.authorize, "session", None)  # agent.hooked.HookedSession
+    if hooks:
+        hooks.session_end("other")
+    said = resume_into(agent, chosen.path)
+    for note in agent.notes:  # the checkpoints of that session, which a rewind may use
+        if isinstance(note, Checkpoints):
+            note.reopen(note.folder.parent.parent / chosen.id / "checkpoints")
+    if hooks:
+        hooks.session_start("resume")
+    return said
+
+
+def rewind(console: Console, rest: str) -> str:
+    from agent.checkpoints import rewind_command
+    return rewind_command(console.agent, rest)
+
+
+def todos(console: Console, rest: str) -> str:
+    from agent.tools.todo import todos_report
+    return todos_report(console.agent)
+
+
 def tools(console: Console, rest: str) -> str:
     lines = ["Tools the model may call (read-only ones run without a question in the workspace):"]
     for tool in console.agent.tools.values():
@@ -271,11 +322,11 @@ COMMANDS: dict[str, Command] = {
     "/mode": Command("show or set the permission mode: default, acceptEdits, plan, "
                      "bypassPermissions", mode),
     "/hooks": Command("list the hooks configured: event, matcher, command, file", hooks),
-    "/cost": Command("tokens and cost of this session", waits_for("issue 7 (cost accounting)")),
-    "/resume": Command("continue an earlier session", waits_for("sessions (issue 8, in progress)")),
-    "/rewind": Command("go back to an earlier prompt, files included",
-                       waits_for("checkpoints (issue 8, in progress)")),
-    "/todos": Command("show the model's todo list", waits_for("todos (issue 8, in progress)")),
+    "/cost": Command("calls, tokens in / cached / out, time and dollars of this session", cost),
+    "/resume": Command("list this project's sessions; /resume N or ID goes on with one", resume),
+    "/rewind": Command("list the prompts; /rewind N [code|conversation|both] goes back before one",
+                       rewind),
+    "/todos": Command("show the model's todo list", todos),
     "/exit": Command("leave (Ctrl-D does the same; /quit too)", lambda console, rest: Action(exit=True)),
     "/quit": Command("the same as /exit", lambda console, rest: Action(exit=True)),
 }

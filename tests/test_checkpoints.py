@@ -35,12 +35,12 @@ def repo(tmp_path):
     return repo
 
 
-def build(repo, server, mode="bypassPermissions", ask=None):
+def build(repo, server, mode="bypassPermissions", ask=None, session_id="s1"):
     from agent.build import build_agent, load_permissions
     from agent.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)
-    return build_agent(config, lambda e: None, ask, session_id="s1",
+    return build_agent(config, lambda e: None, ask, session_id=session_id,
                        permissions=load_permissions(config, [], []))
 
 
@@ -213,3 +213,16 @@ def test_rewinding_the_conversation_brings_back_its_todo_list(home, repo, server
     assert todos_report(agent) == "◐ Fixing it"
     rewind_command(agent, "1 conversation")
     assert todos_report(agent) == "No todos yet."
+
+
+def test_a_session_resumed_in_the_repl_brings_its_checkpoints(home, repo, server):
+    from agent.slash import command
+    server.reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})])
+    server.reply("made")
+    build(repo, server).run("make a file")
+    other = build(repo, server, session_id="s2")
+    assert command(other, "/rewind", "") == "No prompts yet: there is nothing to rewind."
+    assert command(other, "/resume", "s1").startswith("Resumed session s1")
+    assert "make a file" in command(other, "/rewind", "")
+    command(other, "/rewind", "1")
+    assert not (repo / "made.txt").exists() and len(other.messages) == 1

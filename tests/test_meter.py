@@ -145,3 +145,22 @@ def test_json_output_and_the_csv_report(server, tmp_path):
     assert sum(int(row["prompt_tokens"]) for row in rows) == cost_part["prompt_tokens"]
     assert rows[0]["cached_tokens"] == "0" and int(rows[1]["cached_tokens"]) > 0
     assert float(rows[1]["first_token_s"]) > 0 and rows[1]["cost_usd"] == "0.0"
+
+
+def test_the_cost_command_shows_calls_caches_and_prefix_reuse(server, tmp_path, monkeypatch):
+    from agent.build import build_agent
+    from agent.config import load_config
+    from agent.slash import command
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = load_config({"base_url": server.base_url, "model": "m", "cache": "exact"},
+                         {"HOME": str(tmp_path)}, tmp_path)
+    agent = build_agent(config, lambda e: None, ask=None)
+    assert command(agent, "/cost", "").startswith("No model calls yet.")
+    server.reply(tool_calls=[("Glob", {"pattern": "*"})])
+    server.reply("Nothing here.")
+    agent.run("what is here?")
+    shown = command(agent, "/cost", "").splitlines()
+    assert shown[0].startswith("2 model calls: ") and " cached (" in shown[0]
+    assert shown[2].startswith("Cost: $0 (a local endpoint http://127.0.0.1:")
+    assert shown[3].startswith("Response cache exact (") and "0 hit(s), 2 miss(es)" in shown[3]
+    assert shown[4].startswith("Prefix reuse: 100.0% of each previous prompt, over 2 requests")

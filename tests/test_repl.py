@@ -90,7 +90,7 @@ def test_an_unknown_command_never_reaches_the_model_but_a_path_does(tmp_path, se
         out = child.expect("/todos")
         assert all(name in out for name in ("/model", "/tools", "/cost", "/resume", "/rewind"))
         child.send("/cost\r")
-        child.expect("waits for issue 7 (cost accounting)")
+        child.expect("No model calls yet.")
         child.send("/deploy now please\r")
         child.expect("Unknown command /deploy.")
         child.expect("the same as /exit", count=2)  # the list follows, as after /help
@@ -372,3 +372,32 @@ def test_trust_question_then_a_refusal_with_a_note(tmp_path, server):
     assert not (repo / "x.txt").exists()
     trusted = json.loads((tmp_path / ".agent" / "trusted.json").read_text())
     assert trusted["projects"] == {str(repo.resolve()): True}
+
+
+def test_todos_rewind_and_cost_in_the_terminal(tmp_path, server):
+    plan = [{"content": "Write the file", "status": "in_progress", "activeForm": "Writing the file"}]
+    server.reply(tool_calls=[("TodoWrite", {"todos": plan}),
+                             ("Write", {"file_path": "made.txt", "content": "made\n"})])
+    server.reply("Made it.")
+    child = start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url)
+    try:
+        child.expect("> ")
+        child.send("make the file\r")
+        child.expect("Made it.")
+        assert (tmp_path / "made.txt").read_text() == "made\n"
+        child.send("/todos\r")
+        child.expect("◐ Writing the file", count=2)  # once as the model set it, once now
+        child.send("/cost\r")
+        child.expect("Cost: $0 (a local endpoint")
+        child.send("/rewind\r")
+        child.expect("are not tracked")
+        assert "make the file" in child.seen and "made.txt" in child.seen
+        child.send("/rewind 1 code\r")
+        child.expect("deleted made.txt (created since)")
+        assert not (tmp_path / "made.txt").exists()
+        child.send("/exit\r")
+        assert child.close() == 0
+    finally:
+        if child.proc.poll() is None:
+            child.proc.kill()
+    assert "2 model calls" in child.seen

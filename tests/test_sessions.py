@@ -14,7 +14,7 @@ import pytest
 
 from agent.sessions import (NO_RESULT, SessionError, Transcript, find_session, latest,
                             list_sessions, load, pick, project_folder, repair, resume_into,
-                            resume_menu)
+                            prompt_text, resume_menu)
 from invariants import assert_paired
 
 SYSTEM = {"role": "system", "content": "You are a test."}
@@ -391,3 +391,40 @@ def test_the_repl_continues_and_clear_starts_a_new_session(home, repo, server):
             child.proc.kill()
     assert [m["role"] for m in server.requests[-1]["messages"]] == ["system", "user", "assistant", "user"]
     assert [m["role"] for m in load(first).messages] == ["system", "user", "assistant", "user", "assistant"]
+
+
+def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
+    from agent.slash import command
+    folder = project_folder(repo, home)
+    todo = {"id": "t1", "type": "function", "function": {"name": "TodoWrite", "arguments": json.dumps(
+        {"todos": [{"content": "Fix the bug", "status": "in_progress", "activeForm": "Fixing the bug"}]})}}
+    older = write_fixture(folder, "older", [
+        SYSTEM, {"role": "user", "content": "first task"},
+        {"role": "assistant", "content": None, "tool_calls": [todo]},
+        {"role": "tool", "tool_call_id": "t1", "content": "ok"},
+        {"role": "assistant", "content": None, "tool_calls": [  # cut off: no result
+            {"id": "b1", "type": "function", "function": {"name": "Bash", "arguments": "{}"}}]}])
+    os.utime(older, (time.time() - 60, time.time() - 60))
+    agent = build(repo, server)
+    seen = []
+    for event in ("SessionStart", "SessionEnd"):
+        agent.authorize.session.hooks.add(event, lambda data: seen.append(
+            (data["hook_event_name"], data.get("source"), data["session_id"])))
+    server.reply("hello")
+    agent.run("hi")
+    current = agent.recorders[0].session_id
+    menu = command(agent, "/resume", "").splitlines()
+    assert len(menu) == 3 and menu[1].endswith("  hi") and menu[2].endswith("older  first task")
+    assert command(agent, "/resume", "1") == "That is this session."
+    assert command(agent, "/resume", "9").startswith("no session number 9")
+    assert command(agent, "/todos", "") == "No todos yet."
+    said = command(agent, "/resume", "2")
+    assert said.startswith("Resumed session older (5 messages)") and "a call cut off" in said
+    assert seen == [("SessionEnd", None, current), ("SessionStart", "resume", "older")]
+    assert command(agent, "/todos", "") == "◐ Fixing the bug"  # the list that history left
+    assert agent.messages[1]["content"] == "first task"
+    server.reply("going on")
+    agent.run("go on")
+    assert_paired(server.requests[-1]["messages"])
+    assert [prompt_text(m) for m in load(older).messages if m["role"] == "user"] == \
+        ["first task", "go on"]
