@@ -137,6 +137,7 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
 def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
                report: Path | None = None, resume: Path | None = None) -> int:
     """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
+    from agent import custom
     from agent.build import build_agent, context_report, cost_report
     from agent.render import Terminal, to_json
     from agent.sessions import resume_into
@@ -160,8 +161,14 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         resumed = resume_into(agent, resume)
         if verbose:
             print(resumed, file=sys.stderr)
+    try:  # `agent -p "/review src"` runs a custom command
+        chosen = custom.from_prompt(prompt, agent.authorize.policy.project or config.cwd,
+                                    Path.home(), permissions[1].trusted if permissions else True)
+    except ValueError as err:
+        print(f"agent: {err}", file=sys.stderr)
+        return 2
     agent.authorize.session.session_start("resume" if resume else "startup")
-    end = agent.run(prompt)
+    end = custom.run(*chosen, agent) if chosen else agent.run(prompt)
     agent.authorize.session.session_end("other")
     for recorder in agent.recorders:
         if getattr(recorder, "error", None):

@@ -165,6 +165,26 @@ def for_one_turn(agent: Agent, command: CustomCommand) -> Iterator[None]:
         policy.rules[:] = [rule for rule in policy.rules if id(rule) not in added]
 
 
+def from_prompt(prompt: str, project: Path, home: Path, trusted: bool
+                ) -> tuple[CustomCommand, str] | None:
+    """`agent -p "/review src"`: the custom command a print-mode prompt names, and its
+    arguments; None when the prompt is not a command. A built-in or unknown name raises
+    ValueError: the built-ins show things in the REPL, and an unknown one is a typo."""
+    from agent.slash import COMMANDS, parse as parse_command
+
+    found = parse_command(prompt)
+    if found is None:
+        return None
+    name, rest = found
+    commands, _ = discover(project, home, trusted)
+    if name in commands and name not in COMMANDS:
+        return commands[name], rest
+    known = sorted(commands) or ["none found"]
+    what = "a REPL command" if name in COMMANDS else "an unknown command"
+    raise ValueError(f"{name} is {what}; with -p only custom commands run "
+                     f"(.agent/commands/*.md: {', '.join(known)})")
+
+
 def run(command: CustomCommand, arguments: str, agent: Agent) -> TurnEnd:
     """Send the command to the model as one prompt, with its rules and model for the turn."""
     with for_one_turn(agent, command):

@@ -191,3 +191,28 @@ def test_the_worked_example_of_the_chapter_reads_as_described(repo, home):
     assert problems == [] and review.hint == "[focus]" and review.model == "qwen2.5-coder:14b"
     assert [r.text for r in review.allowed_tools] == ["Bash(git diff:*)", "Bash(git log:*)"]
     assert "with a focus on error handling." in expand(review, "error handling")
+
+
+def test_print_mode_runs_a_custom_command_and_refuses_the_rest(repo, home, server):
+    import os
+    import subprocess
+    import sys
+    write(repo / ".agent" / "commands" / "fix.md",
+          "---\nmodel: fixer-model\nallowed-tools: Bash(echo *)\n---\nFix $1. Status: !`echo clean`\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    env |= {"HOME": str(home), "OPENAI_BASE_URL": server.base_url}
+
+    def agent(prompt: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "agent", "-p", prompt], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=60)
+    server.reply("Fixed.")
+    done = agent("/fix the-typo")
+    assert (done.returncode, done.stdout) == (0, "Fixed.\n"), done.stderr
+    request = server.requests[-1]
+    assert request["model"] == "fixer-model"
+    assert request["messages"][-1]["content"].startswith("Fix the-typo. Status: clean")
+    for prompt, what in (("/cost", "a REPL command"), ("/fxi it", "an unknown command")):
+        done = agent(prompt)
+        assert done.returncode == 2 and done.stderr.startswith(f"agent: {prompt.split()[0]} is {what}")
+        assert "only custom commands run (.agent/commands/*.md: /fix)" in done.stderr
+    assert len(server.requests) == 1
