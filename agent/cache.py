@@ -39,13 +39,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.events import ReasoningDelta, TextDelta
-from agent.llm import Emit, Model, ModelError, Reply, Timing, ToolCall, Usage
+from agent.llm import Emit, Model, ModelError, Reply, Timing, ToolCall, Usage, Wrapper
 
 THRESHOLD = 0.92
 REMINDER = re.compile(r"\s*<system-reminder>.*?</system-reminder>", re.S)
 
 
-class Layer:
+class Layer(Wrapper):
     """What the cache layers share: pass-through to the model inside, and counters."""
 
     kind = "cache"
@@ -53,15 +53,6 @@ class Layer:
     def __init__(self, inner: Model, path: Path):
         self.inner, self.path = inner, path
         self.hits = self.misses = self.skipped = 0
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def __getattr__(self, attribute: str):
-        if attribute == "inner":  # not set yet: no recursion
-            raise AttributeError(attribute)
-        return getattr(self.inner, attribute)
 
     def counts(self) -> dict:
         return {"hits": self.hits, "misses": self.misses, "skipped": self.skipped}

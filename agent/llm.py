@@ -107,6 +107,24 @@ class Model(Protocol):
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply: ...
 
 
+class Wrapper:
+    """A `Model` around another (`inner`): the tool-call repair, the truncation tripwire, the
+    meter, the response caches. Its name, and any attribute it does not have itself
+    (base_url, stats, ...), are the inner model's, so code that reads them from `agent.model`
+    need not know how many layers there are."""
+
+    inner: Model
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def __getattr__(self, attribute: str):
+        if attribute == "inner":  # not set yet (e.g. while unpickling): no recursion
+            raise AttributeError(attribute)
+        return getattr(self.inner, attribute)
+
+
 _call_ids = itertools.count(1)
 
 

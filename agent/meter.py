@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
-from agent.llm import Emit, Model, Reply
+from agent.llm import Emit, Model, Reply, Wrapper
 
 PRICES = Path(__file__).parent / "data" / "prices.json"
 
@@ -114,7 +114,7 @@ def cost(record_usage: tuple[int, int, int], price: Price) -> float:
             + completion * price.output) / 1_000_000
 
 
-class Meter:
+class Meter(Wrapper):
     """A `Model` layer that records each call (see the module docstring)."""
 
     def __init__(self, inner: Model, prices: dict[str, Price] | None = None,
@@ -123,15 +123,6 @@ class Meter:
         self.prices = load_prices() if prices is None else prices
         self.local = is_local(getattr(inner, "base_url", None)) if local is None else local
         self.records: list[CallRecord] = []
-
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def __getattr__(self, attribute: str):
-        if attribute == "inner":  # not set yet: no recursion
-            raise AttributeError(attribute)
-        return getattr(self.inner, attribute)
 
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
         start = time.monotonic()

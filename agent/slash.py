@@ -119,8 +119,10 @@ def help_text(console: Console, rest: str = "") -> str:
 
 
 def innermost(model):
-    """The client under the wrappers (agent.toolcalls, agent.tokens): it holds `name`."""
-    while isinstance(getattr(type(model), "name", None), property):
+    """The client under the layers (agent.llm.Wrapper): it holds `name`."""
+    from agent.llm import Wrapper
+
+    while isinstance(model, Wrapper):
         model = model.inner
     return model
 

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from functools import cache
 
 from agent.errors import ContextOverflow
-from agent.llm import Emit, Model, Reply, Usage
+from agent.llm import Emit, Model, Reply, Usage, Wrapper
 
 CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"
@@ -211,7 +211,7 @@ class PromptTruncated(ContextOverflow):
     """The server cut the prompt to fit its context instead of refusing it."""
 
 
-class TruncationTripwire:
+class TruncationTripwire(Wrapper):
     """A `Model` around another: stops when the server saw far less of the prompt than we sent.
 
     It trips when the server's prompt_tokens is below `ratio` (0.5) of our count of the
@@ -232,10 +232,6 @@ class TruncationTripwire:
         self.ratio, self.floor = ratio, floor
         self.correction = 1.0
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
         reply = self.inner.complete(messages, tools, emit)
         if reply.usage is None or reply.usage.prompt_tokens <= 0:
@@ -248,12 +244,6 @@ class TruncationTripwire:
                 + truncation_fix(self.preset, ours))
         self.correction = correction(ours, theirs)
         return reply
-
-    def __getattr__(self, name: str):
-        # Attributes of the wrapped model (base_url, stats, ...) read through the wrapper.
-        if name == "inner":
-            raise AttributeError(name)
-        return getattr(self.inner, name)
 
 
 def truncation_fix(preset, ours: int) -> str:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent.events import Retry
-from agent.llm import Emit, Model, ModelError, Reply, Usage
+from agent.llm import Emit, Model, ModelError, Reply, Usage, Wrapper
 from agent.textcalls import looks_like_call, parse_calls
 from agent.textmode import correction, to_text_request
 
@@ -54,7 +54,7 @@ def rejects_tools(error: ModelError) -> bool:
     return error.status is not None and any(s in str(error).lower() for s in TOOLS_REJECTED)
 
 
-class ToolCallRepair:
+class ToolCallRepair(Wrapper):
     """A `Model` that gets tool calls out of models that do not make them natively."""
 
     def __init__(self, inner: Model, mode: str = "auto", max_reprompts: int = MAX_REPROMPTS):
@@ -64,16 +64,6 @@ class ToolCallRepair:
         self.text_mode = mode == "text"  # True once the tools are described in the prompt
         self.stats: dict[str, dict[str, int]] = {inner.name: dict.fromkeys(RUNGS, 0)}
 
-    @property
-    def name(self) -> str:
-        return self.inner.name
-
-    def __getattr__(self, attribute: str):
-        # Anything else (base_url, stream, ...) is the wrapped model's, so code that reads it
-        # from `agent.model` does not need to know about the wrapper.
-        if attribute == "inner":  # not set yet (e.g. while unpickling): no recursion
-            raise AttributeError(attribute)
-        return getattr(self.inner, attribute)
 
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
         if not tools:  # nothing to call, nothing to repair
