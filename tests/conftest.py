@@ -1,6 +1,8 @@
 """Shared fixtures: `server` is a started fake OpenAI-compatible server (tests/openai_server.py);
 `llama_server` a real llama-server with a real small model (tests/real_model.py), for the tests
-marked `real_model`, skipped with the reason shown until `scripts/local-llm.sh setup` has run."""
+marked `real_model`, skipped with the reason shown until `scripts/local-llm.sh setup` has run.
+`home` is an empty home folder set as $HOME, `repo` an empty project folder beside it (the
+session's files under ~/.agent must not be inside the project a test searches)."""
 
 import pytest
 
@@ -12,6 +14,21 @@ from real_model import LlamaServer, cached_paths
 def server():
     with FakeOpenAI() as fake:
         yield fake
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def repo(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    return repo
 
 
 @pytest.fixture(scope="session")

@@ -17,14 +17,6 @@ PLAN = [{"content": "Fix it", "status": "in_progress", "activeForm": "Fixing it"
 
 
 @pytest.fixture
-def home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
-@pytest.fixture
 def repo(tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()

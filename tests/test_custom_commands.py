@@ -15,21 +15,6 @@ def write(path, text: str):
     return path
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def repo(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    return repo
-
-
 def build(repo, server, allowed=(), disallowed=()):
     from agent.build import build_agent, load_permissions
     from agent.config import load_config

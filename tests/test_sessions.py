@@ -137,21 +137,6 @@ def test_repair_answers_the_cut_off_call_in_place_and_keeps_the_real_results():
     assert [m["tool_call_id"] for m in fixed[3:]] == ["c1", "c2"]
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def repo(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    return repo
-
-
 def build(repo: Path, server, session_id: str | None = None):
     from agent.build import build_agent, load_permissions
     from agent.config import load_config

@@ -25,21 +25,6 @@ PLAN = [{"content": "Read the code", "status": "completed", "activeForm": "Readi
         {"content": "Run the tests", "status": "pending", "activeForm": "Running the tests"}]
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    return home
-
-
-@pytest.fixture
-def repo(tmp_path):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    return repo
-
-
 def build(repo, server, ask=None, mode="default", emit=None):
     from agent.build import build_agent, load_permissions
     from agent.config import load_config
