@@ -108,6 +108,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     model = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
                   load_prices(Path.home() / ".agent" / "prices.json"))
     session_id = session_id or str(uuid.uuid4())
+    private_folders(Path.home() / ".agent")
     folder = Path.home() / ".agent" / "sessions" / session_id
     policy, settings = permissions or load_permissions(config, [], [])
     policy.directories.append(folder)  # oversized results are saved there, to be Read back
@@ -175,6 +176,18 @@ def with_caches(model, config):
     if config.replay:
         model = ExactCache(model, config.replay, replay=True)
     return model
+
+
+def private_folders(data: Path) -> None:
+    """The folders of ~/.agent that hold what a session saw (transcripts, checkpoints, saved
+    tool results, cached replies) are the user's alone (0700), whatever ~/.agent itself is.
+    A home that cannot be written is not an error here: each writer says so when it fails."""
+    for name in ("projects", "sessions", "cache"):
+        try:
+            (data / name).mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(data / name, 0o700)
+        except OSError:
+            pass
 
 
 def history_replaced(agent) -> None:

@@ -413,3 +413,14 @@ def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
     assert_paired(server.requests[-1]["messages"])
     assert [prompt_text(m) for m in load(older).messages if m["role"] == "user"] == \
         ["first task", "go on"]
+
+
+def test_what_a_session_saw_is_the_users_alone(home, repo, server):
+    (home / ".agent").mkdir(mode=0o755)  # made earlier, by hand, for a settings file
+    (home / ".agent" / "sessions").mkdir(mode=0o755)
+    agent = build(repo, server)
+    server.reply("hello")
+    agent.run("hi")
+    for name in ("projects", "sessions", "cache"):
+        assert (home / ".agent" / name).stat().st_mode & 0o777 == 0o700, name
+    assert agent.recorders[0].path.is_relative_to(home / ".agent" / "projects")
