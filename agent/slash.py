@@ -281,10 +281,14 @@ def resume(console: Console, rest: str) -> str:
     hooks = getattr(agent.authorize, "session", None)  # agent.hooked.HookedSession
     if hooks:
         hooks.session_end("other")
-    said = resume_into(agent, chosen.path)
-    for note in agent.notes:  # the checkpoints of that session, which a rewind may use
-        if isinstance(note, Checkpoints):
-            note.reopen(note.folder.parent.parent / chosen.id / "checkpoints")
+    try:
+        said = resume_into(agent, chosen.path)
+    except OSError as err:  # gone or unreadable since it was listed: nothing was changed
+        said = f"Could not read {chosen.path} ({err.strerror or err}); this session goes on."
+    else:
+        for note in agent.notes:  # the checkpoints of that session, which a rewind may use
+            if isinstance(note, Checkpoints):
+                note.reopen(note.folder.parent.parent / chosen.id / "checkpoints")
     if hooks:
         hooks.session_start("resume")
     return said
