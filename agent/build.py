@@ -39,9 +39,7 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
     from agent.config import ConfigError
     from agent.permissions import Policy
     from agent.rules import parse
-    from agent.settings import load_settings
-
-    from agent.hooks import parse_hooks
+    from agent.settings import load_settings, parse_hooks
 
     settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
                              trust=trust, trust_project=trust_project)
@@ -78,7 +76,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.context import ChangingFacts, memory_files, system_prompt
     from agent.guards import RepeatGuard
     from agent.hooked import HookedGate, HookedSession
-    from agent.hooks import Hooks, parse_hooks
+    from agent.hooks import Hooks
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
     from agent.meter import Meter, load_prices
@@ -86,7 +84,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.permissions import Gate
     from agent.rules import parse
     from agent.sessions import Transcript, project_folder
-    from agent.settings import remember_rule, scrub_env
+    from agent.settings import parse_hooks, remember_rule, scrub_env
     from agent.tools.plan import exit_plan_mode
     from agent.tools.todo import Todos, todo_write
     from agent.profiles import load_profiles, user_file

@@ -8,10 +8,12 @@ event as JSON on stdin; their answers are combined into one Outcome:
                 prompt is dropped (UserPromptSubmit); for the other events, to the user
     otherwise   a non-blocking error, noted for the user (exit 1 does not block!)
 
-Python hooks get the input dict and return the output dict, or raise Block. Simplified: 64 KB
-kept per stream; Python hooks are not timed out. A hook's plain stdout is shown only in the
+Python hooks get the input dict and return the output dict, or raise Block; past their
+timeout they are left running and ignored. Simplified: 64 KB kept per stream. A hook's plain stdout is shown only in the
 --verbose trace and the stream-json events (Claude Code: transcript mode), unless the hook
-answers `suppressOutput`. Ctrl-C kills the running hooks. Not covered: "prompt" hooks, plugins. Claude Code counterpart: `hooks`, /hooks.
+answers `suppressOutput`. Ctrl-C kills the running hooks. The settings' `hooks` objects are read by
+agent/settings.py:parse_hooks. Not covered: "prompt" hooks, plugins.
+Claude Code counterpart: `hooks`, /hooks.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import re
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
@@ -114,44 +118,6 @@ class Outcome:
     """For the verbose trace: each succeeding hook's stdout, unless it asked `suppressOutput`."""
 
 
-def parse_hooks(configs: Iterable[tuple[dict, str]]) -> list[Hook]:
-    """The hooks of settings files' `hooks` objects; ValueError names the file and the place."""
-    hooks = []
-    for config, source in configs:
-        _expect(isinstance(config, dict), f"{source}: hooks", "an object", config)
-        for event, groups in config.items():
-            where = f"{source}: hooks.{event}"
-            _check_event(event, where)
-            _expect(isinstance(groups, list), where, "a list of matcher groups", groups)
-            for i, group in enumerate(groups):
-                at = f"{where}[{i}]"
-                _expect(isinstance(group, dict) and isinstance(group.get("hooks"), list), at,
-                        '{"matcher": "...", "hooks": [...]}', group)
-                matcher = group.get("matcher", "")
-                _expect(isinstance(matcher, str), f"{at}.matcher", "a string", matcher)
-                hooks += [_parse_entry(entry, event, matcher, source, f"{at}.hooks[{j}]")
-                          for j, entry in enumerate(group["hooks"])]
-    return hooks
-
-
-def _parse_entry(entry: object, event: str, matcher: str, source: str, at: str) -> Hook:
-    _expect(isinstance(entry, dict), at, '{"type": "command", "command": "..."}', entry)
-    kind, command, timeout = entry.get("type"), entry.get("command"), entry.get("timeout", 60)
-    if kind == "prompt":
-        raise ValueError(f'{at}: "prompt" hooks are not supported; use "type": "command"')
-    _expect(kind == "command", f"{at}.type", '"command"', kind)
-    _expect(isinstance(command, str) and command.strip() != "", f"{at}.command",
-            "a non-empty string", command)
-    _expect(type(timeout) in (int, float) and timeout > 0, f"{at}.timeout",
-            "a positive number of seconds", timeout)
-    return Hook(event, matcher, command=command, timeout=float(timeout), source=source)
-
-
-def _expect(ok: bool, at: str, what: str, value: object) -> None:
-    if not ok:
-        raise ValueError(f"{at}: must be {what}, got {json.dumps(value, default=repr)[:60]}")
-
-
 class Hooks:
     """The hooks of a session, and what they run with: the cwd, the project, the env."""
 
@@ -163,15 +129,16 @@ class Hooks:
         self.session_id, self.transcript_path = session_id, transcript_path
         self.permission_mode = permission_mode
 
-    def add(self, event: str, function: Callable[[dict], dict | None], matcher: str = "*") -> None:
+    def add(self, event: str, function: Callable[[dict], dict | None], matcher: str = "*",
+            timeout: float = 60.0) -> None:
         """Register a Python hook."""
-        _check_event(event, "hook event")
-        self.hooks.append(Hook(event, matcher, function=function))
+        check_event(event, "hook event")
+        self.hooks.append(Hook(event, matcher, function=function, timeout=timeout))
 
     def matching(self, event: str, target: str | None = None) -> list[Hook]:
         """The event's hooks whose matcher takes the target: the tool name (tool events), the
         source (SessionStart), the trigger (PreCompact); None: every hook of the event."""
-        _check_event(event, "hook event")
+        check_event(event, "hook event")
         return [hook for hook in self.hooks if hook.event == event
                 and (target is None or _matches(hook.matcher, target))]
 
@@ -187,13 +154,13 @@ class Hooks:
         payload = json.dumps(data, default=str)
         env = {**(os.environ if self.env is None else self.env),
                "AGENT_PROJECT_DIR": str(self.project), "CLAUDE_PROJECT_DIR": str(self.project)}
-        pool, live = ThreadPoolExecutor(max_workers=len(hooks)), set()
+        pool, live, start = ThreadPoolExecutor(max_workers=len(hooks)), set(), time.monotonic()
         futures = [pool.submit(_call, hook, payload) if hook.command is None else
                    pool.submit(_execute, hook, payload.encode(), self.cwd, env, live)
                    for hook in hooks]
         pool.shutdown(wait=False)  # so that Ctrl-C need not wait for the hooks
         try:
-            return _combine(event, [future.result() for future in futures])
+            return _combine(event, [_result(f, hook, start) for f, hook in zip(futures, hooks)])
         except BaseException:  # Ctrl-C: the hooks die with the turn, and what they started
             for proc in list(live):
                 _kill_group(proc, wait=False)
@@ -291,6 +258,18 @@ def _call(hook: Hook, payload: str) -> HookRun:
     return HookRun(hook, 0, json.dumps(result) if result else "", "", result, "")
 
 
+def _result(future: Future, hook: Hook, start: float) -> HookRun:
+    """A command hook times itself out (_collect). A Python hook is waited for until its
+    timeout, then left to run on, since a thread cannot be killed, and its answer ignored."""
+    if hook.command is not None:
+        return future.result()
+    try:
+        return future.result(max(0.0, start + hook.timeout - time.monotonic()))
+    except FutureTimeout:
+        return HookRun(hook, 1, "", "", None, f"did not return within {hook.timeout:g} s: "
+                       "its answer is ignored (a Python hook cannot be stopped)")
+
+
 def _exit_note(code: int | None, hook: Hook) -> str:
     """What a non-blocking exit code means, naming the likely mistakes."""
     if code is None:
@@ -342,7 +321,7 @@ def _combine(event: str, runs: list[HookRun]) -> Outcome:
                    tuple(context), stop, "\n".join(stop_reasons), tuple(messages), tuple(shown))
 
 
-def _check_event(event: str, where: str) -> None:
+def check_event(event: str, where: str) -> None:
     if event not in EVENTS:
         near = get_close_matches(event, EVENTS, n=1)
         hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(EVENTS)}"

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.hooks import EVENTS, Block, Hook, Hooks, Outcome, parse_hooks
+from agent.hooks import EVENTS, Block, Hook, Hooks, Outcome
+from agent.settings import parse_hooks
 
 # The reference, written out again rather than imported: the test is the specification.
 BLOCKING = {"PreToolUse", "UserPromptSubmit", "Stop", "SubagentStop", "PostToolUse",
@@ -404,6 +405,21 @@ def test_a_hanging_hook_is_killed_with_its_children(tmp_path):
     assert "timed out after 1 s and was stopped" in outcome.messages[0]
     time.sleep(max(0.0, start + 4 - time.monotonic()))
     assert not marker.exists()
+
+
+def test_a_hanging_python_hook_is_left_behind_at_its_timeout(tmp_path):
+    import threading
+    release = threading.Event()
+    hooks = Hooks([], tmp_path, tmp_path)
+    hooks.add("PreToolUse", lambda data: release.wait(30) and {"decision": "block"}, timeout=0.5)
+    hooks.add("PreToolUse", lambda data: {"systemMessage": "the quick one answered"})
+    start = time.monotonic()
+    outcome = hooks.run("PreToolUse", "Bash", tool_name="Bash", tool_input={"command": "ls"})
+    assert time.monotonic() - start < 5
+    release.set()
+    assert not outcome.blocked and outcome.runs[0].exit_code == 1
+    assert "did not return within 0.5 s: its answer is ignored" in outcome.messages[0]
+    assert outcome.messages[1] == "the quick one answered"
 
 
 def test_a_flood_of_output_is_capped(tmp_path):
