@@ -235,6 +235,12 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
     assert second[-1] == {"role": "user", "content": "next question"}
     time.sleep(0.5)
     assert not marker.exists()
+    from agent.sessions import load
+    from invariants import assert_paired
+    (transcript,) = (tmp_path / ".agent" / "projects").glob("*/*.jsonl")
+    on_disk = load(transcript)
+    assert on_disk.n_dropped == 0 and on_disk.messages[:-1] == second  # the interrupted turn too
+    assert_paired(on_disk.messages)
 
 
 # The context commands, in process against the HTTP server, and /init through the terminal.
