@@ -52,7 +52,18 @@ class Pty:
         try:
             return self.proc.wait(timeout=10)
         finally:
-            os.close(self.master)
+            if self.master is not None:
+                os.close(self.master)
+                self.master = None
+
+    def __enter__(self) -> "Pty":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        """A test that failed half-way leaves no child behind."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.close()
 
 
 def start(folder, *flags: str, base_url: str = "http://127.0.0.1:9/v1", home=None) -> Pty:
@@ -63,11 +74,8 @@ def start(folder, *flags: str, base_url: str = "http://127.0.0.1:9/v1", home=Non
 
 @pytest.fixture
 def repl(tmp_path):
-    child = start(tmp_path)
-    yield child
-    if child.proc.poll() is None:
-        child.proc.kill()
-        child.close()
+    with start(tmp_path) as child:
+        yield child
 
 
 def test_help_unknown_command_and_exit(repl):
@@ -83,8 +91,7 @@ def test_help_unknown_command_and_exit(repl):
 
 def test_an_unknown_command_never_reaches_the_model_but_a_path_does(tmp_path, server):
     server.reply("a path is a prompt")
-    child = start(tmp_path, base_url=server.base_url)
-    try:
+    with start(tmp_path, base_url=server.base_url) as child:
         child.expect("> ")
         child.send("/help\r")
         out = child.expect("/todos")
@@ -99,9 +106,6 @@ def test_an_unknown_command_never_reaches_the_model_but_a_path_does(tmp_path, se
         child.expect("a path is a prompt")
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     assert len(server.requests) == 1
     assert server.requests[0]["messages"][-1]["content"].startswith("/etc/hosts looks empty")
 
@@ -113,8 +117,7 @@ def test_a_custom_command_with_arguments_and_a_question_for_its_bang_line(tmp_pa
         "---\ndescription: Greet someone by name\nargument-hint: <name> [title]\n---\n"
         "Greet $1 ($2), asked as: $ARGUMENTS. The answer is !`python3 -c 'print(6 * 7)'`.\n")
     server.reply("Hello, Ada.")
-    child = start(tmp_path, base_url=server.base_url)
-    try:
+    with start(tmp_path, base_url=server.base_url) as child:
         child.expect("> ")
         child.send("/help\r")
         child.expect("/team:greet <name> [title] Greet someone by name (project)")
@@ -125,9 +128,6 @@ def test_a_custom_command_with_arguments_and_a_question_for_its_bang_line(tmp_pa
         child.expect("Hello, Ada.")
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     sent = server.requests[0]["messages"][-1]["content"]
     assert sent.startswith("Greet Ada (the first), asked as: Ada 'the first'. The answer is 42.")
 
@@ -135,8 +135,7 @@ def test_a_custom_command_with_arguments_and_a_question_for_its_bang_line(tmp_pa
 def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
     server.reply("noted")
     (tmp_path / "repo").mkdir()
-    child = start(tmp_path / "repo", base_url=server.base_url, home=tmp_path)
-    try:
+    with start(tmp_path / "repo", base_url=server.base_url, home=tmp_path) as child:
         child.expect("> ")
         child.send("# run the tests with make check\r")
         child.expect("Add to (p)roject AGENT.md or (u)ser ~/.agent/AGENT.md?")
@@ -159,9 +158,6 @@ def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
         child.expect("noted")
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     assert (tmp_path / "repo" / "AGENT.md").read_text() == "- run the tests with make check\n"
     assert (tmp_path / ".agent" / "AGENT.md").read_text() == "- mine only\n"
     sent = server.requests[0]["messages"][-1]["content"]
@@ -212,8 +208,7 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
     marker = tmp_path / "still-running"
     server.reply(tool_calls=[("Bash", {"command": f"sleep 30; touch {marker}"})])
     server.reply(text="the second prompt was answered")
-    child = start(tmp_path, "--permission-mode", "bypassPermissions", base_url=server.base_url)
-    try:
+    with start(tmp_path, "--permission-mode", "bypassPermissions", base_url=server.base_url) as child:
         child.expect("> ")
         child.send("run the slow command\r")
         child.expect("Bash(sleep 30")
@@ -226,9 +221,6 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
         child.expect("the second prompt was answered")
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     # the tool call got its one result, and the sleep's process group is gone
     second = server.requests[1]["messages"]
     assert second[-2]["role"] == "tool" and "Interrupted" in second[-2]["content"]
@@ -311,16 +303,12 @@ def test_compact_summarizes_everything_with_a_focus(session, server, tmp_path):
 def test_init_asks_the_model_to_write_agent_md(tmp_path, server):
     server.reply(tool_calls=[("Write", {"file_path": "AGENT.md", "content": "# Project\n"})])
     server.reply("I wrote AGENT.md.")
-    child = start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url)
-    try:
+    with start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url) as child:
         child.expect("> ")
         child.send("/init\r")
         child.expect("I wrote AGENT.md.")
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     assert server.requests[0]["messages"][-1]["content"].startswith("Survey this project")
     assert (tmp_path / "AGENT.md").read_text() == "# Project\n"
 
@@ -359,8 +347,7 @@ def test_trust_question_then_a_refusal_with_a_note(tmp_path, server):
     server.reply(tool_calls=[("Bash", {"command": "touch x.txt"})])
     server.reply("understood")
     env = {**os.environ, "HOME": str(tmp_path), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
-    child = Pty([sys.executable, "-m", "agent"], repo, env)
-    try:
+    with Pty([sys.executable, "-m", "agent"], repo, env) as child:
         child.expect("Trust this project")
         child.send("y\r")
         child.expect("> ")
@@ -370,9 +357,6 @@ def test_trust_question_then_a_refusal_with_a_note(tmp_path, server):
         child.expect("understood")
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     result = server.requests[1]["messages"][-1]["content"]
     assert result == "Permission denied: the user refused Bash(touch x.txt). The user says: use the Makefile"
     assert not (repo / "x.txt").exists()
@@ -385,8 +369,7 @@ def test_todos_rewind_and_cost_in_the_terminal(tmp_path, server):
     server.reply(tool_calls=[("TodoWrite", {"todos": plan}),
                              ("Write", {"file_path": "made.txt", "content": "made\n"})])
     server.reply("Made it.")
-    child = start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url)
-    try:
+    with start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url) as child:
         child.expect("> ")
         child.send("make the file\r")
         child.expect("Made it.")
@@ -403,7 +386,4 @@ def test_todos_rewind_and_cost_in_the_terminal(tmp_path, server):
         assert not (tmp_path / "made.txt").exists()
         child.send("/exit\r")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     assert "2 model calls" in child.seen

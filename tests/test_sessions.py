@@ -359,8 +359,7 @@ def test_the_repl_continues_and_clear_starts_a_new_session(home, repo, server):
     (first,) = project_folder(repo, home).glob("*.jsonl")
     server.reply("Then 8.")
     env = {**os.environ, "HOME": str(home), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
-    child = Pty([sys.executable, "-m", "agent", "--continue"], repo, env)
-    try:
+    with Pty([sys.executable, "-m", "agent", "--continue"], repo, env) as child:
         child.expect(f"Resumed session {first.stem} (2 messages).")
         child.expect("> ")
         child.send("and doubled?\r")
@@ -371,9 +370,6 @@ def test_the_repl_continues_and_clear_starts_a_new_session(home, repo, server):
         child.expect("> ", count=3)
         child.send("\x04")
         assert child.close() == 0
-    finally:
-        if child.proc.poll() is None:
-            child.proc.kill()
     assert [m["role"] for m in server.requests[-1]["messages"]] == ["system", "user", "assistant", "user"]
     assert [m["role"] for m in load(first).messages] == ["system", "user", "assistant", "user", "assistant"]
 
