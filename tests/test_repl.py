@@ -186,8 +186,13 @@ def test_ctrl_d_exits_cleanly(repl):
 
 def test_ctrl_c_at_the_prompt_does_not_exit(repl):
     repl.expect("> ")
-    repl.send("\x03")
-    repl.expect("> ", count=2)  # a fresh prompt, and the program is still there
+    time.sleep(0.2)  # subtle: a SIGINT between the prompt and readline's select() waits for
+    repl.send("\x03")  # the next key (CPython's readline loop); a person is never that fast
+    try:
+        repl.expect("> ", count=2, timeout=5)  # a fresh prompt, and the program is still there
+    except AssertionError:  # that window, on a loaded machine: the next Ctrl-C goes through
+        repl.send("\x03")
+        repl.expect("> ", count=2)
     repl.send("/help\r")
     repl.expect("Commands:")
     repl.send("/exit\r")
