@@ -71,7 +71,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     large tool results, transcripts saved before a summary and the checkpoints go to
     ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
     from agent.checkpoints import TRACKED, Checkpoints
-    from agent.client import OpenAICompatible
+    from agent.model.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
     from agent.guards import RepeatGuard
@@ -79,7 +79,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.hooks import Hooks
     from agent.loop import Agent
     from agent.memory import SubfolderMemory
-    from agent.meter import Meter, load_prices
+    from agent.model.meter import Meter, load_prices
     from agent.notes import memory_path
     from agent.permissions import Gate
     from agent.rules import parse
@@ -88,8 +88,8 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.tools.plan import exit_plan_mode
     from agent.tools.todo import Todos, todo_write
     from agent.profiles import load_profiles, user_file
-    from agent.tokens import TruncationTripwire
-    from agent.toolcalls import ToolCallRepair
+    from agent.model.tokens import TruncationTripwire
+    from agent.model.tool_repair import ToolCallRepair
     from agent.tools import ToolContext, default_tools
     from agent.window import Window
 
@@ -157,9 +157,9 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
 
 
 def with_caches(model, config):
-    """The response caches the config asks for, around the client (agent/cache.py): the
+    """The response caches the config asks for, around the client (agent/model/response_cache.py): the
     recording to replay or to write, then the persistent caches in ~/.agent/cache/."""
-    from agent.cache import ExactCache, SemanticCache, endpoint_embedder
+    from agent.model.response_cache import ExactCache, SemanticCache, endpoint_embedder
 
     folder = Path.home() / ".agent" / "cache"
     layers = [name for name in config.cache.split(",") if name]
@@ -218,7 +218,7 @@ def context_report(ladder) -> dict:
 
 def cost_report(model) -> dict:
     """The `cost` part of the json result: the Meter's totals and each cache layer's counts."""
-    from agent.cache import layers
+    from agent.model.response_cache import layers
 
     totals = model.totals() if hasattr(model, "totals") else {}
     return {**totals, "caches": [{"kind": layer.kind, "file": str(layer.path), **layer.counts()}

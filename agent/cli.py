@@ -120,7 +120,7 @@ def _repeat_count(text: str) -> int:
 def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None,
                     context: dict | None = None, cost: dict | None = None) -> dict:
     """The `--output-format json` document (also the last line of stream-json). `tool_calls`:
-    the repair ladder's counts per model and rung (agent/toolcalls.py); `context`: see
+    the repair ladder's counts per model and rung (agent/model/tool_repair.py); `context`: see
     `context_report`; `cost`: see `cost_report`."""
     from dataclasses import asdict
 

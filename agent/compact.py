@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.events import Compacted
-from agent.llm import Model, ModelError, Reply, ToolCall
+from agent.model.types import Model, ModelError, Reply, ToolCall
 from agent.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
-from agent.tokens import TokenCounter, server_prompt_tokens
+from agent.model.tokens import TokenCounter, server_prompt_tokens
 from agent.tools import cap
 from agent.prefix import PrefixCheck, common_prefix
 from agent.window import Window

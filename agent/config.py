@@ -64,7 +64,7 @@ class Config:
     """The longest reply, sent as `max_tokens` and kept free in the window (--max-tokens);
     None: a quarter of the window (agent.window.Window.of)."""
     tool_mode: str | None = None
-    """native | text | auto (agent/toolcalls.py); None: auto."""
+    """native | text | auto (agent/model/tool_repair.py); None: auto."""
     temperature: float | None = None
     """Sampling temperature sent with each request; None sends none."""
     fallback_model: str | None = None
@@ -78,7 +78,7 @@ class Config:
     permission_mode: str = "default"
     """default | acceptEdits | plan | bypassPermissions (see agent.permissions)."""
     cache: str = ""
-    """Response caches to use, comma-separated: exact, semantic (agent/cache.py); "" none."""
+    """Response caches to use, comma-separated: exact, semantic (agent/model/response_cache.py); "" none."""
     record: Path | None = None
     """Record every reply to this file, for `replay` (an exact cache of its own)."""
     replay: Path | None = None

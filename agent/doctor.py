@@ -13,7 +13,7 @@ server really gives the model from its own API: Ollama's /api/ps (as loaded) or 
     agent doctor  http://localhost:11434/v1  model qwen2.5-coder:7b
       ok       server          Ollama, version 0.12.3
       ok       native tools    parsed: add({"a":2,"b":3})
-      note     parallel calls  2 calls; every call at index 0 (agent/stream.py splits them)
+      note     parallel calls  2 calls; every call at index 0 (agent/model/stream.py splits them)
       problem  context         4096 tokens (/api/ps, as loaded): small for a coding agent
                                fix: restart Ollama with `OLLAMA_CONTEXT_LENGTH=32768 ollama serve`, ...
 
@@ -76,7 +76,7 @@ def examine(base_url: str, model: str, api_key: str = "", provider: str | None =
             profiles=None, timeout: float = 5.0, chat_timeout: float = 120.0) -> Card:
     """Run the probes in order; stop after the first when the server cannot be reached."""
     from agent.profiles import load_profiles, user_file
-    from agent.tokens import encoding_name
+    from agent.model.tokens import encoding_name
 
     profiles = profiles or load_profiles(user_file())
     http = Http(base_url, api_key, timeout, chat_timeout)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from agent.llm import ToolCall, Usage
+from agent.model.types import ToolCall, Usage
 
 if TYPE_CHECKING:
     from agent.tools.todo import Todo

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from agent.llm import ToolCall
+from agent.model.types import ToolCall
 from agent.loop import StopTurn
 
 REPEATED_CALL = "repeated_call"  # the stop reason

@@ -26,7 +26,7 @@ import json
 
 from agent.events import HookMessage, HookOutput
 from agent.hooks import Hooks, Outcome
-from agent.llm import Emit, ToolCall
+from agent.model.types import Emit, ToolCall
 from agent.loop import StopTurn, check_arguments
 from agent.permissions import Decision, Gate
 from agent.tools import Tool, ToolContext

@@ -28,9 +28,9 @@ import json
 from collections.abc import Callable
 from typing import Protocol
 
-from agent.errors import ContextOverflow
+from agent.model.errors import ContextOverflow
 from agent.events import AssistantMessage, ToolEnd, ToolStart, TurnEnd
-from agent.llm import Emit, Model, ModelError, Reply, ToolCall, Usage
+from agent.model.types import Emit, Model, ModelError, Reply, ToolCall, Usage
 from agent.tools import Tool, ToolContext, ToolError
 
 # Why a turn ended. Plain strings, so they serialize as they are.

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.llm import ToolCall
+from agent.model.types import ToolCall
 
 NAMES = ("AGENT.md", "AGENTS.md", "CLAUDE.md")
 LOCAL_NAMES = tuple(name.replace(".md", ".local.md") for name in NAMES)

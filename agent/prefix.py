@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from agent.tokens import TokenCounter
+from agent.model.tokens import TokenCounter
 
 TARGET = 0.97  # the share of the previous prompt a request should reuse
 

@@ -179,7 +179,7 @@ def probe_stream(http: Http, card: Card, preset) -> list[Finding]:
     n_calls = len(ids) or len(starts)
     notes = ["no call ids (the client makes them up)"] if starts and not ids else []
     if n_calls >= 2 and len({f.get("index") for f in starts}) == 1:
-        notes.append("every call at index 0 (agent/stream.py splits them)")
+        notes.append("every call at index 0 (agent/model/stream.py splits them)")
     if starts:
         card.parallel = f"{n_calls} call{'s' * (n_calls > 1)}" + "".join(f"; {n}" for n in notes)
         alone = "" if n_calls > 1 else " (the model did not call in parallel)"
@@ -239,7 +239,7 @@ def probe_reasoning(http: Http, card: Card, preset) -> list[Finding]:
         card.reasoning = "think tags"
     else:
         card.reasoning = "none seen"
-    where = {"think tags": "<think> tags in the content (split out by agent/think.py)",
+    where = {"think tags": "<think> tags in the content (split out by agent/model/think_tags.py)",
              "none seen": "none seen (not a reasoning model, or it did not think)"}
     return [Finding("reasoning", "ok", where.get(card.reasoning, f"in the `{card.reasoning}` field"))]
 

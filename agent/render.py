@@ -17,7 +17,7 @@ from typing import TextIO
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
                           ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd, ToolStart,
                           TurnEnd)
-from agent.llm import ToolCall
+from agent.model.types import ToolCall
 from agent.tools.todo import todo_line
 
 DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"

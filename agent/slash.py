@@ -119,8 +119,8 @@ def help_text(console: Console, rest: str = "") -> str:
 
 
 def innermost(model):
-    """The client under the layers (agent.llm.Wrapper): it holds `name`."""
-    from agent.llm import Wrapper
+    """The client under the layers (agent.model.types.Wrapper): it holds `name`."""
+    from agent.model.types import Wrapper
 
     while isinstance(model, Wrapper):
         model = model.inner
@@ -176,7 +176,7 @@ def context_picture(console: Console, rest: str) -> str:
 def memory_report(console: Console, rest: str) -> str:
     """/memory: each file with where it came from and its size."""
     from agent.memory import SubfolderMemory
-    from agent.tokens import count
+    from agent.model.tokens import count
 
     subfolders = part(console.agent, SubfolderMemory)
     if subfolders is None:
@@ -245,14 +245,14 @@ def model(console: Console, rest: str) -> str:
 
 
 def cost(console: Console, rest: str) -> str:
-    """/cost: the Meter's totals (agent/meter.py), the response caches, the prefix reuse."""
-    from agent.cache import layers
-    from agent.meter import cost_text
+    """/cost: the Meter's totals (agent/model/meter.py), the response caches, the prefix reuse."""
+    from agent.model.response_cache import layers
+    from agent.model.meter import cost_text
     from agent.prefix import summary, summary_text
 
     agent = console.agent
     if not hasattr(agent.model, "totals"):
-        return "This session's model is not metered (no agent.meter.Meter around it)."
+        return "This session's model is not metered (no agent.model.meter.Meter around it)."
     lines = [cost_text(agent.model.totals(), getattr(agent.model, "base_url", None))]
     lines += [f"Response cache {layer.kind} ({layer.path}): {layer.hits} hit(s), "
               f"{layer.misses} miss(es), {layer.skipped} skipped" for layer in layers(agent.model)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from agent.llm import Reply
+from agent.model.types import Reply
 from agent.tools import cap
 
 SUMMARY_PROMPT = """\

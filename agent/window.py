@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.tokens import REPLY_PRIMER, TokenCounter
+from agent.model.tokens import REPLY_PRIMER, TokenCounter
 
 
 @dataclass(frozen=True)

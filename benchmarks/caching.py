@@ -43,13 +43,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the fake server and the real-model runner
 
-from agent.cache import ExactCache, SemanticCache, endpoint_embedder  # noqa: E402
-from agent.client import OpenAICompatible  # noqa: E402
+from agent.model.response_cache import ExactCache, SemanticCache, endpoint_embedder  # noqa: E402
+from agent.model.client import OpenAICompatible  # noqa: E402
 from agent.compact import Ladder  # noqa: E402
 from agent.context import ChangingFacts, git, system_prompt  # noqa: E402
-from agent.llm import Reply, ScriptedModel, call  # noqa: E402
+from agent.model.types import Reply, ScriptedModel, call  # noqa: E402
 from agent.loop import Agent  # noqa: E402
-from agent.meter import Meter  # noqa: E402
+from agent.model.meter import Meter  # noqa: E402
 from agent.prefix import summary  # noqa: E402
 from agent.tools import ToolContext  # noqa: E402
 from agent.tools.files import WRITE  # noqa: E402

@@ -24,7 +24,7 @@ for word in the last request.
 Simplified: nothing refuses a prompt offline, so "none" runs on past the window and its
 overflows are counted. With no model, `summarize` keeps its mechanical listing (the user's
 requests, the calls made, the model's notes), so a fact can outlive a summary only if the
-model noted it. Tokens are cl100k counts (agent.tokens), not the served model's.
+model noted it. Tokens are cl100k counts (agent.model.tokens), not the served model's.
 With `--base-url`, a real model writes the summaries and, after each session, answers the
 recall questions from the final context, scored by exact port numbers.
 Claude Code counterpart: none; this measures the ladder of docs/compaction.md.
@@ -43,10 +43,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.compact import Ladder, ResultBudget, append_user, mask_observations, summarize
-from agent.errors import ContextOverflow
-from agent.llm import Model, Reply, ScriptedModel, call
+from agent.model.errors import ContextOverflow
+from agent.model.types import Model, Reply, ScriptedModel, call
 from agent.loop import Agent
-from agent.tokens import TokenCounter, encoding_name
+from agent.model.tokens import TokenCounter, encoding_name
 from agent.tools import Tool, ToolContext
 from agent.window import Window
 
@@ -235,7 +235,7 @@ def main() -> None:
     args = parser.parse_args()
     writer = None
     if args.base_url:
-        from agent.client import OpenAICompatible
+        from agent.model.client import OpenAICompatible
 
         writer = OpenAICompatible(args.base_url, api_key="x", model=args.model,
                                   extra_body={"max_tokens": args.max_tokens, "temperature": 0})

@@ -11,7 +11,7 @@ through the harness's own tools, and each result is laid out as
     TOON            agent/tools/listing.py: a header naming the fields once, then rows
     lines           the tools' default: `path:line:text`, `path:count`, one path per line
 
-and counted with cl100k (agent.tokens; the estimate when tiktoken has no vocabulary here),
+and counted with cl100k (agent.model.tokens; the estimate when tiktoken has no vocabulary here),
 and with the served model's own tokenizer when `--tokenize-url` names a llama-server (its
 POST /tokenize). The published claim is that TOON takes 40-44% fewer tokens than pretty
 JSON; an independent check found that most of that comes from minification alone. Both are
@@ -26,7 +26,7 @@ import json
 import urllib.request
 from pathlib import Path
 
-from agent.tokens import count, encoding_name
+from agent.model.tokens import count, encoding_name
 from agent.tools import ToolContext
 from agent.tools.listing import inline, rows_from_lines, table
 from agent.tools.search import GLOB, GREP

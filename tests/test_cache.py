@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from agent.cache import ExactCache, SemanticCache, cosine, endpoint_embedder, layers, tool_free_question
-from agent.client import OpenAICompatible
+from agent.model.response_cache import ExactCache, SemanticCache, cosine, endpoint_embedder, layers, tool_free_question
+from agent.model.client import OpenAICompatible
 from agent.events import TextDelta
-from agent.llm import ModelError, ScriptedModel, call
-from agent.meter import Meter
+from agent.model.types import ModelError, ScriptedModel, call
+from agent.model.meter import Meter
 
 SYSTEM = {"role": "system", "content": "You are a test agent."}
 

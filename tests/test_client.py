@@ -12,10 +12,10 @@ import time
 
 import pytest
 
-from agent.client import OpenAICompatible
-from agent.errors import ContextOverflow
+from agent.model.client import OpenAICompatible
+from agent.model.errors import ContextOverflow
 from agent.events import ReasoningDelta, Retry, TextDelta
-from agent.llm import ModelError, ToolCall, Usage
+from agent.model.types import ModelError, ToolCall, Usage
 
 MESSAGES = [{"role": "system", "content": "You are a test."}, {"role": "user", "content": "hi"}]
 TOOLS = [{"type": "function", "function": {"name": "Read", "description": "Read a file",
@@ -192,7 +192,7 @@ def test_unreachable_server_names_the_url_and_what_to_try():
 
 
 def test_importing_the_client_does_not_import_openai():
-    code = "import sys, agent.client; print('openai' in sys.modules)"
+    code = "import sys, agent.model.client; print('openai' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -9,9 +9,9 @@ from agent.compact import (MASKED, Job, Ladder, ResultBudget, mask_observations,
                            summarize, tail_start)
 from agent.summary import append_user
 from agent.events import Compacted
-from agent.llm import ModelError, Reply, ScriptedModel, ToolCall, call
+from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
 from agent.loop import Agent
-from agent.tokens import TokenCounter
+from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext
 from agent.prefix import common_prefix
 from agent.window import Window
@@ -194,7 +194,7 @@ def test_pre_compact_hooks_run_before_a_rewrite(tmp_path):
 
 
 def test_the_server_count_scales_ours_within_bounds():
-    from agent.llm import Usage
+    from agent.model.types import Usage
     ladder = Ladder(Window.of(8192))
     messages = history(2)
     ladder.before_request(messages, [])
@@ -217,7 +217,7 @@ def test_an_oversized_result_goes_to_a_file_with_a_preview(tmp_path):
 
 
 def test_reactive_compaction_retries_once(tmp_path):
-    from agent.errors import ContextOverflow
+    from agent.model.errors import ContextOverflow
     messages_seen = []
 
     def refuse(messages):

@@ -59,7 +59,7 @@ def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_pa
     import datetime
 
     from agent.context import ChangingFacts
-    from agent.llm import ScriptedModel
+    from agent.model.types import ScriptedModel
     from agent.loop import Agent
     from agent.tools import ToolContext
     repo = git_repo(tmp_path)

@@ -64,7 +64,7 @@ def test_ollama_index_zero_calls_and_a_small_context(server):
     script_good_answers(server, index_zero=True)
     card = examine(server.base_url, "fake-model")
     assert finding(card, "server").detail == "Ollama, version 0.12.3"
-    assert finding(card, "parallel calls").detail == "2 calls; every call at index 0 (agent/stream.py splits them)"
+    assert finding(card, "parallel calls").detail == "2 calls; every call at index 0 (agent/model/stream.py splits them)"
     context = finding(card, "context")
     assert (context.status, card.context_window) == ("problem", 4096)
     assert "OLLAMA_CONTEXT_LENGTH=32768 ollama serve" in context.fix and "PARAMETER num_ctx 32768" in context.fix

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.guards import REMINDER, RepeatGuard
-from agent.llm import ScriptedModel, ToolCall, call
+from agent.model.types import ScriptedModel, ToolCall, call
 from agent.loop import Agent
 from agent.tools import ToolContext, default_tools
 from invariants import assert_paired

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from agent.events import AssistantMessage, TextDelta, ToolEnd, ToolStart, TurnEnd
-from agent.llm import ModelError, Reply, ScriptedModel, ToolCall, call
+from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
 from agent.loop import Agent
 from agent.tools import Tool, ToolContext, ToolError
 from invariants import assert_paired
@@ -170,7 +170,7 @@ def test_clear_keeps_only_the_system_prompt(tmp_path):
 
 
 def test_usage_is_summed_over_calls(tmp_path):
-    from agent.llm import Usage
+    from agent.model.types import Usage
     steps = [Reply(tool_calls=(call("Echo", text="a"),), usage=Usage(100, 10, 0)),
              Reply(text="done", usage=Usage(150, 5, 100))]
     agent, _, events = make_agent(tmp_path, steps)

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from agent.client import OpenAICompatible
-from agent.llm import Reply, ScriptedModel, Timing, Usage
-from agent.meter import Meter, Price, cost, cost_text, is_local, load_prices, price_for
+from agent.model.client import OpenAICompatible
+from agent.model.types import Reply, ScriptedModel, Timing, Usage
+from agent.model.meter import Meter, Price, cost, cost_text, is_local, load_prices, price_for
 from openai_server import FakeOpenAI
 
 HISTORY = [{"role": "system", "content": "You are terse. " * 40},
@@ -67,7 +67,7 @@ def test_times_are_measured_per_call(server, stream):
 
 
 def test_the_first_token_is_the_first_piece_of_the_answer():
-    from agent.stream import has_token
+    from agent.model.stream import has_token
     assert has_token({"choices": [{"delta": {"content": "hi"}}]})
     assert has_token({"choices": [{"delta": {"tool_calls": [{"index": 0}]}}]})
     assert not has_token({"choices": [{"delta": {"role": "assistant", "content": ""}}]})

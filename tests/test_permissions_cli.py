@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.llm import ScriptedModel, call
+from agent.model.types import ScriptedModel, call
 from agent.permissions import Answer
 from invariants import assert_paired
 

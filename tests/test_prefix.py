@@ -8,10 +8,10 @@ import subprocess
 import pytest
 
 from agent.compact import Ladder, mask_observations
-from agent.llm import ScriptedModel, call
+from agent.model.types import ScriptedModel, call
 from agent.loop import Agent
 from agent.prefix import common_prefix, summary, summary_text
-from agent.tokens import TokenCounter
+from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext
 from agent.window import Window
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.client import OpenAICompatible
+from agent.model.client import OpenAICompatible
 from agent.events import Fallback, ReasoningDelta, Retry, TextDelta
 from agent.loop import Agent
 from agent.render import DIM, RESET, Terminal

@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from agent.client import OpenAICompatible
+from agent.model.client import OpenAICompatible
 from agent.events import TextDelta
 
 pytestmark = pytest.mark.real_model
@@ -99,7 +99,7 @@ def test_a_real_task_through_the_repair_ladder(llama_server, tmp_path, capsys):
     from agent.context import system_prompt
     from agent.guards import RepeatGuard
     from agent.loop import Agent
-    from agent.toolcalls import ToolCallRepair
+    from agent.model.tool_repair import ToolCallRepair
     from agent.tools import ToolContext, default_tools
     from invariants import assert_paired
 
@@ -127,7 +127,7 @@ def test_a_real_task_through_the_repair_ladder(llama_server, tmp_path, capsys):
 
 
 def test_per_call_records_read_what_llama_cpp_reports(llama_server, capsys):
-    from agent.meter import Meter
+    from agent.model.meter import Meter
     meter, messages = Meter(model(llama_server)), long_prompt()
     first = meter.complete(messages, [], lambda event: None)
     meter.complete(messages + [first.to_message(), {"role": "user", "content": "Shorter."}], [],

@@ -8,9 +8,9 @@ import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agent.events import ReasoningDelta, TextDelta
-from agent.llm import ToolCall, Usage
-from agent.stream import assemble, from_completion
-from agent.think import ThinkSplitter, split
+from agent.model.types import ToolCall, Usage
+from agent.model.stream import assemble, from_completion
+from agent.model.think_tags import ThinkSplitter, split
 
 MADE_UP_ID = re.compile(r"call_[0-9a-f]{24}")
 

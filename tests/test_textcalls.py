@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from agent.textcalls import loads_lenient, looks_like_call, parse_calls
+from agent.model.text_calls import loads_lenient, looks_like_call, parse_calls
 from agent.tools import default_tools
 
 TOOLS = [t.schema() for t in default_tools()]

@@ -2,9 +2,9 @@
 
 import json
 
-from agent.llm import Reply, ToolCall
-from agent.textcalls import parse_calls
-from agent.textmode import correction, format_call, to_text_request, tool_block
+from agent.model.types import Reply, ToolCall
+from agent.model.text_calls import parse_calls
+from agent.model.text_mode import correction, format_call, to_text_request, tool_block
 from agent.tools import default_tools
 
 TOOLS = [t.schema() for t in default_tools()]

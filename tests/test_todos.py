@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.events import TodosChanged
-from agent.llm import ScriptedModel, call
+from agent.model.types import ScriptedModel, call
 from agent.loop import Agent
 from agent.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError

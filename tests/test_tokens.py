@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.client import OpenAICompatible
-from agent.llm import ModelError, ScriptedModel, Usage
+from agent.model.client import OpenAICompatible
+from agent.model.types import ModelError, ScriptedModel, Usage
 from agent.profiles import load_profiles
-from agent.tokens import (CL100K_URL, TokenCounter, TruncationTripwire, correction, count,
+from agent.model.tokens import (CL100K_URL, TokenCounter, TruncationTripwire, correction, count,
                           estimate, load_encoding, server_prompt_tokens)
 from openai_server import FakeOpenAI
 
@@ -73,7 +73,7 @@ def run_python(code: str, cache_dir: Path) -> str:
 
 
 def test_without_a_vocabulary_it_estimates_and_never_downloads(tmp_path):
-    code = "from agent import tokens\nprint(tokens.encoding_name(), tokens.count('hello world'))"
+    code = "from agent.model import tokens\nprint(tokens.encoding_name(), tokens.count('hello world'))"
     assert run_python(code, tmp_path) == "estimate 2"
 
 
@@ -82,7 +82,7 @@ def test_a_vocabulary_in_tiktokens_cache_is_used(tmp_path):
     # tiktoken names its cache file by the sha1 of the URL it would download from
     cached = tmp_path / hashlib.sha1(CL100K_URL.encode()).hexdigest()
     cached.write_bytes(b"not the vocabulary")
-    code = "from agent import tokens\nprint(tokens.encoding_name())"
+    code = "from agent.model import tokens\nprint(tokens.encoding_name())"
     assert run_python(code, tmp_path) == "estimate"  # a damaged file is not trusted
     cached.write_bytes(OFFLINE_VOCABULARY.read_bytes())
     assert run_python(code, tmp_path) == "cl100k_base"
@@ -137,7 +137,7 @@ def test_the_tripwire_lets_whole_prompts_through(server):
 
 
 def test_the_tripwire_ignores_small_prompts_and_missing_usage():
-    from agent.llm import Reply
+    from agent.model.types import Reply
     short = [{"role": "user", "content": "hi"}]
     model = TruncationTripwire(ScriptedModel([Reply("a", usage=Usage(prompt_tokens=1)),
                                               Reply("b", usage=None)]))

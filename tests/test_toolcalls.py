@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.client import OpenAICompatible
+from agent.model.client import OpenAICompatible
 from agent.events import Retry
-from agent.llm import ModelError, Reply, ScriptedModel, Usage, call
+from agent.model.types import ModelError, Reply, ScriptedModel, Usage, call
 from agent.loop import Agent
-from agent.toolcalls import ToolCallRepair, rejects_tools
+from agent.model.tool_repair import ToolCallRepair, rejects_tools
 from agent.tools import ToolContext, default_tools
 from invariants import assert_paired
 from openai_server import FakeOpenAI

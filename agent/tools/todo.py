@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent.events import TodosChanged
-from agent.llm import Emit, ToolCall
+from agent.model.types import Emit, ToolCall
 from agent.tools import Tool, ToolContext, ToolError
 
 STATUSES = ("pending", "in_progress", "completed")

@@ -23,7 +23,7 @@ appends, and compaction puts new dicts where it rewrites.
 error ("truncating input prompt"), and the model then acts on a history whose start (tools,
 system prompt, the task) is gone. After each reply the tripwire compares the server's
 `prompt_tokens` with our own count of the request, and when the server saw less than half
-of it, stops the turn with `PromptTruncated` (a `ContextOverflow`, agent/errors.py) whose
+of it, stops the turn with `PromptTruncated` (a `ContextOverflow`, agent/model/errors.py) whose
 message names the fix for that server.
 Claude Code counterpart: its token counting and context accounting.
 """
@@ -38,8 +38,8 @@ import tempfile
 from collections.abc import Callable
 from functools import cache
 
-from agent.errors import ContextOverflow
-from agent.llm import Emit, Model, Reply, Usage, Wrapper
+from agent.model.errors import ContextOverflow
+from agent.model.types import Emit, Model, Reply, Usage, Wrapper
 
 CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"
 CL100K_SHA256 = "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7"

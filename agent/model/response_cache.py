@@ -39,7 +39,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from agent.events import ReasoningDelta, TextDelta
-from agent.llm import Emit, Model, ModelError, Reply, Timing, ToolCall, Usage, Wrapper
+from agent.model.types import Emit, Model, ModelError, Reply, Timing, ToolCall, Usage, Wrapper
 
 THRESHOLD = 0.92
 REMINDER = re.compile(r"\s*<system-reminder>.*?</system-reminder>", re.S)

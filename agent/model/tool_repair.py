@@ -7,14 +7,14 @@ apart from the model it wraps. Each reply climbs the ladder until a rung gives t
     in_content   none, but the text holds a call (<tool_call>, fenced JSON, ...): parsed
     reprompt     the text tried and failed: ask again, naming the format, at most 3 in a row
     text_mode    no `tools` in the request: they are described in the prompt and the calls
-                 are read from the text (agent/textmode.py)
+                 are read from the text (agent/model/text_mode.py)
 
 Modes: `native` never leaves native requests, `text` always uses text mode, `auto` (the
 default) starts native and switches to text mode for the rest of the session when the server
 says it takes no tools (Ollama's `does not support tools` and the like, retried at once), or
 when three reprompts in a row have failed.
 
-A reprompt sends the history plus the bad reply and a short correction (agent/textmode.py
+A reprompt sends the history plus the bad reply and a short correction (agent/model/text_mode.py
 `correction`). That exchange goes out with that retry only and is not stored: the loop's
 history gets one reply, as if the model had answered well the first time. When the reprompts
 run out the first reply is returned as it was, as text. Usage is summed over the attempts.
@@ -30,9 +30,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from agent.events import Retry
-from agent.llm import Emit, Model, ModelError, Reply, Usage, Wrapper
-from agent.textcalls import looks_like_call, parse_calls
-from agent.textmode import correction, to_text_request
+from agent.model.types import Emit, Model, ModelError, Reply, Usage, Wrapper
+from agent.model.text_calls import looks_like_call, parse_calls
+from agent.model.text_mode import correction, to_text_request
 
 MODES = ("native", "text", "auto")
 RUNGS = ("native", "in_content", "reprompt", "text_mode")

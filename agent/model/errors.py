@@ -1,6 +1,6 @@
 """What a failed request means, and the one line that tells the user what to do about it.
 
-The client (agent.client) decides whether to retry; this module reads the SDK's error
+The client (agent.model.client) decides whether to retry; this module reads the SDK's error
 objects for it: the server's own message inside the many shapes of error bodies, the
 `Retry-After` header, why a connection failed, whether a 400 means the prompt no longer fits
 the model's context. Two kinds of `ModelError` carry a meaning the caller can act on:
@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 
-from agent.llm import ModelError
+from agent.model.types import ModelError
 
 MAX_RETRY_AFTER = 60.0  # a server asking for a longer wait gets this much; then we ask again
 

@@ -2,7 +2,7 @@
 
 The loop knows one thing about a model: give it the messages and the tool schemas, get back
 a `Reply` (text, tool calls, finish reason, usage). Anything that can do that is a model:
-the OpenAI-compatible client in `agent.client`, the `ScriptedModel` below (used by the tests,
+the OpenAI-compatible client in `agent.model.client`, the `ScriptedModel` below (used by the tests,
 the demo and coursework), or a backend a student writes.
 
 Messages are plain OpenAI chat dicts, exactly as they are sent and stored.
@@ -56,7 +56,7 @@ class Timing:
     server: dict = field(default_factory=dict)
     """The server's own figures when it sends them, as sent (llama.cpp's `timings`)."""
     served_by: str = "server"
-    """"server", or the response cache that answered instead (agent/cache.py)."""
+    """"server", or the response cache that answered instead (agent/model/response_cache.py)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Reply:
     reasoning: str = ""
     """The model's thinking, when the server sends it apart from the answer; never sent back."""
     timing: Timing | None = None
-    """Filled by the client (agent/client.py); None from models that do not measure."""
+    """Filled by the client (agent/model/client.py); None from models that do not measure."""
 
     def to_message(self) -> dict:
         """The assistant message to append to the history (OpenAI chat format)."""

@@ -1,8 +1,8 @@
 """The model client for any OpenAI-compatible server: Ollama, vLLM, llama.cpp, OpenAI, ...
 
-`OpenAICompatible` implements the `Model` protocol of `agent.llm` on the `openai` SDK: it
+`OpenAICompatible` implements the `Model` protocol of `agent.model.types` on the `openai` SDK: it
 sends the history and the tool schemas to `/chat/completions`, streams the reply back
-(assembled by `agent.stream`), retries what is worth retrying, and turns every failure into
+(assembled by `agent.model.stream`), retries what is worth retrying, and turns every failure into
 a `ModelError` whose one line says what to do.
 
 Two choices worth knowing:
@@ -15,7 +15,7 @@ Two choices worth knowing:
   spent on errors worth retrying and a fallback model is set, the request goes to it once,
   through the same retries, announced by a `Fallback` event.
 
-Reading the errors and wording them is agent.errors; assembling replies is agent.stream.
+Reading the errors and wording them is agent.model.errors; assembling replies is agent.model.stream.
 Simplified: when the server reports no usage, tokens are estimated as characters / 4; the
 fallback is tried per request (the main model gets every new request first).
 Not covered: `tool_choice`, `n` > 1, images, an async client.
@@ -30,13 +30,13 @@ import random
 import time
 from dataclasses import replace
 
-from agent.errors import (ContextOverflow, RetriesExhausted, is_overflow, one_line,
+from agent.model.errors import (ContextOverflow, RetriesExhausted, is_overflow, one_line,
                           overflow_message, reason, retry_after, server_message, status_message,
                           unreachable_message)
 from agent.events import Fallback, Retry
-from agent.llm import Emit, ModelError, Reply, Timing, Usage
-from agent.stream import assemble, from_completion, has_token
-from agent.think import ThinkSplitter
+from agent.model.types import Emit, ModelError, Reply, Timing, Usage
+from agent.model.stream import assemble, from_completion, has_token
+from agent.model.think_tags import ThinkSplitter
 
 MAX_DELAY = 8.0  # backoff cap, seconds
 

@@ -1,7 +1,7 @@
 """Thinking written into the content as `<think>...</think>`, split from the answer as it streams.
 
 Reasoning models think before they answer. Servers that parse the thinking send it in a field
-of its own (`reasoning_content` or `reasoning`, read in agent.stream). Servers that do not
+of its own (`reasoning_content` or `reasoning`, read in agent.model.stream). Servers that do not
 leave it in the content, between tags:
 
     <think>The test splits on one space only ...</think>\\n\\nThe fix is `text.split()`.

@@ -12,7 +12,7 @@ A call object may say "parameters" instead of "arguments", give the arguments as
 string, be wrapped as {"function": {...}}, or come in a list. It is a call only when its
 name is one of the tools offered (`read` counts as `Read`) and it has arguments, so prose
 that shows some JSON is left alone. `looks_like_call` says when a reply tried to call a
-tool and failed (the repair ladder in agent/toolcalls.py then asks again).
+tool and failed (the repair ladder in agent/model/tool_repair.py then asks again).
 
 JSON repair (`loads_lenient`), tried only when the strict parse fails, in this order:
 - text after the value (`{...} I will now read the file`): ignored;
@@ -35,7 +35,7 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from agent.llm import ToolCall
+from agent.model.types import ToolCall
 
 _DECODER = json.JSONDecoder(strict=False)  # strict=False: raw newlines inside strings
 _TAG = re.compile(r"<tool_call>(.*?)(?:</tool_call>|(?=<tool_call>)|\Z)", re.S)

@@ -3,7 +3,7 @@
 Some models have no tool template (Ollama answers `400 ... does not support tools`), and
 some servers need a flag for tools (llama.cpp's `--jinja`, vLLM's `--tool-call-parser`).
 Text mode sends no `tools`: it writes the tool list and the call format into the system
-message and reads the calls back from the reply text (agent/textcalls.py).
+message and reads the calls back from the reply text (agent/model/text_calls.py).
 
 Only the request is translated; the loop's history keeps the normal OpenAI shape, so a
 session can switch modes in the middle, and the transcript reads the same either way:

@@ -19,7 +19,7 @@ Servers differ in how they fill that in, so fragments are matched by index AND b
 Reasoning arrives in one of three shapes, and all three end up in `Reply.reasoning`, streamed
 as `ReasoningDelta` events: a `reasoning_content` field (llama.cpp, vLLM, DeepSeek), a
 `reasoning` field (Ollama, OpenRouter), or `<think>...</think>` inside the content (servers
-that do not parse it; split out by agent.think, also when only the closing tag comes).
+that do not parse it; split out by agent.model.think_tags, also when only the closing tag comes).
 
 Fields are read with `_field`, which accepts attributes and dict keys alike: the SDK builds
 its objects without validation, so an unknown or extra field is a plain dict.
@@ -35,8 +35,8 @@ import uuid
 from collections.abc import Iterable
 
 from agent.events import ReasoningDelta, TextDelta
-from agent.llm import Emit, Reply, Timing, ToolCall, Usage
-from agent.think import ThinkSplitter
+from agent.model.types import Emit, Reply, Timing, ToolCall, Usage
+from agent.model.think_tags import ThinkSplitter
 
 
 def assemble(chunks: Iterable[object], emit: Emit, think: ThinkSplitter | None = None) -> Reply:

@@ -3,16 +3,16 @@
 `Meter` is a `Model` layer, the outermost one: every request of the session goes through it
 (the loop's turns and the compaction's summaries) and leaves one `CallRecord`:
 
-    prompt, completion and cached tokens    as the server reported them (agent/stream.py
+    prompt, completion and cached tokens    as the server reported them (agent/model/stream.py
                                             reads OpenAI's, vLLM's and llama.cpp's fields)
-    time to first token, total time         measured by the client (agent/client.py)
+    time to first token, total time         measured by the client (agent/model/client.py)
     tokens per second                       completion tokens / (total - first token)
-    served by                               the server, or a response cache (agent/cache.py)
+    served by                               the server, or a response cache (agent/model/response_cache.py)
     dollars                                 from a price table kept as data
 
 For a local endpoint (localhost, a private address) the cost is $0 and time is what the
 report shows. A hosted model missing from the price table costs "unknown", never $0.
-Prices are US dollars per million tokens, in agent/data/prices.json, overridden per model
+Prices are US dollars per million tokens, in agent/model/prices.json, overridden per model
 by ~/.agent/prices.json; a versioned name (gpt-4.1-mini-2025-04-14) takes the price of the
 longest listed name it starts with.
 Simplified: a retried request counts once, with the time of the attempt that answered; a
@@ -31,9 +31,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import urlparse
 
-from agent.llm import Emit, Model, Reply, Wrapper
+from agent.model.types import Emit, Model, Reply, Wrapper
 
-PRICES = Path(__file__).parent / "data" / "prices.json"
+PRICES = Path(__file__).parent / "prices.json"
 
 
 @dataclass(frozen=True)
