@@ -74,10 +74,10 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.model.client import OpenAICompatible
     from agent.compact import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
-    from agent.guards import RepeatGuard
+    from agent.loop.repeat_guard import RepeatGuard
     from agent.hooked import HookedGate, HookedSession
     from agent.hooks import Hooks
-    from agent.loop import Agent
+    from agent.loop.turn import Agent
     from agent.memory import SubfolderMemory
     from agent.model.meter import Meter, load_prices
     from agent.notes import memory_path

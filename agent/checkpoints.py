@@ -80,7 +80,7 @@ class Checkpoints:
             self._load()
 
     def __call__(self, prompt: str) -> None:
-        """A note of the loop (agent.loop.Note): a new prompt starts; it adds no text."""
+        """A note of the loop (agent.loop.turn.Note): a new prompt starts; it adds no text."""
         self.n += 1
         self.prompts.append(Prompt(self.n, prompt))
         self._log({"prompt": self.n, "text": prompt})

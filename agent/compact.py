@@ -10,7 +10,7 @@
     d. Ladder.overflowed: the server said the prompt is too long: summarize, keeping less,
        and the loop retries once.
 
-The `Ladder` runs before every request (agent.loop). While the prompt fits under the window's
+The `Ladder` runs before every request (agent.loop.turn). While the prompt fits under the window's
 limit it does nothing, so the history stays append-only and the server's prefix cache keeps
 hitting. Past the limit it runs its strategies in order until the prompt is under the
 window's target (half the history space): one batch of rewrites, then many turns of room,
@@ -185,7 +185,7 @@ def save_transcript(messages: list[dict], folder: Path | None) -> Path | None:
 
 
 class ResultBudget:
-    """A guard (agent.loop): a tool result over `budget` tokens goes to a file in `folder`, and
+    """A guard (agent.loop.turn): a tool result over `budget` tokens goes to a file in `folder`, and
     the history keeps a preview and the path. Same result, same file (named by its hash)."""
 
     def __init__(self, budget: int, folder: Path, counter: TokenCounter | None = None):
@@ -209,7 +209,7 @@ class ResultBudget:
 
 
 class Ladder:
-    """The compaction ladder: the loop's `compactor` (agent.loop.Compactor)."""
+    """The compaction ladder: the loop's `compactor` (agent.loop.turn.Compactor)."""
 
     def __init__(self, window: Window, strategies: list[Strategy] | None = None,
                  model: Model | None = None, save_dir: Path | None = None,

@@ -40,7 +40,7 @@ from pathlib import Path
 
 from agent.events import TurnEnd
 from agent.frontmatter import FrontmatterError, split
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.rules import Rule, parse
 
 FOLDERS = (".agent", ".claude")

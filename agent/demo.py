@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent.context import system_prompt
 from agent.model.types import Reply, ScriptedModel, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.permissions import Gate, Policy
 from agent.render import Terminal
 from agent.tools import ToolContext, default_tools

@@ -2,7 +2,7 @@
 
     SessionStart         session start (source "startup"), /clear ("clear"), after a
                          compaction ("compact"); its context goes with the next prompt
-    UserPromptSubmit     a note (agent.loop): a block drops the prompt; context goes with it
+    UserPromptSubmit     a note (agent.loop.turn): a block drops the prompt; context goes with it
     PreToolUse           around the permission gate: deny refuses, ask asks, allow skips the
                          question (never a deny rule); updatedInput replaces the arguments
     PostToolUse(Failure) a guard: a block's reason and additionalContext join the call's one
@@ -27,7 +27,7 @@ import json
 from agent.events import HookMessage, HookOutput
 from agent.hooks import Hooks, Outcome
 from agent.model.types import Emit, ToolCall
-from agent.loop import StopTurn, check_arguments
+from agent.loop.turn import StopTurn, check_arguments
 from agent.permissions import Decision, Gate
 from agent.tools import Tool, ToolContext
 

@@ -10,7 +10,7 @@ imports may nest at most 4 hops deep, each file is read once, and an `@` inside 
 (`like @this`) or a fenced code block is text, not an import. Every file is capped with a
 stated note when cut.
 
-Subfolders below the working directory load later: `SubfolderMemory` is a guard (agent.loop)
+Subfolders below the working directory load later: `SubfolderMemory` is a guard (agent.loop.turn)
 that, when a tool first touches a path in a folder below cwd (Read, Write, Edit `file_path`;
 Glob, Grep `path`), appends the memory files of each folder from cwd down to it to that
 tool's result, in a `<memory-file path="...">` block. Appended, not written into the system

@@ -3,7 +3,7 @@ back, checked and repaired to carry on later.
 
     ~/.agent/projects/<project>/<session-id>.jsonl      <project>: the absolute cwd, "/" -> "-"
 
-    Transcript          the agent's recorder (agent.loop): what is new in the history -> lines
+    Transcript          the agent's recorder (agent.loop.turn): what is new in the history -> lines
     load(path)          the lines -> the history; a torn last line is dropped and counted
     repair(messages)    a history the OpenAI protocol accepts: calls paired, orphans dropped
     list_sessions(folder), latest(folder), find_session(folder, id)    for the CLI
@@ -41,7 +41,7 @@ from pathlib import Path
 
 NO_RESULT = "(no result: the session ended before this call finished)"
 ROLES = ("system", "user", "assistant", "tool")
-REMINDER = "\n\n<system-reminder>"  # facts the loop added to a prompt (agent.loop.Note)
+REMINDER = "\n\n<system-reminder>"  # facts the loop added to a prompt (agent.loop.turn.Note)
 
 
 class SessionError(ValueError):
@@ -59,7 +59,7 @@ def new_id() -> str:
 
 
 class Transcript:
-    """The agent's recorder (agent.loop.Recorder), called with the history after each change.
+    """The agent's recorder (agent.loop.turn.Recorder), called with the history after each change.
 
     It remembers the messages it has written (the same dict objects: the codebase never changes
     a message in place, a rewrite makes new dicts). When the history still starts with them,
@@ -80,7 +80,7 @@ class Transcript:
         return self.folder / f"{self.session_id}.jsonl"
 
     def __call__(self, messages: list[dict]) -> None:
-        if len(messages) == 1 and len(self.written) > 1:  # /clear: agent.loop.Agent.clear
+        if len(messages) == 1 and len(self.written) > 1:  # /clear: agent.loop.turn.Agent.clear
             self.session_id, self.written = new_id(), []
         if len(messages) > 1:
             self.sync(messages)
@@ -319,7 +319,7 @@ def pick(folder: Path, choice: str) -> SessionInfo:
 
 
 def resume_into(agent, path: Path) -> str:
-    """Load the session at `path` into `agent` (an agent.loop.Agent with a Transcript among its
+    """Load the session at `path` into `agent` (an agent.loop.turn.Agent with a Transcript among its
     recorders, as agent.build.build_agent makes it): its history replaces the conversation,
     repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
     date may have changed), and the transcript goes on writing to that file. Returns the line

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.loop import Agent
+from agent.loop.turn import Agent
 
 if TYPE_CHECKING:
     from agent.custom import CustomCommand

@@ -48,7 +48,7 @@ from agent.model.client import OpenAICompatible  # noqa: E402
 from agent.compact import Ladder  # noqa: E402
 from agent.context import ChangingFacts, git, system_prompt  # noqa: E402
 from agent.model.types import Reply, ScriptedModel, call  # noqa: E402
-from agent.loop import Agent  # noqa: E402
+from agent.loop.turn import Agent  # noqa: E402
 from agent.model.meter import Meter  # noqa: E402
 from agent.prefix import summary  # noqa: E402
 from agent.tools import ToolContext  # noqa: E402

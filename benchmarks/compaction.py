@@ -45,7 +45,7 @@ from pathlib import Path
 from agent.compact import Ladder, ResultBudget, append_user, mask_observations, summarize
 from agent.model.errors import ContextOverflow
 from agent.model.types import Model, Reply, ScriptedModel, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.model.tokens import TokenCounter, encoding_name
 from agent.tools import Tool, ToolContext
 from agent.window import Window

@@ -47,7 +47,7 @@ from openai_server import FakeOpenAI  # noqa: E402
 
 from agent.model.client import OpenAICompatible  # noqa: E402
 from agent.compact import Ladder  # noqa: E402
-from agent.loop import Agent  # noqa: E402
+from agent.loop.turn import Agent  # noqa: E402
 from agent.tools import Tool, ToolContext  # noqa: E402
 from agent.window import Window  # noqa: E402
 
@@ -215,7 +215,7 @@ def per_turn(reps: int, lengths: tuple[int, ...]) -> None:
           "included)")
     print("   client = the server's answer to the next request's arrival: read the stream, run "
           "the tool, send")
-    print("   ours   = agent.loop.Agent with agent.model.client.OpenAICompatible; bare = a loop around "
+    print("   ours   = agent.loop.turn.Agent with agent.model.client.OpenAICompatible; bare = a loop around "
           "chat.completions.create")
     head = ("ours first 10", "ours last 10", "bare first 10", "bare last 10")
     print(f"   {'turns':>5} {'messages':>8}  {'measure':<7}" + "".join(f"{h:>15}" for h in head))

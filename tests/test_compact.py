@@ -10,7 +10,7 @@ from agent.compact import (MASKED, Job, Ladder, ResultBudget, mask_observations,
 from agent.summary import append_user
 from agent.events import Compacted
 from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext
 from agent.prefix import common_prefix

@@ -60,7 +60,7 @@ def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_pa
 
     from agent.context import ChangingFacts
     from agent.model.types import ScriptedModel
-    from agent.loop import Agent
+    from agent.loop.turn import Agent
     from agent.tools import ToolContext
     repo = git_repo(tmp_path)
     today = [datetime.date(2026, 11, 22)]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.guards import REMINDER, RepeatGuard
+from agent.loop.repeat_guard import REMINDER, RepeatGuard
 from agent.model.types import ScriptedModel, ToolCall, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.tools import ToolContext, default_tools
 from invariants import assert_paired
 

@@ -50,7 +50,7 @@ def test_every_value_reads_back_as_itself(text):
     assert (name, fields, rows) == ("t", ["v", "n"], [[text, 7]])
 
 
-@pytest.mark.parametrize("text, quoted", [("plain", False), ("agent/loop.py", False),
+@pytest.mark.parametrize("text, quoted", [("plain", False), ("agent/loop/turn.py", False),
                                           ("", True), ("a,b", True), ("42", True), ("true", True),
                                           ("def run(self):", True), (" x", True)])
 def test_quotes_only_when_needed(text, quoted):

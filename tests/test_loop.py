@@ -7,7 +7,7 @@ import pytest
 
 from agent.events import AssistantMessage, TextDelta, ToolEnd, ToolStart, TurnEnd
 from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.tools import Tool, ToolContext, ToolError
 from invariants import assert_paired
 
@@ -181,7 +181,7 @@ def test_usage_is_summed_over_calls(tmp_path):
 
 
 def test_a_guard_can_add_a_note_or_stop_the_turn(tmp_path):
-    from agent.loop import StopTurn
+    from agent.loop.turn import StopTurn
 
     seen = []
 
@@ -202,7 +202,7 @@ def test_a_guard_can_add_a_note_or_stop_the_turn(tmp_path):
 
 
 def test_a_note_can_drop_a_prompt_and_a_stop_check_can_send_the_model_back(tmp_path):
-    from agent.loop import StopTurn
+    from agent.loop.turn import StopTurn
 
     def refuse_secrets(prompt):
         if "password" in prompt:

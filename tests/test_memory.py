@@ -125,7 +125,7 @@ def test_calls_that_touch_no_subfolder_load_nothing(tree, tmp_path):
 
 def test_the_agent_appends_subfolder_memory_to_the_tool_result(tree):
     from agent.model.types import ScriptedModel, call
-    from agent.loop import Agent
+    from agent.loop.turn import Agent
     from agent.tools import ToolContext, default_tools
     home, repo = tree
     (repo / "pkg").mkdir()

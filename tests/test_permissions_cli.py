@@ -163,7 +163,7 @@ def test_plan_mode_refuses_edits_until_the_plan_is_approved(server, repo, monkey
 
 
 def test_plan_in_print_mode_becomes_the_answer(tmp_path):
-    from agent.loop import Agent
+    from agent.loop.turn import Agent
     from agent.permissions import Gate, Policy
     from agent.tools import ToolContext
     from agent.tools.plan import exit_plan_mode

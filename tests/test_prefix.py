@@ -9,7 +9,7 @@ import pytest
 
 from agent.compact import Ladder, mask_observations
 from agent.model.types import ScriptedModel, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.prefix import common_prefix, summary, summary_text
 from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext

@@ -13,7 +13,7 @@ import pytest
 
 from agent.events import TodosChanged
 from agent.model.types import ScriptedModel, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError
 from agent.tools.todo import (REMINDER_MARK, SAVED, STALE_AFTER, Todo, Todos, todo_write,

@@ -12,7 +12,7 @@ import pytest
 from agent.model.client import OpenAICompatible
 from agent.events import Retry
 from agent.model.types import ModelError, Reply, ScriptedModel, Usage, call
-from agent.loop import Agent
+from agent.loop.turn import Agent
 from agent.model.tool_repair import ToolCallRepair, rejects_tools
 from agent.tools import ToolContext, default_tools
 from invariants import assert_paired

@@ -5,8 +5,8 @@ repeats its keys; TOON (Token-Oriented Object Notation) states the keys once, in
 and then one comma-separated row per record:
 
     matches[3]{path,line,text}:
-      agent/loop.py,110,class Agent:
-      agent/loop.py,127,"    def run(self, prompt: str) -> TurnEnd:"
+      agent/loop/turn.py,110,class Agent:
+      agent/loop/turn.py,127,"    def run(self, prompt: str) -> TurnEnd:"
       tests/test_loop.py,12,def test_a_turn_ends():
 
 A value is quoted (JSON-style escapes) when it would be misread otherwise: empty, with

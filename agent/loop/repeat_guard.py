@@ -1,6 +1,6 @@
 """Guards: checks that see each tool call with its result, and may end the turn.
 
-The loop runs its `guards` after every tool (agent.loop): a guard returns the result, maybe
+The loop runs its `guards` after every tool (agent.loop.turn): a guard returns the result, maybe
 with a note added, or raises `StopTurn(reason, message)`. This module holds the doom-loop
 guard. Small models often make the same call with the same arguments again and again,
 dozens of times, each time getting the same result and learning nothing:
@@ -27,7 +27,7 @@ import json
 from collections.abc import Callable
 
 from agent.model.types import ToolCall
-from agent.loop import StopTurn
+from agent.loop.turn import StopTurn
 
 REPEATED_CALL = "repeated_call"  # the stop reason
 REMINDER = ("You already made this exact call; its result is the same as before. Do not "
