@@ -72,7 +72,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
     from agent.checkpoints import TRACKED, Checkpoints
     from agent.model.client import OpenAICompatible
-    from agent.compact import Ladder, ResultBudget
+    from agent.compact.ladder import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
     from agent.loop.repeat_guard import RepeatGuard
     from agent.hooked import HookedGate, HookedSession
@@ -91,7 +91,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
     from agent.tools import ToolContext, default_tools
-    from agent.window import Window
+    from agent.compact.window import Window
 
     window = Window.of(config.context_window, config.max_tokens)
     body = {"max_tokens": window.reply_reserve}
@@ -206,10 +206,10 @@ def history_replaced(agent) -> None:
 def context_report(ladder) -> dict:
     """The `context` part of the json result: the window, the compactions, and per request
     how much of the previous one it repeated (a server's prefix cache can skip that part),
-    with the session's summary (agent/prefix.py)."""
+    with the session's summary (agent/compact/prefix_stability.py)."""
     from dataclasses import asdict
 
-    from agent.prefix import summary
+    from agent.compact.prefix_stability import summary
 
     return {"window": ladder.window.size, "limit": ladder.window.limit,
             "compactions": [asdict(c) for c in ladder.compactions],

@@ -62,7 +62,7 @@ class Config:
     """The tokens the model can see at once (--context-window; see the table above)."""
     max_tokens: int | None = None
     """The longest reply, sent as `max_tokens` and kept free in the window (--max-tokens);
-    None: a quarter of the window (agent.window.Window.of)."""
+    None: a quarter of the window (agent.compact.window.Window.of)."""
     tool_mode: str | None = None
     """native | text | auto (agent/model/tool_repair.py); None: auto."""
     temperature: float | None = None

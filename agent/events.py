@@ -75,7 +75,7 @@ class ToolEnd:
 
 @dataclass(frozen=True)
 class Compacted:
-    """The history was rewritten to fit the context window (agent.compact)."""
+    """The history was rewritten to fit the context window (agent.compact.ladder)."""
 
     trigger: str
     """"auto" (the window filled, or the server refused the prompt) or "manual" (/compact)."""

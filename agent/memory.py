@@ -14,8 +14,8 @@ Subfolders below the working directory load later: `SubfolderMemory` is a guard 
 that, when a tool first touches a path in a folder below cwd (Read, Write, Edit `file_path`;
 Glob, Grep `path`), appends the memory files of each folder from cwd down to it to that
 tool's result, in a `<memory-file path="...">` block. Appended, not written into the system
-prompt: the prompt prefix stays the same (agent/window.py). Compaction keeps these blocks when
-it masks a result and puts them back after a summary (agent/compact.py).
+prompt: the prompt prefix stays the same (agent/compact/window.py). Compaction keeps these blocks when
+it masks a result and puts them back after a summary (agent/compact/ladder.py).
 `INIT_PROMPT` is what /init asks the model to do.
 Not covered: paths named inside Bash commands (only the tools' path arguments are looked at).
 Claude Code counterpart: CLAUDE.md memory with `@` imports, and nested CLAUDE.md files.

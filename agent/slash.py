@@ -152,7 +152,7 @@ def clear(console: Console, rest: str) -> str:
 
 def compact_now(console: Console, focus: str) -> str:
     """/compact: summarize all of it now (the PreCompact trigger is "manual")."""
-    from agent.compact import summarize
+    from agent.compact.ladder import summarize
     from agent.render import compacted_line
 
     agent = console.agent
@@ -164,7 +164,7 @@ def compact_now(console: Console, focus: str) -> str:
 def context_picture(console: Console, rest: str) -> str:
     """/context: the window as a bar, and the tokens of each part."""
     from agent import memory
-    from agent.window import picture, spend
+    from agent.compact.window import picture, spend
 
     agent = console.agent
     ladder = agent.compactor
@@ -248,7 +248,7 @@ def cost(console: Console, rest: str) -> str:
     """/cost: the Meter's totals (agent/model/meter.py), the response caches, the prefix reuse."""
     from agent.model.response_cache import layers
     from agent.model.meter import cost_text
-    from agent.prefix import summary, summary_text
+    from agent.compact.prefix_stability import summary, summary_text
 
     agent = console.agent
     if not hasattr(agent.model, "totals"):
@@ -256,7 +256,7 @@ def cost(console: Console, rest: str) -> str:
     lines = [cost_text(agent.model.totals(), getattr(agent.model, "base_url", None))]
     lines += [f"Response cache {layer.kind} ({layer.path}): {layer.hits} hit(s), "
               f"{layer.misses} miss(es), {layer.skipped} skipped" for layer in layers(agent.model)]
-    if hasattr(agent.compactor, "prefix"):  # agent.compact.Ladder
+    if hasattr(agent.compactor, "prefix"):  # agent.compact.ladder.Ladder
         lines.append(summary_text(summary(agent.compactor.prefix)))
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ the exact and semantic caches on a fixed workload.
               newest user message (agent/context.py:ChangingFacts)
     naive     the date and `git status` written into the system prompt before each request,
               as many harnesses do
-    Per layout: the prefix report (agent/prefix.py), and the tokens a prefix-caching server
+    Per layout: the prefix report (agent/compact/prefix_stability.py), and the tokens a prefix-caching server
     must process (each request's tokens past the prefix it shares with the one before).
 (b) Time to first token on a real server. The same session, 20 requests per layout, each
     request also sent to llama-server (Qwen2.5-Coder-0.5B, CPU, one slot, prompt cache on)
@@ -45,15 +45,15 @@ sys.path.insert(0, str(ROOT / "tests"))  # the fake server and the real-model ru
 
 from agent.model.response_cache import ExactCache, SemanticCache, endpoint_embedder  # noqa: E402
 from agent.model.client import OpenAICompatible  # noqa: E402
-from agent.compact import Ladder  # noqa: E402
+from agent.compact.ladder import Ladder  # noqa: E402
 from agent.context import ChangingFacts, git, system_prompt  # noqa: E402
 from agent.model.types import Reply, ScriptedModel, call  # noqa: E402
 from agent.loop.turn import Agent  # noqa: E402
 from agent.model.meter import Meter  # noqa: E402
-from agent.prefix import summary  # noqa: E402
+from agent.compact.prefix_stability import summary  # noqa: E402
 from agent.tools import ToolContext  # noqa: E402
 from agent.tools.files import WRITE  # noqa: E402
-from agent.window import Window  # noqa: E402
+from agent.compact.window import Window  # noqa: E402
 
 
 class NaiveLayout:

@@ -42,13 +42,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.compact import Ladder, ResultBudget, append_user, mask_observations, summarize
+from agent.compact.ladder import Ladder, ResultBudget, append_user, mask_observations, summarize
 from agent.model.errors import ContextOverflow
 from agent.model.types import Model, Reply, ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.model.tokens import TokenCounter, encoding_name
 from agent.tools import Tool, ToolContext
-from agent.window import Window
+from agent.compact.window import Window
 
 SYSTEM = "You are a coding agent. Use the tools to answer."
 BLOCK = 10  # turns (Lookup calls) per user request

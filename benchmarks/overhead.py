@@ -46,10 +46,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 from openai_server import FakeOpenAI  # noqa: E402
 
 from agent.model.client import OpenAICompatible  # noqa: E402
-from agent.compact import Ladder  # noqa: E402
+from agent.compact.ladder import Ladder  # noqa: E402
 from agent.loop.turn import Agent  # noqa: E402
 from agent.tools import Tool, ToolContext  # noqa: E402
-from agent.window import Window  # noqa: E402
+from agent.compact.window import Window  # noqa: E402
 
 SYSTEM = "You are a coding agent. Use the tools to answer."
 PROMPT = "Read every page of the file."

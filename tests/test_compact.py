@@ -5,16 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from agent.compact import (MASKED, Job, Ladder, ResultBudget, mask_observations,
+from agent.compact.ladder import (MASKED, Job, Ladder, ResultBudget, mask_observations,
                            summarize, tail_start)
-from agent.summary import append_user
+from agent.compact.summary import append_user
 from agent.events import Compacted
 from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
 from agent.loop.turn import Agent
 from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext
-from agent.prefix import common_prefix
-from agent.window import Window
+from agent.compact.prefix_stability import common_prefix
+from agent.compact.window import Window
 from invariants import assert_paired
 
 SYSTEM = {"role": "system", "content": "You are a test agent."}
@@ -141,7 +141,7 @@ def long_session(n_turns: int) -> list:
 
 @pytest.mark.parametrize("strategies", [["mask_observations", "summarize"], ["summarize"]])
 def test_200_turns_on_an_8k_window_never_overflow(tmp_path, strategies):
-    import agent.compact as compact
+    import agent.compact.ladder as compact
     window = Window.of(8192)
     events: list = []
     model = ScriptedModel(long_session(200))
@@ -315,7 +315,7 @@ def test_a_listing_carries_earlier_listings_over_without_nesting(tmp_path):
 
 
 def test_a_listing_keeps_to_its_limit_dropping_calls_first():
-    from agent.summary import listing
+    from agent.compact.summary import listing
     head = [{"role": "user", "content": "the goal"}]
     for n in range(200):
         head.append({"role": "assistant", "content": f"note {n}", "tool_calls": [

@@ -7,13 +7,13 @@ import subprocess
 
 import pytest
 
-from agent.compact import Ladder, mask_observations
+from agent.compact.ladder import Ladder, mask_observations
 from agent.model.types import ScriptedModel, call
 from agent.loop.turn import Agent
-from agent.prefix import common_prefix, summary, summary_text
+from agent.compact.prefix_stability import common_prefix, summary, summary_text
 from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext
-from agent.window import Window
+from agent.compact.window import Window
 
 
 def echo(args: dict, ctx: ToolContext) -> str:

@@ -272,7 +272,7 @@ def test_memory_shows_what_was_loaded_from_where(session, server):
 
 
 def test_context_draws_the_window(session, server):
-    from agent.window import GLYPHS
+    from agent.compact.window import GLYPHS
     agent, _ = session
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
     server.reply("done")

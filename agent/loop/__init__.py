@@ -1,1 +1,1 @@
-"""agent.loop.turn."""
+"""agent.loop."""

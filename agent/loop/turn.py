@@ -17,7 +17,7 @@ result, so the history stays valid for the next request and on disk.
 The loop never prints; it reports through `emit` (see agent.events). Permissions attach
 through `authorize`, a function that returns None to let a call run or a refusal text;
 compaction through `compactor`, which sees the history before each request and may rewrite
-it (agent/compact.py), and gets one chance to shorten it when the server says it is too long.
+it (agent/compact/ladder.py), and gets one chance to shorten it when the server says it is too long.
 Recorders see the history after each message is added (the transcript on disk, agent/sessions.py).
 Claude Code counterpart: the query loop behind each prompt.
 """
@@ -65,7 +65,7 @@ class StopTurn(Exception):
 
 
 class Compactor(Protocol):
-    """Keeps the history inside the context window; agent.compact.Ladder is the real one."""
+    """Keeps the history inside the context window; agent.compact.ladder.Ladder is the real one."""
 
     def before_request(self, messages: list[dict], tools: list[dict]) -> None:
         """Called before every request; may rewrite `messages` in place."""

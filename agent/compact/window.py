@@ -11,7 +11,7 @@ and a model that rambles stops there. The buffer (a tenth of the window) absorbs
 our token counts, which are cl100k's or an estimate, not the local model's tokenizer.
 
 `spend` and `picture` draw where the window goes, for /context. (Whether consecutive
-requests share their prefix, which a server's cache needs, is agent/prefix.py.)
+requests share their prefix, which a server's cache needs, is agent/compact/prefix_stability.py.)
 Claude Code counterpart: its context accounting, /context, and the autocompact threshold.
 """
 
@@ -52,7 +52,7 @@ class Window:
     @property
     def result_budget(self) -> int:
         """The most tokens one tool result may keep in the history: an eighth of the window,
-        500 to 25,000. A longer result goes to a file (agent.compact.ResultBudget)."""
+        500 to 25,000. A longer result goes to a file (agent.compact.ladder.ResultBudget)."""
         return min(25_000, max(500, self.size // 8))
 
 

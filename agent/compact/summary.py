@@ -1,6 +1,6 @@
 """What a compaction leaves in place of the history: the summary prompt, and a listing.
 
-A summary is written by the model from SUMMARY_PROMPT (agent/compact.py sends it). When
+A summary is written by the model from SUMMARY_PROMPT (agent/compact/ladder.py sends it). When
 there is no model (the offline benchmark), the model fails, or its reply is not a summary
 (small models sometimes answer with a tool call written as text), `listing` is used instead:
 the user's requests, the model's own notes and the calls made, with the lines of an earlier

@@ -5,7 +5,7 @@
     b. mask_observations: old tool results become one-line placeholders, the newest
        `keep_results` stay whole.
     c. summarize: the transcript is saved, the model writes a structured summary (or, with
-       no model or no usable reply, a listing: agent/summary.py), and the history becomes
+       no model or no usable reply, a listing: agent/compact/summary.py), and the history becomes
        the system prompt, the summary and the most recent turns.
     d. Ladder.overflowed: the server said the prompt is too long: summarize, keeping less,
        and the loop retries once.
@@ -36,11 +36,11 @@ from pathlib import Path
 
 from agent.events import Compacted
 from agent.model.types import Model, ModelError, Reply, ToolCall
-from agent.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
+from agent.compact.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
 from agent.model.tokens import TokenCounter, server_prompt_tokens
 from agent.tools import cap
-from agent.prefix import PrefixCheck, common_prefix
-from agent.window import Window
+from agent.compact.prefix_stability import PrefixCheck, common_prefix
+from agent.compact.window import Window
 
 MASKED = "[Old tool result cleared to save context"
 MEMORY_MARK = "\n\n<memory-file "  # memory appended to a tool result survives its masking
