@@ -34,11 +34,11 @@ def split_rules(values: list[str]) -> list[str]:
 
 def load_permissions(config, allowed: list[str], disallowed: list[str], trust=None,
                      trust_project: bool = False):
-    """The settings files and flags as a permission policy (agent.settings, agent.rules).
+    """The settings files and flags as a permission policy (agent.settings, agent.permissions.rules).
     Raises ConfigError (a SettingsError) for a file or a rule that cannot be used."""
     from agent.config import ConfigError
-    from agent.permissions import Policy
-    from agent.rules import parse
+    from agent.permissions.policy import Policy
+    from agent.permissions.rules import parse
     from agent.settings import load_settings, parse_hooks
 
     settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
@@ -81,11 +81,11 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.memory import SubfolderMemory
     from agent.model.meter import Meter, load_prices
     from agent.notes import memory_path
-    from agent.permissions import Gate
-    from agent.rules import parse
+    from agent.permissions.policy import Gate
+    from agent.permissions.rules import parse
     from agent.sessions import Transcript, project_folder
     from agent.settings import parse_hooks, remember_rule, scrub_env
-    from agent.tools.plan import exit_plan_mode
+    from agent.permissions.plan_mode import exit_plan_mode
     from agent.tools.todo import Todos, todo_write
     from agent.profiles import load_profiles, user_file
     from agent.model.tokens import TruncationTripwire

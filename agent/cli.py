@@ -273,7 +273,7 @@ def permissions_command(argv: list[str]) -> int:
     """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
     from agent.build import load_permissions
     from agent.config import ConfigError, load_config
-    from agent.permissions import explain, rules_report
+    from agent.permissions.policy import explain, rules_report
     from agent.tools import default_tools
 
     usage = "usage: agent permissions explain 'Tool(argument)' ... | agent permissions list"

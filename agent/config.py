@@ -76,7 +76,7 @@ class Config:
     max_turns: int = 50
     """The most model calls one prompt may take before the turn stops."""
     permission_mode: str = "default"
-    """default | acceptEdits | plan | bypassPermissions (see agent.permissions)."""
+    """default | acceptEdits | plan | bypassPermissions (see agent.permissions.policy)."""
     cache: str = ""
     """Response caches to use, comma-separated: exact, semantic (agent/model/response_cache.py); "" none."""
     record: Path | None = None

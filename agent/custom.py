@@ -41,7 +41,7 @@ from pathlib import Path
 from agent.events import TurnEnd
 from agent.frontmatter import FrontmatterError, split
 from agent.loop.turn import Agent
-from agent.rules import Rule, parse
+from agent.permissions.rules import Rule, parse
 
 FOLDERS = (".agent", ".claude")
 PLACEHOLDER = re.compile(r"\$ARGUMENTS|\$([1-9])")

@@ -19,7 +19,7 @@ from pathlib import Path
 from agent.context import system_prompt
 from agent.model.types import Reply, ScriptedModel, call
 from agent.loop.turn import Agent
-from agent.permissions import Gate, Policy
+from agent.permissions.policy import Gate, Policy
 from agent.render import Terminal
 from agent.tools import ToolContext, default_tools
 

@@ -28,7 +28,7 @@ from agent.events import HookMessage, HookOutput
 from agent.hooks import Hooks, Outcome
 from agent.model.types import Emit, ToolCall
 from agent.loop.turn import StopTurn, check_arguments
-from agent.permissions import Decision, Gate
+from agent.permissions.policy import Decision, Gate
 from agent.tools import Tool, ToolContext
 
 MAX_SENT_BACK = 3

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from agent import __version__
 from agent.config import Config
-from agent.permissions import Answer, Decision, describe
+from agent.permissions.policy import Answer, Decision, describe
 from agent.render import Terminal
 from agent.slash import Action, Console, dispatch, parse
 from agent.tools import Tool

@@ -38,7 +38,7 @@ from agent.config import ConfigError
 from agent.hooks import Hook, check_event
 
 KINDS = ("allow", "ask", "deny")
-MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.permissions
+MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.permissions.policy
 PERMISSION_KEYS = (*KINDS, "defaultMode", "additionalDirectories", "disableBypassPermissionsMode")
 TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv")
 SCRUB_KEYS = ("patterns", "passThrough")

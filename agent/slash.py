@@ -207,7 +207,7 @@ def init(console: Console, rest: str) -> Action:
 
 def permissions(console: Console, rest: str) -> str:
     """/permissions [call]: the rules in force, or which one decides a call."""
-    from agent.permissions import explain, rules_report
+    from agent.permissions.policy import explain, rules_report
 
     policy = console.agent.authorize.policy
     if not rest:
@@ -219,7 +219,7 @@ def permissions(console: Console, rest: str) -> str:
 
 
 def mode(console: Console, rest: str) -> str:
-    from agent.permissions import MODES
+    from agent.permissions.policy import MODES
 
     policy = console.agent.authorize.policy
     if not rest:

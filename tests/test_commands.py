@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.commands import READ_ONLY, WRAPPERS, Analysis, Piece, analyze, is_read_only
-from agent.floor import catastrophic
+from agent.permissions.shell_parse import READ_ONLY, WRAPPERS, Analysis, Piece, analyze, is_read_only
+from agent.permissions.hard_floor import catastrophic
 
 WORK, HOME = Path("/home/u/proj"), Path("/home/u")
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.permissions import Answer
+from agent.permissions.policy import Answer
 from invariants import assert_paired
 
 

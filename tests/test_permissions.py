@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.permissions import Answer, Gate, Policy, suggest_rule
-from agent.rules import parse
+from agent.permissions.policy import Answer, Gate, Policy, suggest_rule
+from agent.permissions.rules import parse
 from agent.tools import Tool
 
 SCHEMA = {"type": "object", "properties": {}}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.model.types import ScriptedModel, call
-from agent.permissions import Answer
+from agent.permissions.policy import Answer
 from invariants import assert_paired
 
 
@@ -164,9 +164,9 @@ def test_plan_mode_refuses_edits_until_the_plan_is_approved(server, repo, monkey
 
 def test_plan_in_print_mode_becomes_the_answer(tmp_path):
     from agent.loop.turn import Agent
-    from agent.permissions import Gate, Policy
+    from agent.permissions.policy import Gate, Policy
     from agent.tools import ToolContext
-    from agent.tools.plan import exit_plan_mode
+    from agent.permissions.plan_mode import exit_plan_mode
     gate = Gate(Policy("plan", tmp_path))
     model = ScriptedModel([call("ExitPlanMode", plan="1. do it"), "1. do it"])
     agent = Agent(model, [exit_plan_mode(gate)], "sys", ToolContext(cwd=tmp_path), authorize=gate)

@@ -17,7 +17,7 @@ has exited the tool waits only a moment for the pipe to close; if it does not, t
 killed. A background job whose output is redirected (`server > log 2>&1 &`) keeps running.
 
 Simplified: only the first and last max_result_chars bytes of the output are kept in memory.
-Not covered: sandboxing (the command can do anything the user can: see agent.permissions),
+Not covered: sandboxing (the command can do anything the user can: see agent.permissions.policy),
 a persistent shell, streaming output to the user while the command runs, Windows.
 Claude Code counterpart: the Bash tool.
 """

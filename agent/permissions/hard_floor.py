@@ -9,7 +9,7 @@
 Targets are resolved as a path would be (`~`, `$HOME`, `..`, `x/*` names x) against the
 workspace, and a `cd` is followed only when what comes after it is chained with `&&` (a
 failed `cd build; rm -rf *` would empty the workspace). Commands are read with
-agent.commands, so wrappers (`sudo rm -rf /`) and substitutions are seen through.
+agent.permissions.shell_parse, so wrappers (`sudo rm -rf /`) and substitutions are seen through.
 Not covered: words are judged before bash expands them (`rm -rf $(echo /)`, `/{usr,etc}`),
 and a download saved and then run (`curl -o f url && sh f`) is not caught. A command of more
 than 50,000 characters is refused as too long to check.
@@ -22,7 +22,7 @@ import os
 import re
 from pathlib import Path
 
-from agent.commands import SHELL, operands, analyze
+from agent.permissions.shell_parse import SHELL, operands, analyze
 
 MAX_CHECKED = 50_000
 _DEVICE = r"/dev/(sd|hd|vd|xvd|nvme|mmcblk|r?disk)"

@@ -13,7 +13,7 @@
 
 Read rules cover every tool that reads files (Read, Glob, Grep); Edit rules every tool that
 changes them (Edit, Write). A Bash rule is matched against each piece of a compound command
-on its own (agent.commands splits them), after wrappers such as `timeout` are stripped.
+on its own (agent.permissions.shell_parse splits them), after wrappers such as `timeout` are stripped.
 In a path pattern `*` stays within one folder, `**` crosses folders, and a pattern without a
 slash matches at any depth (`*.env`, but `./.env` only in cwd); a pattern that matches a
 folder matches what is in it.
@@ -86,7 +86,7 @@ def matches_command(rule: Rule, text: str) -> bool:
 
 
 def normalize(command: str) -> str:
-    """Quotes removed and spaces collapsed, as agent.commands does for the pieces."""
+    """Quotes removed and spaces collapsed, as agent.permissions.shell_parse does for the pieces."""
     try:
         words = shlex.split(command)
     except ValueError:

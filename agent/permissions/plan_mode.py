@@ -21,10 +21,10 @@ result. Do not use it for questions, or outside plan mode."""
 
 
 def exit_plan_mode(gate) -> Tool:
-    """The tool, bound to the session's `agent.permissions.Gate`."""
+    """The tool, bound to the session's `agent.permissions.policy.Gate`."""
 
     def run(args: dict, ctx: ToolContext) -> str:
-        from agent.permissions import Decision
+        from agent.permissions.policy import Decision
 
         policy = gate.policy
         if policy.mode != "plan":

@@ -3,7 +3,7 @@
 `analyze` cuts a Bash command into simple commands ("pieces") at `&&`, `||`, `;`, `|`, `|&`,
 `&` and newlines outside quotes, and lists its "risks": what a rule that judges one piece at
 a time cannot see, so the command needs at least "ask". `is_read_only` is the set that runs
-without asking; agent/floor.py has the hard floor, refused in every mode.
+without asking; agent/permissions/hard_floor.py has the hard floor, refused in every mode.
 
 Covered: quotes, backslashes, line continuations, `$(...)`, backticks, `<(...)`, `${...}`,
 redirections (`2>&1`, `&>`), here-documents (a body without `$(` is skipped), comments, `( )`,

@@ -24,7 +24,7 @@ flag would allow the call.
 
 What is protected: the calls the tools make, as described. What is not: this is not a
 sandbox. A command that is allowed can do anything the user can, a script the model wrote
-can be run by an allowed `python` or `make`, and the shell analysis (agent/commands.py) is a
+can be run by an allowed `python` or `make`, and the shell analysis (agent/permissions/shell_parse.py) is a
 careful approximation of bash, which fails closed (to "ask") where it is unsure.
 Claude Code counterpart: permission modes and rules, `--allowedTools`, `--disallowedTools`.
 """
@@ -35,9 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.commands import Piece, analyze, is_read_only
-from agent.floor import catastrophic
-from agent.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path, matches_url,
+from agent.permissions.shell_parse import Piece, analyze, is_read_only
+from agent.permissions.hard_floor import catastrophic
+from agent.permissions.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path, matches_url,
                          parse)
 from agent.tools import Tool
 
@@ -274,7 +274,7 @@ def how_to_allow(tool: Tool, args: dict, policy: Policy) -> str:
 
 def call_from_text(text: str, tools: dict[str, Tool]) -> tuple[Tool, dict]:
     """`Bash(git push --force)` or `Edit(src/a.py)` as a call to judge (for explain)."""
-    from agent.rules import RULE
+    from agent.permissions.rules import RULE
 
     found = RULE.match(text.strip())
     if not found:
