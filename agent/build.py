@@ -75,8 +75,8 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.compact.ladder import Ladder, ResultBudget
     from agent.context import ChangingFacts, memory_files, system_prompt
     from agent.loop.repeat_guard import RepeatGuard
-    from agent.hooked import HookedGate, HookedSession
-    from agent.hooks import Hooks
+    from agent.hooks.wiring import HookedGate, HookedSession
+    from agent.hooks.runner import Hooks
     from agent.loop.turn import Agent
     from agent.memory import SubfolderMemory
     from agent.model.meter import Meter, load_prices

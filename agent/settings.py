@@ -35,7 +35,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from agent.config import ConfigError
-from agent.hooks import Hook, check_event
+from agent.hooks.runner import Hook, check_event
 
 KINDS = ("allow", "ask", "deny")
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.permissions.policy

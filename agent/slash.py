@@ -136,7 +136,7 @@ def clear(console: Console, rest: str) -> str:
     from agent.memory import SubfolderMemory
 
     agent = console.agent
-    hooks = getattr(agent.authorize, "session", None)  # agent.hooked.HookedSession
+    hooks = getattr(agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
     if hooks:
         hooks.session_end("clear")
     agent.clear()
@@ -231,7 +231,7 @@ def mode(console: Console, rest: str) -> str:
 
 
 def hooks(console: Console, rest: str) -> str:
-    session = getattr(console.agent.authorize, "session", None)  # agent.hooked.HookedSession
+    session = getattr(console.agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
     return session.hooks.describe() if session else "No hooks in this session."
 
 
@@ -278,7 +278,7 @@ def resume(console: Console, rest: str) -> str:
         return f"{err}."
     if chosen.id == transcript.session_id:
         return "That is this session."
-    hooks = getattr(agent.authorize, "session", None)  # agent.hooked.HookedSession
+    hooks = getattr(agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
     if hooks:
         hooks.session_end("other")
     try:

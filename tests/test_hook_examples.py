@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.hooks import Hook, Hooks
+from agent.hooks.runner import Hook, Hooks
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "hooks"
 

@@ -229,7 +229,7 @@ def test_a_broken_hook_setting_stops_the_program(home, repo):
 
 
 def test_a_python_hook_registered_on_a_built_agent(home, repo, server):
-    from agent.hooks import Block
+    from agent.hooks.runner import Block
 
     def no_todo_commits(event: dict) -> dict | None:
         if "TODO" in event["tool_input"].get("command", ""):

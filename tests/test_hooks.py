@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.hooks import EVENTS, Block, Hook, Hooks, Outcome
+from agent.hooks.runner import EVENTS, Block, Hook, Hooks, Outcome
 from agent.settings import parse_hooks
 
 # The reference, written out again rather than imported: the test is the specification.
@@ -372,7 +372,7 @@ def test_ctrl_c_kills_the_running_hooks_and_what_they_started(tmp_path):
     child_pid = tmp_path / "child.pid"
     hook = script(tmp_path, f"sleep 60 & echo $! > {child_pid}; wait")
     program = (f"import sys; sys.path.insert(0, {str(Path.cwd())!r})\n"
-               "from pathlib import Path\nfrom agent.hooks import Hook, Hooks\n"
+               "from pathlib import Path\nfrom agent.hooks.runner import Hook, Hooks\n"
                f"hooks = Hooks([Hook('Stop', '', command={hook!r})], Path('.'), Path('.'))\n"
                "try:\n    hooks.run('Stop', stop_hook_active=False)\n"
                "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")

@@ -39,7 +39,7 @@ END_TURN, MAX_TURNS, INTERRUPTED, ERROR = "end_turn", "max_turns", "interrupted"
 Authorize = Callable[[Tool, dict], "str | None"]
 # A guard sees each call with its result (and whether it failed) and returns the result,
 # perhaps with a note added; it may raise StopTurn to end the turn (e.g. the doom-loop guard
-# in agent/loop/repeat_guard.py, PostToolUse hooks in agent/hooked.py).
+# in agent/loop/repeat_guard.py, PostToolUse hooks in agent/hooks/wiring.py).
 Guard = Callable[[ToolCall, str, bool], str]
 # A note is called with each prompt as it arrives and returns a fact to add to it, or None:
 # the date when it changed, a git status that moved (agent/context.py), a hook's context.

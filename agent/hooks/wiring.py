@@ -16,7 +16,7 @@
 
 `continue: false` from any hook ends the turn (stop reason "hook_stopped") with its
 stopReason; `systemMessage` and the notes on failed hooks reach the user as `HookMessage`
-events, never the model. The runner, the input JSON and the exit-code rules are agent.hooks.
+events, never the model. The runner, the input JSON and the exit-code rules are agent.hooks.runner.
 Claude Code counterpart: hooks, as wired into its query loop.
 """
 
@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 
 from agent.events import HookMessage, HookOutput
-from agent.hooks import Hooks, Outcome
+from agent.hooks.runner import Hooks, Outcome
 from agent.model.types import Emit, ToolCall
 from agent.loop.turn import StopTurn, check_arguments
 from agent.permissions.policy import Decision, Gate
