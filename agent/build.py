@@ -73,14 +73,14 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.checkpoints import TRACKED, Checkpoints
     from agent.model.client import OpenAICompatible
     from agent.compact.ladder import Ladder, ResultBudget
-    from agent.context import ChangingFacts, memory_files, system_prompt
+    from agent.context.system_prompt import ChangingFacts, memory_files, system_prompt
     from agent.loop.repeat_guard import RepeatGuard
     from agent.hooks.wiring import HookedGate, HookedSession
     from agent.hooks.runner import Hooks
     from agent.loop.turn import Agent
-    from agent.memory import SubfolderMemory
+    from agent.context.memory_files import SubfolderMemory
     from agent.model.meter import Meter, load_prices
-    from agent.notes import memory_path
+    from agent.context.memory_notes import memory_path
     from agent.permissions.policy import Gate
     from agent.permissions.rules import parse
     from agent.sessions import Transcript, project_folder
@@ -192,7 +192,7 @@ def history_replaced(agent) -> None:
     """After the conversation was swapped for another (/rewind, /resume): what the model read
     went with it (Read before Edit again), the todo list is the one that history left, and
     the memory files of subfolders count as new (their text went with it)."""
-    from agent.memory import SubfolderMemory
+    from agent.context.memory_files import SubfolderMemory
     from agent.tools.todo import Todos
 
     agent.ctx.read_files.clear()

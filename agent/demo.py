@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from agent.context import system_prompt
+from agent.context.system_prompt import system_prompt
 from agent.model.types import Reply, ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.permissions.policy import Gate, Policy

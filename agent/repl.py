@@ -2,7 +2,7 @@
 
     > fix the failing test          a prompt: the agent works, streaming as it goes
     > /help                         a slash command (agent/slash.py), never sent to the model
-    > # always run ruff             a note for AGENT.md (agent/notes.py), asked where
+    > # always run ruff             a note for AGENT.md (agent/context/memory_notes.py), asked where
     Ctrl-C                          cancels the running turn, not the program
     Ctrl-D                          exits
 
@@ -76,7 +76,7 @@ def _save_history(readline, history: Path) -> None:
 
 def note(console: Console, text: str) -> str:
     """A `#` line: ask which memory file gets it (another answer cancels), append it there."""
-    from agent.notes import note_file
+    from agent.context.memory_notes import note_file
 
     if not text:
         return "Nothing to note: write the note after the #."
@@ -98,7 +98,7 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     """`report`: the per-call CSV written at exit (--report); `resume`: the transcript of a
     session to go on with (agent --continue / --resume)."""
     from agent.build import build_agent
-    from agent.notes import NewNotes
+    from agent.context.memory_notes import NewNotes
     from agent.sessions import resume_into
 
     term = Terminal(sys.stdout, verbose=verbose)
@@ -140,7 +140,7 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
         line = line.strip()
         if not line:
             continue
-        if line.startswith("#"):  # a note for a memory file (agent/notes.py)
+        if line.startswith("#"):  # a note for a memory file (agent/context/memory_notes.py)
             term.line(note(console, line[1:].strip()))
             continue
         command = parse(line)

@@ -31,7 +31,7 @@ from agent.loop.turn import Agent
 
 if TYPE_CHECKING:
     from agent.custom import CustomCommand
-    from agent.notes import NewNotes
+    from agent.context.memory_notes import NewNotes
 
 COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)
 
@@ -60,7 +60,7 @@ class Console:
     custom: dict[str, CustomCommand] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: NewNotes | None = None
-    """The `#` notes of this session (agent/notes.py), told again after /clear."""
+    """The `#` notes of this session (agent/context/memory_notes.py), told again after /clear."""
 
     def refresh(self) -> None:
         """Read the command files again: one written during the session works at once."""
@@ -133,7 +133,7 @@ def part(agent: Agent, kind: type):
 
 
 def clear(console: Console, rest: str) -> str:
-    from agent.memory import SubfolderMemory
+    from agent.context.memory_files import SubfolderMemory
 
     agent = console.agent
     hooks = getattr(agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
@@ -163,7 +163,7 @@ def compact_now(console: Console, focus: str) -> str:
 
 def context_picture(console: Console, rest: str) -> str:
     """/context: the window as a bar, and the tokens of each part."""
-    from agent import memory
+    from agent.context import memory_files as memory
     from agent.compact.window import picture, spend
 
     agent = console.agent
@@ -175,7 +175,7 @@ def context_picture(console: Console, rest: str) -> str:
 
 def memory_report(console: Console, rest: str) -> str:
     """/memory: each file with where it came from and its size."""
-    from agent.memory import SubfolderMemory
+    from agent.context.memory_files import SubfolderMemory
     from agent.model.tokens import count
 
     subfolders = part(console.agent, SubfolderMemory)
@@ -192,7 +192,7 @@ def memory_report(console: Console, rest: str) -> str:
         lines.append(f"  {f.path}  ({count(f.text):,} tokens, for {folder})")
     if not subfolders.loaded:
         lines.append("  (none so far)")
-    from agent.notes import MEMORY_LINES, memory_path
+    from agent.context.memory_notes import MEMORY_LINES, memory_path
     own = memory_path(console.agent.ctx.cwd, Path.home())
     lines.append(f"The model's own notes on this project (the first {MEMORY_LINES} lines are in "
                  f"the system prompt):\n  {own}" + ("" if own.is_file() else "  (none yet)"))
@@ -200,7 +200,7 @@ def memory_report(console: Console, rest: str) -> str:
 
 
 def init(console: Console, rest: str) -> Action:
-    from agent.memory import INIT_PROMPT
+    from agent.context.memory_files import INIT_PROMPT
 
     return Action(turn=lambda: console.agent.run(INIT_PROMPT))
 

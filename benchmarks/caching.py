@@ -9,7 +9,7 @@ the exact and semantic caches on a fixed workload.
 (a) Prefix reuse. The same scripted session (prompts that each make the model Write a file
     and answer, 50 requests) runs through the real `Agent` twice, in a real git repository:
     ours      the system prompt built once; a changed git status or date is appended to the
-              newest user message (agent/context.py:ChangingFacts)
+              newest user message (agent/context/system_prompt.py:ChangingFacts)
     naive     the date and `git status` written into the system prompt before each request,
               as many harnesses do
     Per layout: the prefix report (agent/compact/prefix_stability.py), and the tokens a prefix-caching server
@@ -46,7 +46,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the fake server and the real-model ru
 from agent.model.response_cache import ExactCache, SemanticCache, endpoint_embedder  # noqa: E402
 from agent.model.client import OpenAICompatible  # noqa: E402
 from agent.compact.ladder import Ladder  # noqa: E402
-from agent.context import ChangingFacts, git, system_prompt  # noqa: E402
+from agent.context.system_prompt import ChangingFacts, git, system_prompt  # noqa: E402
 from agent.model.types import Reply, ScriptedModel, call  # noqa: E402
 from agent.loop.turn import Agent  # noqa: E402
 from agent.model.meter import Meter  # noqa: E402

@@ -2,8 +2,8 @@
 
 import subprocess
 
-from agent.context import memory_files, system_prompt
-from agent.memory import CAP as MEMORY_CAP
+from agent.context.system_prompt import memory_files, system_prompt
+from agent.context.memory_files import CAP as MEMORY_CAP
 
 
 def git_repo(path):
@@ -58,7 +58,7 @@ def test_git_facts_and_no_clock(tmp_path):
 def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_path):
     import datetime
 
-    from agent.context import ChangingFacts
+    from agent.context.system_prompt import ChangingFacts
     from agent.model.types import ScriptedModel
     from agent.loop.turn import Agent
     from agent.tools import ToolContext

@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from agent.context import memory_files, system_prompt
-from agent.memory import MAX_HOPS, imports
+from agent.context.system_prompt import memory_files, system_prompt
+from agent.context.memory_files import MAX_HOPS, imports
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_a_missing_import_is_ignored(tree):
 # Subfolders: loaded with the first tool call that touches them.
 
 def subfolder_guard(repo, home):
-    from agent.memory import SubfolderMemory
+    from agent.context.memory_files import SubfolderMemory
     return SubfolderMemory(repo, home, memory_files(repo, home))
 
 

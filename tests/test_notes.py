@@ -3,7 +3,7 @@ the system prompt."""
 
 import pytest
 
-from agent.notes import NewNotes, add_note, note_file
+from agent.context.memory_notes import NewNotes, add_note, note_file
 from agent.slash import Console, dispatch
 
 
@@ -56,7 +56,7 @@ def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypa
 
 
 def test_the_project_folder_is_named_as_claude_code_names_it(tmp_path):
-    from agent.notes import memory_path
+    from agent.context.memory_notes import memory_path
     from agent.sessions import project_folder
     home = tmp_path / "home"
     folder = project_folder(tmp_path / "work" / "repo", home)
@@ -67,7 +67,7 @@ def test_the_project_folder_is_named_as_claude_code_names_it(tmp_path):
 
 
 def test_the_first_200_lines_of_memory_are_shown(tmp_path):
-    from agent.notes import memory_section
+    from agent.context.memory_notes import memory_section
     path = tmp_path / "MEMORY.md"
     assert memory_section(path).endswith("It is empty so far.") and str(path) in memory_section(path)
     path.write_text("".join(f"fact {n}\n" for n in range(1, 251)))
@@ -79,7 +79,7 @@ def test_the_first_200_lines_of_memory_are_shown(tmp_path):
 def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, monkeypatch):
     from agent.build import build_agent
     from agent.config import load_config
-    from agent.notes import memory_path
+    from agent.context.memory_notes import memory_path
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = tmp_path / "repo"
     repo.mkdir()

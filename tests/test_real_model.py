@@ -96,7 +96,7 @@ def test_a_real_task_through_the_repair_ladder(llama_server, tmp_path, capsys):
     content, so the call only runs if the repair ladder finds it; after the result it often
     repeats the call, and the doom-loop guard must end that cleanly. Built as build_agent
     builds it, with replies capped at 128 tokens so that the test takes seconds, not minutes."""
-    from agent.context import system_prompt
+    from agent.context.system_prompt import system_prompt
     from agent.loop.repeat_guard import RepeatGuard
     from agent.loop.turn import Agent
     from agent.model.tool_repair import ToolCallRepair

@@ -42,7 +42,7 @@ Authorize = Callable[[Tool, dict], "str | None"]
 # in agent/loop/repeat_guard.py, PostToolUse hooks in agent/hooks/wiring.py).
 Guard = Callable[[ToolCall, str, bool], str]
 # A note is called with each prompt as it arrives and returns a fact to add to it, or None:
-# the date when it changed, a git status that moved (agent/context.py), a hook's context.
+# the date when it changed, a git status that moved (agent/context/system_prompt.py), a hook's context.
 # Facts that change go at the end of the history like this, never into earlier messages, so
 # the prompt prefix holds. A note may raise StopTurn to drop the prompt (a hook refused it).
 Note = Callable[[str], "str | None"]

@@ -7,11 +7,11 @@ clock time in here, and the git status is a snapshot taken at the start ("at ses
 says so). Facts that change go at the end of the history: `ChangingFacts` adds today's date
 to the first prompt (and again when it changes), and the git status when it moved.
 
-Memory files (agent.memory): the user's own in ~/.agent/, then AGENT.md, AGENTS.md and
+Memory files (agent.context.memory_files): the user's own in ~/.agent/, then AGENT.md, AGENTS.md and
 CLAUDE.md (and their .local.md variants) from the repository root down to the working
 directory, each with its path, each capped, with their `@path` imports. Those of subfolders
 below the working directory come later, with the first tool call that touches them. Last,
-the model's own notes on the project (MEMORY.md, agent/notes.py), when the caller asks.
+the model's own notes on the project (MEMORY.md, agent/context/memory_notes.py), when the caller asks.
 Claude Code counterpart: the system prompt plus CLAUDE.md memory.
 """
 
@@ -24,8 +24,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from agent import memory
-from agent.memory import MemoryFile
+from agent.context import memory_files as memory
+from agent.context.memory_files import MemoryFile
 
 STATUS_LINES = 40
 
@@ -111,7 +111,7 @@ def environment(cwd: Path) -> str:
 
 
 def memory_files(cwd: Path, home: Path | None = None) -> list[MemoryFile]:
-    """The memory files for a session in cwd, imports included (see agent.memory)."""
+    """The memory files for a session in cwd, imports included (see agent.context.memory_files)."""
     top = git(cwd, "rev-parse", "--show-toplevel")
     root = Path(top).resolve() if top else cwd
     home = Path.home() if home is None else home
@@ -122,7 +122,7 @@ def system_prompt(cwd: Path, home: Path | None = None, files: list[MemoryFile] |
                   project_memory: Path | None = None) -> str:
     """The whole system prompt for a session that starts in `cwd` (with these memory files,
     when the caller has loaded them already, and the model's MEMORY.md at `project_memory`,
-    agent/notes.py)."""
+    agent/context/memory_notes.py)."""
     cwd = cwd.resolve()
     parts = [ROLE, "# Environment\n" + environment(cwd)]
     files = memory_files(cwd, home) if files is None else files
@@ -131,6 +131,6 @@ def system_prompt(cwd: Path, home: Path | None = None, files: list[MemoryFile] |
                      "Follow these instructions from the user's and the project's files.\n\n"
                      + memory.render(files))
     if project_memory is not None:
-        from agent.notes import memory_section
+        from agent.context.memory_notes import memory_section
         parts.append(memory_section(project_memory))
     return "\n\n".join(parts) + "\n"

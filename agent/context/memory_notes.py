@@ -11,7 +11,7 @@
 
 A note is in the memory file at once, so the next session's system prompt has it. This
 session's system prompt is not rewritten: its bytes stay the same, and so does the server's
-prefix cache (agent/context.py). `NewNotes`, a note of the loop (agent.loop.turn), tells the model
+prefix cache (agent/context/system_prompt.py). `NewNotes`, a note of the loop (agent.loop.turn), tells the model
 instead, in a <system-reminder> with the next prompt, and again after /clear (the history
 that told it is gone). The project folder is named as Claude Code names it (`/` -> `-`);
 session transcripts go to the same folder.
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agent.memory import NAMES
+from agent.context.memory_files import NAMES
 from agent.sessions import project_folder
 
 MEMORY_LINES = 200
