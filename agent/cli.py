@@ -138,9 +138,9 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
                report: Path | None = None, resume: Path | None = None) -> int:
     """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
     from agent import custom
-    from agent.build import build_agent, context_report, cost_report
+    from agent.session.compose import build_agent, context_report, cost_report
     from agent.render import Terminal, to_json
-    from agent.sessions import resume_into
+    from agent.session.transcript import resume_into
 
     session_id = resume.stem if resume else str(uuid.uuid4())
     if output_format == "stream-json":
@@ -225,8 +225,8 @@ def run(argv: list[str]) -> int:
     except ConfigError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
-    from agent.build import load_permissions
-    from agent.sessions import SessionError, find_session, latest, project_folder
+    from agent.session.compose import load_permissions
+    from agent.session.transcript import SessionError, find_session, latest, project_folder
 
     resume = None
     if args.continue_session or args.resume:
@@ -271,7 +271,7 @@ def warn_untrusted(settings) -> None:
 
 def permissions_command(argv: list[str]) -> int:
     """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
-    from agent.build import load_permissions
+    from agent.session.compose import load_permissions
     from agent.config import ConfigError, load_config
     from agent.permissions.policy import explain, rules_report
     from agent.tools import default_tools
@@ -302,7 +302,7 @@ def permissions_command(argv: list[str]) -> int:
 
 def sessions_command(argv: list[str]) -> int:
     """`agent sessions`: this folder's sessions, newest first."""
-    from agent.sessions import SessionError, project_folder, sessions_report
+    from agent.session.transcript import SessionError, project_folder, sessions_report
 
     if argv:
         print("usage: agent sessions", file=sys.stderr)

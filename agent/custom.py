@@ -98,7 +98,7 @@ def discover(project: Path, home: Path, trusted: bool = True
 
 def read(path: Path, name: str, scope: str, base: Path) -> CustomCommand:
     """One file as a command; ValueError for a bad frontmatter or rule."""
-    from agent.build import split_rules  # "Bash(git add:*), Read": the flags' syntax
+    from agent.session.compose import split_rules  # "Bash(git add:*), Read": the flags' syntax
 
     fields, body = split(path.read_text(encoding="utf-8"))
     tools = fields.get("allowed-tools", [])

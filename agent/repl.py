@@ -97,9 +97,9 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
          verbose: bool = False, report: Path | None = None, resume: Path | None = None) -> int:
     """`report`: the per-call CSV written at exit (--report); `resume`: the transcript of a
     session to go on with (agent --continue / --resume)."""
-    from agent.build import build_agent
+    from agent.session.compose import build_agent
     from agent.context.memory_notes import NewNotes
-    from agent.sessions import resume_into
+    from agent.session.transcript import resume_into
 
     term = Terminal(sys.stdout, verbose=verbose)
     agent = build_agent(config, term, ask_on_terminal, permissions=permissions,

@@ -128,7 +128,7 @@ def innermost(model):
 
 
 def part(agent: Agent, kind: type):
-    """The guard of this type the CLI attached (agent.build.build_agent), or None."""
+    """The guard of this type the CLI attached (agent.session.compose.build_agent), or None."""
     return next((g for g in agent.guards if isinstance(g, kind)), None)
 
 
@@ -262,9 +262,9 @@ def cost(console: Console, rest: str) -> str:
 
 
 def resume(console: Console, rest: str) -> str:
-    """/resume: the sessions of this project; /resume N or ID goes on with one (agent/sessions.py)."""
-    from agent.checkpoints import Checkpoints
-    from agent.sessions import SessionError, Transcript, pick, resume_into, resume_menu
+    """/resume: the sessions of this project; /resume N or ID goes on with one (agent/session/transcript.py)."""
+    from agent.session.checkpoints import Checkpoints
+    from agent.session.transcript import SessionError, Transcript, pick, resume_into, resume_menu
 
     agent = console.agent
     transcript = next((r for r in agent.recorders if isinstance(r, Transcript)), None)
@@ -295,7 +295,7 @@ def resume(console: Console, rest: str) -> str:
 
 
 def rewind(console: Console, rest: str) -> str:
-    from agent.checkpoints import rewind_command
+    from agent.session.checkpoints import rewind_command
     return rewind_command(console.agent, rest)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.checkpoints import NOT_TRACKED, Checkpoints, rewind_command
+from agent.session.checkpoints import NOT_TRACKED, Checkpoints, rewind_command
 from agent.tools.todo import todos_report
 from invariants import assert_paired
 
@@ -28,7 +28,7 @@ def repo(tmp_path):
 
 
 def build(repo, server, mode="bypassPermissions", ask=None, session_id="s1"):
-    from agent.build import build_agent, load_permissions
+    from agent.session.compose import build_agent, load_permissions
     from agent.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)

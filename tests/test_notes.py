@@ -31,7 +31,7 @@ def test_the_note_goes_to_the_file_that_exists(tmp_path):
 
 
 def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypatch):
-    from agent.build import build_agent
+    from agent.session.compose import build_agent
     from agent.config import load_config
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = tmp_path / "repo"
@@ -57,7 +57,7 @@ def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypa
 
 def test_the_project_folder_is_named_as_claude_code_names_it(tmp_path):
     from agent.context.memory_notes import memory_path
-    from agent.sessions import project_folder
+    from agent.session.transcript import project_folder
     home = tmp_path / "home"
     folder = project_folder(tmp_path / "work" / "repo", home)
     assert folder.parent == home / ".agent" / "projects"
@@ -77,7 +77,7 @@ def test_the_first_200_lines_of_memory_are_shown(tmp_path):
 
 
 def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, monkeypatch):
-    from agent.build import build_agent
+    from agent.session.compose import build_agent
     from agent.config import load_config
     from agent.context.memory_notes import memory_path
     monkeypatch.setenv("HOME", str(tmp_path))

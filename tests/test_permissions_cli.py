@@ -119,7 +119,7 @@ def test_explain_names_the_rule_and_its_file(repo):
 
 
 def build(repo, server, ask, mode="default"):
-    from agent.build import build_agent, load_permissions
+    from agent.session.compose import build_agent, load_permissions
     from agent.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": str(repo.parent)}, repo)

@@ -232,7 +232,7 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
     assert second[-1] == {"role": "user", "content": "next question"}
     time.sleep(0.5)
     assert not marker.exists()
-    from agent.sessions import load
+    from agent.session.transcript import load
     from invariants import assert_paired
     (transcript,) = (tmp_path / ".agent" / "projects").glob("*/*.jsonl")
     on_disk = load(transcript)
@@ -244,7 +244,7 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
 
 @pytest.fixture
 def session(tmp_path, server, monkeypatch):
-    from agent.build import build_agent
+    from agent.session.compose import build_agent
     from agent.config import load_config
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.sessions import (NO_RESULT, SessionError, Transcript, find_session, latest,
+from agent.session.transcript import (NO_RESULT, SessionError, Transcript, find_session, latest,
                             list_sessions, load, pick, project_folder, repair, resume_into,
                             prompt_text, resume_menu)
 from invariants import assert_paired
@@ -138,7 +138,7 @@ def test_repair_answers_the_cut_off_call_in_place_and_keeps_the_real_results():
 
 
 def build(repo: Path, server, session_id: str | None = None):
-    from agent.build import build_agent, load_permissions
+    from agent.session.compose import build_agent, load_permissions
     from agent.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m"},
                          {"HOME": os.environ["HOME"]}, repo)

@@ -18,7 +18,7 @@ The loop never prints; it reports through `emit` (see agent.events). Permissions
 through `authorize`, a function that returns None to let a call run or a refusal text;
 compaction through `compactor`, which sees the history before each request and may rewrite
 it (agent/compact/ladder.py), and gets one chance to shorten it when the server says it is too long.
-Recorders see the history after each message is added (the transcript on disk, agent/sessions.py).
+Recorders see the history after each message is added (the transcript on disk, agent/session/transcript.py).
 Claude Code counterpart: the query loop behind each prompt.
 """
 
@@ -51,7 +51,7 @@ Note = Callable[[str], "str | None"]
 # as the next message and the turn goes on (a Stop hook that insists the tests pass).
 StopCheck = Callable[[str, bool], "str | None"]
 # A recorder is called with the whole history after each message is added, and after clear():
-# the session transcript (agent/sessions.py) writes what is new. Seeing the whole list, it
+# the session transcript (agent/session/transcript.py) writes what is new. Seeing the whole list, it
 # also notices when compaction rewrote it.
 Recorder = Callable[[list[dict]], None]
 

@@ -168,7 +168,7 @@ class Todos:
 
 def todos_report(agent) -> str:
     """/todos: the session's checklist. The REPL calls this; the list is the `Todos` among
-    the agent's guards (agent.build)."""
+    the agent's guards (agent.session.compose)."""
     todos = next((g for g in agent.guards if isinstance(g, Todos)), None)
     return todos_text(todos.items) if todos else "There is no todo list in this session."
 

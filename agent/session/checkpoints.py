@@ -260,7 +260,7 @@ def rewind_command(agent, rest: str) -> str:
     rewinds. After the conversation goes back, the todo list is the one its history left, and
     the files read and the memory files of subfolders count as new (their text went with it).
     (Files the code rewind changed need no such care: Edit sees they changed on disk.)"""
-    from agent.build import history_replaced
+    from agent.session.compose import history_replaced
 
     checkpoints = next((n for n in agent.notes if isinstance(n, Checkpoints)), None)
     if checkpoints is None:

@@ -67,10 +67,10 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
 def build_agent(config, emit, ask, session_id: str | None = None, permissions=None):
     """The model client, the tools, the system prompt, the permission gate and the compaction
     ladder, wired together. Every message goes to the session transcript as it is added
-    (~/.agent/projects/<project>/<session_id>.jsonl, agent/sessions.py), whose path hooks get;
+    (~/.agent/projects/<project>/<session_id>.jsonl, agent/session/transcript.py), whose path hooks get;
     large tool results, transcripts saved before a summary and the checkpoints go to
     ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
-    from agent.checkpoints import TRACKED, Checkpoints
+    from agent.session.checkpoints import TRACKED, Checkpoints
     from agent.model.client import OpenAICompatible
     from agent.compact.ladder import Ladder, ResultBudget
     from agent.context.system_prompt import ChangingFacts, memory_files, system_prompt
@@ -83,7 +83,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.context.memory_notes import memory_path
     from agent.permissions.policy import Gate
     from agent.permissions.rules import parse
-    from agent.sessions import Transcript, project_folder
+    from agent.session.transcript import Transcript, project_folder
     from agent.settings import parse_hooks, remember_rule, scrub_env
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.tools.todo import Todos, todo_write

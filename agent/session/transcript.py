@@ -320,11 +320,11 @@ def pick(folder: Path, choice: str) -> SessionInfo:
 
 def resume_into(agent, path: Path) -> str:
     """Load the session at `path` into `agent` (an agent.loop.turn.Agent with a Transcript among its
-    recorders, as agent.build.build_agent makes it): its history replaces the conversation,
+    recorders, as agent.session.compose.build_agent makes it): its history replaces the conversation,
     repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
     date may have changed), and the transcript goes on writing to that file. Returns the line
     to show. The caller runs the SessionStart hooks with source "resume" (agent.cli does)."""
-    from agent.build import history_replaced
+    from agent.session.compose import history_replaced
 
     transcript = next(r for r in agent.recorders if isinstance(r, Transcript))
     loaded = load(path)
