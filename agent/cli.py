@@ -102,7 +102,7 @@ def _positive(text: str) -> int:
 
 
 def _cache_layers(text: str) -> str:
-    from agent.config import ConfigError, cache_layers
+    from agent.config.config import ConfigError, cache_layers
 
     try:
         return cache_layers(text)
@@ -208,7 +208,7 @@ def run(argv: list[str]) -> int:
     if argv[:1] == ["sessions"]:
         return sessions_command(argv[1:])
     args = build_parser().parse_args(argv)
-    from agent.config import ConfigError, load_config
+    from agent.config.config import ConfigError, load_config
 
     flags = {"base_url": args.base_url, "api_key": args.api_key, "model": args.model,
              "stream": args.stream, "max_turns": args.max_turns, "permission_mode": args.permission_mode,
@@ -272,7 +272,7 @@ def warn_untrusted(settings) -> None:
 def permissions_command(argv: list[str]) -> int:
     """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
     from agent.session.compose import load_permissions
-    from agent.config import ConfigError, load_config
+    from agent.config.config import ConfigError, load_config
     from agent.permissions.policy import explain, rules_report
     from agent.tools import default_tools
 

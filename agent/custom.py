@@ -23,7 +23,7 @@ arguments are appended as `ARGUMENTS: ...` so they are never lost. Then each `` 
 runs as if the model had called Bash: the same permission gate (rules, the hard floor, the
 question on a terminal, PreToolUse hooks) and the same tool, and its output replaces it.
 Simplified: a missing `$2` becomes empty (Claude Code leaves the text `$2`); a project
-command's allowed-tools count only in a trusted project (agent/settings.py), like its rules.
+command's allowed-tools count only in a trusted project (agent/config/settings.py), like its rules.
 Not covered: `@file` references in the body, `$0`, the `disable-model-invocation` key (the
 model cannot call commands here at all), plugin and MCP commands.
 Claude Code counterpart: custom slash commands (.claude/commands/*.md).
@@ -39,7 +39,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from agent.events import TurnEnd
-from agent.frontmatter import FrontmatterError, split
+from agent.config.frontmatter import FrontmatterError, split
 from agent.loop.turn import Agent
 from agent.permissions.rules import Rule, parse
 

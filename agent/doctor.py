@@ -18,7 +18,7 @@ server really gives the model from its own API: Ollama's /api/ps (as loaded) or 
                                fix: restart Ollama with `OLLAMA_CONTEXT_LENGTH=32768 ollama serve`, ...
 
 The card is saved as JSON in ~/.agent/cache/doctor/, one file per base URL and model, and
-`load_card` reads it back for the next sessions (agent/config.py): the context the server
+`load_card` reads it back for the next sessions (agent/config/config.py): the context the server
 really gives, text tool mode when the server refused `tools`, and the server kind whose fix
 the truncation tripwire names. Run it again after changing the server: the card is not
 refreshed by itself. Exit status: 0 no problem, 1 a problem or no server, 2 bad usage.
@@ -75,7 +75,7 @@ def save_card(card: Card, home: Path | None = None) -> Path:
 def examine(base_url: str, model: str, api_key: str = "", provider: str | None = None,
             profiles=None, timeout: float = 5.0, chat_timeout: float = 120.0) -> Card:
     """Run the probes in order; stop after the first when the server cannot be reached."""
-    from agent.profiles import load_profiles, user_file
+    from agent.config.profiles import load_profiles, user_file
     from agent.model.tokens import encoding_name
 
     profiles = profiles or load_profiles(user_file())
@@ -218,7 +218,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--timeout", type=float, default=120.0,
                    help="seconds to wait for one chat request (a model may have to load first)")
     args = p.parse_args(argv)
-    from agent.config import ConfigError, load_config
+    from agent.config.config import ConfigError, load_config
 
     flags = {"base_url": args.base_url, "model": args.model, "provider": args.provider,
              "api_key": args.api_key}

@@ -1,7 +1,7 @@
 """The chat probes of `agent doctor`: four small requests that show what a server and model do.
 
 Each probe takes the endpoint (`Http`), the `Card` filled so far and the preset of the server
-kind (its fixes, agent/profiles.py), records what it learned on the card and returns
+kind (its fixes, agent/config/profiles.py), records what it learned on the card and returns
 `Finding`s: ok, note or problem, and for a problem the fix. The chat requests go out in this
 order (the tests script the fake server's answers in the same order):
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from agent import __version__
-from agent.config import Config
+from agent.config.config import Config
 from agent.permissions.policy import Answer, Decision, describe
 from agent.render import Terminal
 from agent.slash import Action, Console, dispatch, parse

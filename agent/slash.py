@@ -56,7 +56,7 @@ class Console:
     """Where project commands are looked for; None: no custom commands (tests, scripts)."""
     home: Path = field(default_factory=Path.home)
     trusted: bool = True
-    """Whether a project command's allowed-tools count (agent.settings: project trust)."""
+    """Whether a project command's allowed-tools count (agent.config.settings: project trust)."""
     custom: dict[str, CustomCommand] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: NewNotes | None = None

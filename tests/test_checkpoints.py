@@ -29,7 +29,7 @@ def repo(tmp_path):
 
 def build(repo, server, mode="bypassPermissions", ask=None, session_id="s1"):
     from agent.session.compose import build_agent, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)
     return build_agent(config, lambda e: None, ask, session_id=session_id,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.config import DEFAULT_BASE_URL, DEFAULT_CONTEXT_WINDOW, ConfigError, load_config
+from agent.config.config import DEFAULT_BASE_URL, DEFAULT_CONTEXT_WINDOW, ConfigError, load_config
 
 NO_FLAGS = {"base_url": None, "api_key": None, "model": None}
 
@@ -97,7 +97,7 @@ def test_context_window_flag_then_environment_then_profile_then_doctor_then_defa
 
 
 def test_response_caches_from_the_environment_are_checked(tmp_path):
-    from agent.config import ConfigError, load_config
+    from agent.config.config import ConfigError, load_config
     environ = {"HOME": str(tmp_path), "AGENT_CACHE": "/somewhere"}  # local-llm.sh's, not ours
     assert load_config({}, {**environ, "AGENT_RESPONSE_CACHE": "exact, semantic"}, tmp_path).cache == "exact,semantic"
     assert load_config({}, environ, tmp_path).cache == ""

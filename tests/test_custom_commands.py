@@ -17,7 +17,7 @@ def write(path, text: str):
 
 def build(repo, server, allowed=(), disallowed=()):
     from agent.session.compose import build_agent, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "main-model"}, {}, repo)
     permissions = load_permissions(config, list(allowed), list(disallowed))
     return build_agent(config, lambda event: None, ask=None, permissions=permissions)

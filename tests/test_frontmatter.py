@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.frontmatter import FrontmatterError, split
+from agent.config.frontmatter import FrontmatterError, split
 
 
 def fields(yaml: str) -> dict:

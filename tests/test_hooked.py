@@ -47,7 +47,7 @@ def configure(home: Path, hooks: dict, permissions: dict | None = None) -> None:
 
 def build(repo, server, ask=None, mode="default", emit=None):
     from agent.session.compose import build_agent, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)
     return build_agent(config, emit or (lambda e: None), ask,

@@ -32,7 +32,7 @@ def test_the_note_goes_to_the_file_that_exists(tmp_path):
 
 def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypatch):
     from agent.session.compose import build_agent
-    from agent.config import load_config
+    from agent.config.config import load_config
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = tmp_path / "repo"
     repo.mkdir()
@@ -78,7 +78,7 @@ def test_the_first_200_lines_of_memory_are_shown(tmp_path):
 
 def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, monkeypatch):
     from agent.session.compose import build_agent
-    from agent.config import load_config
+    from agent.config.config import load_config
     from agent.context.memory_notes import memory_path
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = tmp_path / "repo"

@@ -120,7 +120,7 @@ def test_explain_names_the_rule_and_its_file(repo):
 
 def build(repo, server, ask, mode="default"):
     from agent.session.compose import build_agent, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": str(repo.parent)}, repo)
     return build_agent(config, lambda e: None, ask, permissions=load_permissions(config, [], []))

@@ -98,7 +98,7 @@ def test_our_layout_meets_the_target_over_http(server, tmp_path):
     """The real pieces (build_agent: changing facts, hooks, memory) over the real client: a
     git status that changes between prompts goes to the end of the prompt, not the start."""
     from agent.session.compose import build_agent, context_report, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
 
     repo = tmp_path / "repo"
     repo.mkdir()

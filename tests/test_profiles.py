@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from agent.config import ConfigError
-from agent.profiles import TOOL_MODES, Profile, load_profiles, profile_for
+from agent.config.config import ConfigError
+from agent.config.profiles import TOOL_MODES, Profile, load_profiles, profile_for
 
 PACKAGED = load_profiles(None)
 

@@ -245,7 +245,7 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
 @pytest.fixture
 def session(tmp_path, server, monkeypatch):
     from agent.session.compose import build_agent
-    from agent.config import load_config
+    from agent.config.config import load_config
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)
     (repo / "AGENT.md").write_text("Use four spaces.")

@@ -139,7 +139,7 @@ def test_repair_answers_the_cut_off_call_in_place_and_keeps_the_real_results():
 
 def build(repo: Path, server, session_id: str | None = None):
     from agent.session.compose import build_agent, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m"},
                          {"HOME": os.environ["HOME"]}, repo)
     return build_agent(config, lambda e: None, None, session_id=session_id,

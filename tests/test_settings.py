@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.config import ConfigError
-from agent.settings import (DEFAULT_SCRUB, RuleEntry, Settings, SettingsError, is_trusted,
+from agent.config.config import ConfigError
+from agent.config.settings import (DEFAULT_SCRUB, RuleEntry, Settings, SettingsError, is_trusted,
                             load_settings, remember_rule, scrub_env, set_trusted)
 
 USER_FILES = (".claude/settings.json", ".agent/settings.json")

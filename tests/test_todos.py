@@ -27,7 +27,7 @@ PLAN = [{"content": "Read the code", "status": "completed", "activeForm": "Readi
 
 def build(repo, server, ask=None, mode="default", emit=None):
     from agent.session.compose import build_agent, load_permissions
-    from agent.config import load_config
+    from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)
     return build_agent(config, emit or (lambda e: None), ask,

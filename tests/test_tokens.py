@@ -11,7 +11,7 @@ import pytest
 
 from agent.model.client import OpenAICompatible
 from agent.model.types import ModelError, ScriptedModel, Usage
-from agent.profiles import load_profiles
+from agent.config.profiles import load_profiles
 from agent.model.tokens import (CL100K_URL, TokenCounter, TruncationTripwire, correction, count,
                           estimate, load_encoding, server_prompt_tokens)
 from openai_server import FakeOpenAI
@@ -162,7 +162,7 @@ def test_the_cli_stops_a_turn_on_a_cut_prompt(tmp_path):
 def test_a_real_servers_count_is_close_to_ours(llama_server):
     """Qwen's tokenizer and cl100k agree within a few percent on code and prose: a whole
     prompt is nowhere near the tripwire's half (measured: 1.00-1.03)."""
-    text = (ROOT / "agent" / "profiles.py").read_text()[:5000]
+    text = (ROOT / "agent" / "config" / "profiles.py").read_text()[:5000]
     model = TruncationTripwire(OpenAICompatible(llama_server.base_url, "none", "qwen", timeout=300,
                                                 extra_body={"max_tokens": 1}))
     model.complete([{"role": "user", "content": text}], [], lambda e: None)

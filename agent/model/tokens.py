@@ -223,7 +223,7 @@ class TruncationTripwire(Wrapper):
     fewer; the estimate adds up to about 10%. A cut one is, once the history is well past the
     server's context. Below the floor the chat template's own tokens make the ratio noisy, and
     no server has a context that small.
-    `preset` (agent/profiles.py) names the fix for that server; None names them all.
+    `preset` (agent/config/profiles.py) names the fix for that server; None names them all.
     `correction` is kept from the last reply that did not trip, for whoever budgets context."""
 
     def __init__(self, inner: Model, count_fn: Callable[[list[dict]], int] = count_messages,

@@ -235,7 +235,7 @@ class Gate:
     ask: Ask | None = None
     """Asks the user on a terminal; None in print mode, where nobody can answer."""
     remember: Callable[[str], object] | None = None
-    """Writes an "always allow" rule (agent.settings.remember_rule)."""
+    """Writes an "always allow" rule (agent.config.settings.remember_rule)."""
 
     def __call__(self, tool: Tool, args: dict) -> str | None:
         return self.settle(tool, args, self.policy.decide(tool, args))

@@ -34,12 +34,12 @@ def split_rules(values: list[str]) -> list[str]:
 
 def load_permissions(config, allowed: list[str], disallowed: list[str], trust=None,
                      trust_project: bool = False):
-    """The settings files and flags as a permission policy (agent.settings, agent.permissions.rules).
+    """The settings files and flags as a permission policy (agent.config.settings, agent.permissions.rules).
     Raises ConfigError (a SettingsError) for a file or a rule that cannot be used."""
-    from agent.config import ConfigError
+    from agent.config.config import ConfigError
     from agent.permissions.policy import Policy
     from agent.permissions.rules import parse
-    from agent.settings import load_settings, parse_hooks
+    from agent.config.settings import load_settings, parse_hooks
 
     settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
                              trust=trust, trust_project=trust_project)
@@ -84,10 +84,10 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.permissions.policy import Gate
     from agent.permissions.rules import parse
     from agent.session.transcript import Transcript, project_folder
-    from agent.settings import parse_hooks, remember_rule, scrub_env
+    from agent.config.settings import parse_hooks, remember_rule, scrub_env
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.tools.todo import Todos, todo_write
-    from agent.profiles import load_profiles, user_file
+    from agent.config.profiles import load_profiles, user_file
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
     from agent.tools import ToolContext, default_tools

@@ -15,8 +15,8 @@ Some values can also come from what is known about the server and the model:
     tool_mode       flag               >  `agent doctor`'s card (tools rejected: text)  >  profile
     temperature     env / .env         >  the model's profile  >  none (the server's default)
 
-Profiles and presets live in agent/data/profiles.json, overridable in ~/.agent/profiles.json
-(agent/profiles.py); the doctor's card in ~/.agent/cache/doctor/ (agent/doctor.py). "~" is
+Profiles and presets live in agent/config/profiles.json, overridable in ~/.agent/profiles.json
+(agent/config/profiles.py); the doctor's card in ~/.agent/cache/doctor/ (agent/doctor.py). "~" is
 the HOME of the `environ` given, so that a test with an empty environment reads no user file.
 Claude Code counterpart: settings plus its environment variables (settings files come later).
 """
@@ -107,7 +107,7 @@ def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Pa
     Raises ConfigError for a value or a file that cannot be used."""
     from dotenv import dotenv_values
 
-    from agent.profiles import USER_FILE, load_profiles
+    from agent.config.profiles import USER_FILE, load_profiles
 
     config = Config(cwd=cwd.resolve())
     dotenv_path = find_dotenv(config.cwd)

@@ -1,6 +1,6 @@
 """Presets per server and profiles per model family, kept as data.
 
-`agent/data/profiles.json` (package data) holds two tables:
+`agent/config/profiles.json` (package data) holds two tables:
 
     providers  ollama, vllm, llamacpp, lmstudio, openai, openrouter, deepseek: the default base
                URL, the server's known quirks, and the fix to print when its context is too
@@ -32,7 +32,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from agent.config import ConfigError
+from agent.config.config import ConfigError
 
 USER_FILE = Path(".agent") / "profiles.json"  # under the user's home
 TOOL_MODES = ("native", "auto", "text")
@@ -128,7 +128,7 @@ def profile_for(model: str, home: Path | None = None) -> Profile:
 
 @cache
 def _packaged() -> dict:
-    text = resources.files("agent").joinpath("data/profiles.json").read_text(encoding="utf-8")
+    text = resources.files("agent.config").joinpath("profiles.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -142,7 +142,7 @@ def _read_user_file(path: Path) -> dict:
         raise ConfigError(f"cannot read {path}: {err}") from None
     problem = _shape_problem(data)
     if problem:
-        raise ConfigError(f"{path}: {problem} (see the packaged agent/data/profiles.json for "
+        raise ConfigError(f"{path}: {problem} (see the packaged agent/config/profiles.json for "
                           "the shape)")
     return data
 

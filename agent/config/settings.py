@@ -34,7 +34,7 @@ from difflib import get_close_matches
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from agent.config import ConfigError
+from agent.config.config import ConfigError
 from agent.hooks.runner import Hook, check_event
 
 KINDS = ("allow", "ask", "deny")
