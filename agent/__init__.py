@@ -1,7 +1,7 @@
 """agent: a small coding agent harness for any OpenAI-compatible endpoint.
 
 Nothing happens at import time: no client is built, no environment is read. The CLI
-(`agent.cli`) builds everything and passes it in, so tests and coursework can build the same
+(`agent.app.cli`) builds everything and passes it in, so tests and coursework can build the same
 pieces by hand.
 """
 

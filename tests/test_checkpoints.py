@@ -208,7 +208,7 @@ def test_rewinding_the_conversation_brings_back_its_todo_list(home, repo, server
 
 
 def test_a_session_resumed_in_the_repl_brings_its_checkpoints(home, repo, server):
-    from agent.slash import command
+    from agent.app.slash import command
     server.reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})])
     server.reply("made")
     build(repo, server).run("make a file")

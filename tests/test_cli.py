@@ -154,7 +154,7 @@ def test_bad_usage_exits_2(tmp_path, args):
 
 
 def test_help_and_version_do_not_import_openai(tmp_path):
-    code = ("import sys\nfrom agent.cli import main\n"
+    code = ("import sys\nfrom agent.app.cli import main\n"
             "for flag in ('--help', '--version'):\n"
             "    try: main([flag])\n    except SystemExit: pass\n"
             "print('openai' in sys.modules)")

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from agent.custom import discover, expand, for_one_turn, run
-from agent.slash import Console, dispatch
+from agent.app.custom_commands import discover, expand, for_one_turn, run
+from agent.app.slash import Console, dispatch
 
 
 def write(path, text: str):

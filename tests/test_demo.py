@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent.demo import BUGGY, FIXED, SAMPLE
+from agent.app.demo import BUGGY, FIXED, SAMPLE
 
 
 def test_demo_fixes_the_sample_with_a_scripted_model(tmp_path):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from agent.config.config import load_config
-from agent.doctor import card_path, examine, load_card, main, render, save_card
+from agent.app.doctor import card_path, examine, load_card, main, render, save_card
 from openai_server import FakeOpenAI
 
 

@@ -162,7 +162,7 @@ def test_session_events_pre_compact_and_the_transcript(home, repo, server):
                                        'echo "Remember: the staging server is down"\n')
     configure(home, {"SessionStart": [("startup|clear", record)], "PreCompact": [("manual", record)],
                      "SessionEnd": [("", record)]})
-    from agent.slash import command
+    from agent.app.slash import command
     agent = build(repo, server)
     agent.authorize.session.session_start("startup")
     server.reply("hi")
@@ -213,7 +213,7 @@ def test_notification_when_asking_and_hooks_listed(home, repo, server):
     agent = build(repo, server, ask=lambda t, a, d: Answer(False))
     agent.run("build")
     assert json.loads(log.read_text())["message"] == "The agent needs your permission to use Bash"
-    from agent.slash import command
+    from agent.app.slash import command
     listed = command(agent, "/hooks", "")
     assert "Notification" in listed and "PreToolUse" in listed and "Edit|Write" in listed
     assert str(home / ".agent" / "settings.json") in listed

@@ -150,7 +150,7 @@ def test_json_output_and_the_csv_report(server, tmp_path):
 def test_the_cost_command_shows_calls_caches_and_prefix_reuse(server, tmp_path, monkeypatch):
     from agent.session.compose import build_agent
     from agent.config.config import load_config
-    from agent.slash import command
+    from agent.app.slash import command
     monkeypatch.setenv("HOME", str(tmp_path))
     config = load_config({"base_url": server.base_url, "model": "m", "cache": "exact"},
                          {"HOME": str(tmp_path)}, tmp_path)

@@ -4,7 +4,7 @@ the system prompt."""
 import pytest
 
 from agent.context.memory_notes import NewNotes, add_note, note_file
-from agent.slash import Console, dispatch
+from agent.app.slash import Console, dispatch
 
 
 @pytest.mark.parametrize("before, after", [
@@ -102,5 +102,5 @@ def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, m
     assert results[2].startswith("Permission denied: Write(") and "needs approval" in results[2]
     assert own.read_text() == "- the build needs make 4.3\n"
     assert not (own.parent / "other.md").exists()
-    from agent.slash import command
+    from agent.app.slash import command
     assert f"the system prompt):\n  {own}" in command(agent, "/memory")

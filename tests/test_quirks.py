@@ -18,7 +18,7 @@ import pytest
 from agent.model.client import OpenAICompatible
 from agent.events import Fallback, ReasoningDelta, Retry, TextDelta
 from agent.loop.turn import Agent
-from agent.render import DIM, RESET, Terminal
+from agent.app.render import DIM, RESET, Terminal
 from agent.tools import ToolContext, default_tools
 from invariants import assert_paired
 from openai_server import FakeOpenAI

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from agent.slash import command
+from agent.app.slash import command
 
 
 class Pty:
@@ -174,7 +174,7 @@ def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
     ("fix /help text", None),
 ])
 def test_what_counts_as_a_slash_command(line, expected):
-    from agent.slash import parse
+    from agent.app.slash import parse
     assert parse(line) == expected
 
 

@@ -189,7 +189,7 @@ def test_menu_pick_and_resume_for_the_repl(home, repo, server):
 
 
 def test_after_a_compaction_the_transcript_loads_to_the_compacted_history(home, repo, server):
-    from agent.slash import command
+    from agent.app.slash import command
     agent = build(repo, server)
     server.reply(tool_calls=[("Glob", {"pattern": "*"})])
     server.reply("nothing here")
@@ -334,7 +334,7 @@ def test_hooks_get_the_session_transcript_and_source_resume(home, repo, server):
 
 
 def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, server):
-    from agent.slash import command
+    from agent.app.slash import command
     agent = build(repo, server)
     seen = []
     hooks = agent.authorize.session.hooks
@@ -375,7 +375,7 @@ def test_the_repl_continues_and_clear_starts_a_new_session(home, repo, server):
 
 
 def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
-    from agent.slash import command
+    from agent.app.slash import command
     folder = project_folder(repo, home)
     todo = {"id": "t1", "type": "function", "function": {"name": "TodoWrite", "arguments": json.dumps(
         {"todos": [{"content": "Fix the bug", "status": "in_progress", "activeForm": "Fixing the bug"}]})}}

@@ -14,7 +14,7 @@ import pytest
 from agent.events import TodosChanged
 from agent.model.types import ScriptedModel, call
 from agent.loop.turn import Agent
-from agent.render import Terminal, call_line, to_json
+from agent.app.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError
 from agent.tools.todo import (REMINDER_MARK, SAVED, STALE_AFTER, Todo, Todos, todo_write,
                               todos_report, todos_text)

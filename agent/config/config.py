@@ -16,7 +16,7 @@ Some values can also come from what is known about the server and the model:
     temperature     env / .env         >  the model's profile  >  none (the server's default)
 
 Profiles and presets live in agent/config/profiles.json, overridable in ~/.agent/profiles.json
-(agent/config/profiles.py); the doctor's card in ~/.agent/cache/doctor/ (agent/doctor.py). "~" is
+(agent/config/profiles.py); the doctor's card in ~/.agent/cache/doctor/ (agent/app/doctor.py). "~" is
 the HOME of the `environ` given, so that a test with an empty environment reads no user file.
 Claude Code counterpart: settings plus its environment variables (settings files come later).
 """
@@ -135,7 +135,7 @@ def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Pa
 
 def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
     """The values the user left open, from the model's profile and the doctor's card."""
-    from agent.doctor import load_card
+    from agent.app.doctor import load_card
 
     profile = profiles.profile_for(config.model)
     card = load_card(config.base_url, config.model, home) if home else None

@@ -11,7 +11,7 @@
     ---
     The body: everything after the closing `---` (or `...`).
 
-Custom commands (agent/custom.py) use it, and skills and subagent files would too. PyYAML
+Custom commands (agent/app/custom_commands.py) use it, and skills and subagent files would too. PyYAML
 is not a dependency, so this reads the subset such files use in practice, and refuses the
 rest with a `FrontmatterError` that names the line, rather than guess.
 Simplified: every value is a string or a list of strings: `true`, `3` and `null` stay the

@@ -18,7 +18,7 @@ an override that is silently ignored is worse than none.
 
 Simplified: a model is matched by its name alone (lower case, an `org/` prefix dropped), so a
 fine-tune under a new name gets the unknown profile; `agent doctor` measures what the server
-really does and its card fills the gaps (agent/doctor.py).
+really does and its card fills the gaps (agent/app/doctor.py).
 Claude Code counterpart: none (it knows its few models by heart).
 """
 

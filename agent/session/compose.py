@@ -6,7 +6,7 @@ guards, the todo list and the checkpoints, wired into one Agent.
                                     Settings, for hooks and trust); errors are ConfigError
     build_agent(config, emit, ask)  everything else; `ask` is None in print mode
 
-The CLI (agent/cli.py) and the REPL (agent/repl.py) call these; so can a test or a script
+The CLI (agent/app/cli.py) and the REPL (agent/app/repl.py) call these; so can a test or a script
 that wants the same agent the command line gets. All imports are inside the functions, so
 that `agent --help` never pays for them.
 Claude Code counterpart: the session setup behind `claude`.

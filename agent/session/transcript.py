@@ -323,7 +323,7 @@ def resume_into(agent, path: Path) -> str:
     recorders, as agent.session.compose.build_agent makes it): its history replaces the conversation,
     repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
     date may have changed), and the transcript goes on writing to that file. Returns the line
-    to show. The caller runs the SessionStart hooks with source "resume" (agent.cli does)."""
+    to show. The caller runs the SessionStart hooks with source "resume" (agent.app.cli does)."""
     from agent.session.compose import history_replaced
 
     transcript = next(r for r in agent.recorders if isinstance(r, Transcript))

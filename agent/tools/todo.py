@@ -90,7 +90,7 @@ def todo_line(todo: Todo) -> str:
 
 def todos_text(todos: tuple[Todo, ...]) -> str:
     """The checklist, one line per item: what /todos shows (the REPL renders TodosChanged
-    events the same way, agent.render)."""
+    events the same way, agent.app.render)."""
     return "\n".join(map(todo_line, todos)) or "No todos yet."
 
 

@@ -4,7 +4,7 @@
 
 It asks the server what it is and which models it serves (/v1/models, then Ollama's
 /api/version, llama.cpp's /props, LM Studio's /api/v0/models, and the Server header), runs
-four small chat requests (agent/probes.py: a one-tool canary, the same streamed and in
+four small chat requests (agent/app/doctor_probes.py: a one-tool canary, the same streamed and in
 parallel, `tool_choice`, a plain question for the reasoning), then reads the context the
 server really gives the model from its own API: Ollama's /api/ps (as loaded) or /api/show
 (num_ctx in the Modelfile), llama.cpp's /props (per slot), vLLM's max_model_len in
@@ -38,7 +38,7 @@ from dataclasses import asdict, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from agent.probes import (Card, Finding, Http, probe_reasoning, probe_stream, probe_tool_choice,
+from agent.app.doctor_probes import (Card, Finding, Http, probe_reasoning, probe_stream, probe_tool_choice,
                           probe_tools)
 
 CACHE_DIR = Path(".agent") / "cache" / "doctor"  # under the user's home

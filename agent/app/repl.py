@@ -1,7 +1,7 @@
 """The interactive loop a person types into.
 
     > fix the failing test          a prompt: the agent works, streaming as it goes
-    > /help                         a slash command (agent/slash.py), never sent to the model
+    > /help                         a slash command (agent/app/slash.py), never sent to the model
     > # always run ruff             a note for AGENT.md (agent/context/memory_notes.py), asked where
     Ctrl-C                          cancels the running turn, not the program
     Ctrl-D                          exits
@@ -19,8 +19,8 @@ from pathlib import Path
 from agent import __version__
 from agent.config.config import Config
 from agent.permissions.policy import Answer, Decision, describe
-from agent.render import Terminal
-from agent.slash import Action, Console, dispatch, parse
+from agent.app.render import Terminal
+from agent.app.slash import Action, Console, dispatch, parse
 from agent.tools import Tool
 
 

@@ -13,7 +13,7 @@ order (the tests script the fake server's answers in the same order):
 B and C are skipped when A shows the server takes no tools. Each has max_tokens 60-120 and a
 timeout (`chat_timeout`: a local model may have to load first). The HTTP is urllib's, not
 the SDK's, so that odd answers are seen as they are. The server kind and the context come
-from each server's own API, in agent/doctor.py.
+from each server's own API, in agent/app/doctor.py.
 """
 
 from __future__ import annotations

@@ -150,7 +150,7 @@ def run_bang_lines(text: str, agent: Agent) -> str:
 def for_one_turn(agent: Agent, command: CustomCommand) -> Iterator[None]:
     """The command's allowed-tools as allow rules and its model, until the turn is over.
     Rules remembered during the turn ("always") stay; the added ones go."""
-    from agent.slash import innermost
+    from agent.app.slash import innermost
 
     policy, client = agent.authorize.policy, innermost(agent.model)
     before = client.name
@@ -170,7 +170,7 @@ def from_prompt(prompt: str, project: Path, home: Path, trusted: bool
     """`agent -p "/review src"`: the custom command a print-mode prompt names, and its
     arguments; None when the prompt is not a command. A built-in or unknown name raises
     ValueError: the built-ins show things in the REPL, and an unknown one is a typo."""
-    from agent.slash import COMMANDS, parse as parse_command
+    from agent.app.slash import COMMANDS, parse as parse_command
 
     found = parse_command(prompt)
     if found is None:

@@ -137,9 +137,9 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
 def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
                report: Path | None = None, resume: Path | None = None) -> int:
     """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
-    from agent import custom
+    from agent.app import custom_commands as custom
     from agent.session.compose import build_agent, context_report, cost_report
-    from agent.render import Terminal, to_json
+    from agent.app.render import Terminal, to_json
     from agent.session.transcript import resume_into
 
     session_id = resume.stem if resume else str(uuid.uuid4())
@@ -198,10 +198,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(argv: list[str]) -> int:
     if argv[:1] == ["demo"]:
-        from agent.demo import main as demo
+        from agent.app.demo import main as demo
         return demo(argv[1:])
     if argv[:1] == ["doctor"]:
-        from agent.doctor import main as doctor
+        from agent.app.doctor import main as doctor
         return doctor(argv[1:])
     if argv[:1] == ["permissions"]:
         return permissions_command(argv[1:])
@@ -250,7 +250,7 @@ def run(argv: list[str]) -> int:
         warn_untrusted(permissions[1])
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
                           args.report, resume)
-    from agent.repl import ask_trust, repl
+    from agent.app.repl import ask_trust, repl
     try:
         permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
                                        trust=ask_trust, trust_project=args.trust_project)

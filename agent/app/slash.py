@@ -3,7 +3,7 @@
     "/model qwen2.5-coder:14b"  ──► parse ──► ("/model", "qwen2.5-coder:14b")
                                    │
               COMMANDS["/model"].run(console, "qwen2.5-coder:14b")  ──► Action
-              console.custom["/review"]  (agent/custom.py)          ──► Action(turn=...)
+              console.custom["/review"]  (agent/app/custom_commands.py)          ──► Action(turn=...)
               unknown: "Unknown command /x." and the list            ──► Action(text=...)
 
 An `Action` says what the REPL does next: show a text, run a turn with the model (/init, a
@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from agent.loop.turn import Agent
 
 if TYPE_CHECKING:
-    from agent.custom import CustomCommand
+    from agent.app.custom_commands import CustomCommand
     from agent.context.memory_notes import NewNotes
 
 COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)
@@ -66,7 +66,7 @@ class Console:
         """Read the command files again: one written during the session works at once."""
         if self.project is None:
             return
-        from agent.custom import discover
+        from agent.app.custom_commands import discover
 
         found, self.problems = discover(self.project, self.home, self.trusted)
         self.problems += [f"{c.path}: hidden by the built-in {name}"
@@ -95,7 +95,7 @@ def dispatch(console: Console, name: str, rest: str) -> Action:
         done = COMMANDS[name].run(console, rest)
         return done if isinstance(done, Action) else Action(text=done)
     if name in console.custom:
-        from agent import custom
+        from agent.app import custom_commands as custom
         command = console.custom[name]
         return Action(turn=lambda: custom.run(command, rest, console.agent))
     return Action(text=f"Unknown command {name}.\n" + help_text(console))
@@ -153,7 +153,7 @@ def clear(console: Console, rest: str) -> str:
 def compact_now(console: Console, focus: str) -> str:
     """/compact: summarize all of it now (the PreCompact trigger is "manual")."""
     from agent.compact.ladder import summarize
-    from agent.render import compacted_line
+    from agent.app.render import compacted_line
 
     agent = console.agent
     done = agent.compactor.compact(agent.messages, agent.schemas, "manual", focus,

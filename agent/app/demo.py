@@ -20,7 +20,7 @@ from agent.context.system_prompt import system_prompt
 from agent.model.types import Reply, ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.permissions.policy import Gate, Policy
-from agent.render import Terminal
+from agent.app.render import Terminal
 from agent.tools import ToolContext, default_tools
 
 SAMPLE = {
