@@ -111,7 +111,7 @@ def estimate(text: str) -> int:
     or emoji (cl100k: 1-3), 0.45 per other non-ASCII character (Cyrillic, accented letters).
 
     Fitted against tiktoken cl100k_base on this repository's own files, and measured there
-    (tests/test_tokens.py checks 15%): the 77 .py files within 9.2% (mean +0.7%), the 13 .md
+    (tests/model/test_tokens.py checks 15%): the 77 .py files within 9.2% (mean +0.7%), the 13 .md
     files within 6.1% (mean -2.5%). On 413 files it was not fitted on (site-packages, docs in
     /usr/share/doc), 95% were within 13%; the worst was a table of numbers, at -40%.
     Characters / 4 gives 20% (py) and 9% (md) here, and up to 60% on the other files."""

@@ -7,7 +7,7 @@ and then one comma-separated row per record:
     matches[3]{path,line,text}:
       agent/loop/turn.py,110,class Agent:
       agent/loop/turn.py,127,"    def run(self, prompt: str) -> TurnEnd:"
-      tests/test_loop.py,12,def test_a_turn_ends():
+      tests/loop/test_loop.py,12,def test_a_turn_ends():
 
 A value is quoted (JSON-style escapes) when it would be misread otherwise: empty, with
 spaces at either end, with a comma, colon, quote, backslash, bracket or brace, a control

@@ -168,7 +168,7 @@ def test_help_lists_custom_commands_and_problems(repo, home, server):
 
 def test_the_worked_example_of_the_chapter_reads_as_described(repo, home):
     from pathlib import Path
-    chapter = (Path(__file__).parent.parent / "docs" / "commands.md").read_text()
+    chapter = (Path(__file__).parents[2] / "docs" / "commands.md").read_text()
     example = chapter.split("```markdown\n", 1)[1].split("```", 1)[0]
     write(repo / ".agent" / "commands" / "review.md", example)
     found, problems = discover(repo, home)

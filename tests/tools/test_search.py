@@ -10,7 +10,7 @@ import pytest
 from agent.tools import ToolContext, ToolError
 from agent.tools.search import GLOB, GREP
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 NEEDS_RG = pytest.mark.skipif(shutil.which("rg") is None, reason="ripgrep (rg) is not installed")
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from agent.hooks.runner import Hook, Hooks
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "hooks"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "hooks"
 
 
 def run(event: str, script: str, cwd: Path, env: dict | None = None, **fields):
