@@ -3,50 +3,22 @@
 The loop never prints. It hands these small records to one callback, and whoever drives it
 (the REPL, print mode, a test, a benchmark) decides what to show. Adding an event is adding a
 dataclass here; consumers ignore the ones they do not know.
+
+Every event is importable from here. The four the model reports while a reply comes in
+(TextDelta, ReasoningDelta, Retry, Fallback) are defined beside it, in agent/model/types.py,
+and TodosChanged beside the todo tool: the model and the tools stand alone, below this file.
 Claude Code counterpart: the messages of `--output-format stream-json`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from agent.model.types import ToolCall, Usage
+from agent.model.types import Fallback, ReasoningDelta, Retry, TextDelta, ToolCall, Usage
+from agent.tools.todo import TodosChanged
 
-if TYPE_CHECKING:
-    from agent.tools.todo import Todo
-
-
-@dataclass(frozen=True)
-class TextDelta:
-    """A piece of the model's answer, as it streams in."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class ReasoningDelta:
-    """A piece of the model's thinking, as it streams in: shown, stored apart, never sent back."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Retry:
-    """A request failed and will be sent again after `delay` seconds."""
-
-    attempt: int
-    delay: float
-    error: str
-
-
-@dataclass(frozen=True)
-class Fallback:
-    """The model `model` kept failing (`error`); the request goes to `fallback` instead."""
-
-    model: str
-    fallback: str
-    error: str
+__all__ = ["TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage", "ToolStart",
+           "ToolEnd", "Compacted", "HookMessage", "HookOutput", "TodosChanged", "TurnEnd"]
 
 
 @dataclass(frozen=True)
@@ -105,13 +77,6 @@ class HookOutput:
 
     event: str
     text: str
-
-
-@dataclass(frozen=True)
-class TodosChanged:
-    """The model saved its todo list (TodoWrite): the whole list, in order."""
-
-    todos: tuple[Todo, ...]
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,8 @@ from agent.model.response_cache import ExactCache, SemanticCache, endpoint_embed
 from agent.model.client import OpenAICompatible  # noqa: E402
 from agent.compact.ladder import Ladder  # noqa: E402
 from agent.context.system_prompt import ChangingFacts, git, system_prompt  # noqa: E402
-from agent.model.types import Reply, ScriptedModel, call  # noqa: E402
+from agent.model.types import Reply
+from agent.model.scripted import ScriptedModel, call  # noqa: E402
 from agent.loop.turn import Agent  # noqa: E402
 from agent.model.meter import Meter  # noqa: E402
 from agent.compact.prefix_stability import summary  # noqa: E402

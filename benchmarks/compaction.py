@@ -44,7 +44,8 @@ from pathlib import Path
 
 from agent.compact.ladder import Ladder, ResultBudget, append_user, mask_observations, summarize
 from agent.model.errors import ContextOverflow
-from agent.model.types import Model, Reply, ScriptedModel, call
+from agent.model.types import Model, Reply
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.model.tokens import TokenCounter, encoding_name
 from agent.tools import Tool, ToolContext

@@ -1,6 +1,6 @@
 """`agent demo`: the main job, end to end, with no server and no real model.
 
-A scripted model (agent.model.types.ScriptedModel) plays the part of the LLM. Everything else is
+A scripted model (agent.model.scripted.ScriptedModel) plays the part of the LLM. Everything else is
 real: the loop, the tools, the files in a sample repository copied to a temporary folder,
 and the test run in a real subprocess. The script runs the failing test, reads it, finds the
 function with Grep, reads it, fixes it with Edit, runs the test again and reports what the
@@ -17,7 +17,8 @@ import tempfile
 from pathlib import Path
 
 from agent.context.system_prompt import system_prompt
-from agent.model.types import Reply, ScriptedModel, call
+from agent.model.types import Reply
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.permissions.policy import Gate, Policy
 from agent.app.render import Terminal

@@ -31,10 +31,9 @@ import time
 from dataclasses import replace
 
 from agent.model.errors import (ContextOverflow, RetriesExhausted, is_overflow, one_line,
-                          overflow_message, reason, retry_after, server_message, status_message,
-                          unreachable_message)
-from agent.events import Fallback, Retry
-from agent.model.types import Emit, ModelError, Reply, Timing, Usage
+                                overflow_message, reason, retry_after, server_message,
+                                status_message, unreachable_message)
+from agent.model.types import Emit, Fallback, ModelError, Reply, Retry, Timing, Usage
 from agent.model.stream import assemble, from_completion, has_token
 from agent.model.think_tags import ThinkSplitter
 

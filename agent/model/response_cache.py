@@ -38,8 +38,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.events import ReasoningDelta, TextDelta
-from agent.model.types import Emit, Model, ModelError, Reply, Timing, ToolCall, Usage, Wrapper
+from agent.model.types import (Emit, Model, ModelError, ReasoningDelta, Reply, TextDelta, Timing,
+                               ToolCall, Usage, Wrapper)
 
 THRESHOLD = 0.92
 REMINDER = re.compile(r"\s*<system-reminder>.*?</system-reminder>", re.S)

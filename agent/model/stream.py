@@ -34,8 +34,7 @@ import json
 import uuid
 from collections.abc import Iterable
 
-from agent.events import ReasoningDelta, TextDelta
-from agent.model.types import Emit, Reply, Timing, ToolCall, Usage
+from agent.model.types import Emit, ReasoningDelta, Reply, TextDelta, Timing, ToolCall, Usage
 from agent.model.think_tags import ThinkSplitter
 
 

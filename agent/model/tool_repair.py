@@ -29,8 +29,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from agent.events import Retry
-from agent.model.types import Emit, Model, ModelError, Reply, Usage, Wrapper
+from agent.model.types import Emit, Model, ModelError, Reply, Retry, Usage, Wrapper
 from agent.model.text_calls import looks_like_call, parse_calls
 from agent.model.text_mode import correction, to_text_request
 

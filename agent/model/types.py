@@ -2,8 +2,9 @@
 
 The loop knows one thing about a model: give it the messages and the tool schemas, get back
 a `Reply` (text, tool calls, finish reason, usage). Anything that can do that is a model:
-the OpenAI-compatible client in `agent.model.client`, the `ScriptedModel` below (used by the tests,
-the demo and coursework), or a backend a student writes.
+the OpenAI-compatible client in `agent.model.client`, the `ScriptedModel` in
+`agent.model.scripted` (used by the tests, the demo and coursework), or a backend a student
+writes.
 
 Messages are plain OpenAI chat dicts, exactly as they are sent and stored.
 Simplified: one choice per request (n=1); no images.
@@ -12,8 +13,6 @@ Claude Code counterpart: the model call inside its query loop.
 
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -85,6 +84,41 @@ class Reply:
         return message
 
 
+# What a model reports while it works, through `emit` (agent/events.py names every event).
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the model's answer, as it streams in."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of the model's thinking, as it streams in: shown, stored apart, never sent back."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A request failed and will be sent again after `delay` seconds."""
+
+    attempt: int
+    delay: float
+    error: str
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """The model `model` kept failing (`error`); the request goes to `fallback` instead."""
+
+    model: str
+    fallback: str
+    error: str
+
+
 class ModelError(Exception):
     """The model or its server failed in a way the model cannot fix (the message says what to do).
 
@@ -123,50 +157,3 @@ class Wrapper:
         if attribute == "inner":  # not set yet (e.g. while unpickling): no recursion
             raise AttributeError(attribute)
         return getattr(self.inner, attribute)
-
-
-_call_ids = itertools.count(1)
-
-
-def call(name: str, id: str | None = None, **arguments: object) -> ToolCall:
-    """A tool call for scripts: `call("Read", file_path="a.py")`. Ids are made up in order."""
-    return ToolCall(id or f"call_{next(_call_ids)}", name, json.dumps(arguments))
-
-
-ScriptStep = Reply | str | ToolCall | list | BaseException | Callable[[list[dict]], "Reply"]
-
-
-@dataclass
-class ScriptedModel:
-    """A model that plays back a script, one step per request.
-
-    A step is a `Reply`, a string (a plain text answer), a `ToolCall` or a list of them
-    (a reply that calls tools), an exception (raised, as a failing server would), or a
-    function of the messages that returns a `Reply` (for answers that depend on what the
-    tools returned). Every request is recorded in `requests` for tests to inspect.
-    """
-
-    steps: list[ScriptStep]
-    name: str = "scripted"
-    requests: list[list[dict]] = field(default_factory=list)
-
-    def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
-        from agent.events import TextDelta
-
-        self.requests.append([dict(m) for m in messages])
-        if not self.steps:
-            raise ModelError("the scripted model has no replies left")
-        step = self.steps.pop(0)
-        if isinstance(step, BaseException):
-            raise step
-        if callable(step) and not isinstance(step, (ToolCall, Reply)):
-            step = step(messages)
-        if isinstance(step, str):
-            step = Reply(text=step, finish_reason="stop")
-        elif isinstance(step, ToolCall):
-            step = Reply(tool_calls=(step,), finish_reason="tool_calls")
-        elif isinstance(step, list):
-            step = Reply(tool_calls=tuple(step), finish_reason="tool_calls")
-        if step.text:
-            emit(TextDelta(step.text))
-        return step

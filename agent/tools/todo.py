@@ -31,7 +31,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.events import TodosChanged
 from agent.model.types import Emit, ToolCall
 from agent.tools import Tool, ToolContext, ToolError
 
@@ -61,6 +60,13 @@ class Todo:
     """pending, in_progress or completed."""
     active_form: str
     """The same step in the present continuous ("Running the tests"), shown while it runs."""
+
+
+@dataclass(frozen=True)
+class TodosChanged:
+    """The model saved its todo list (TodoWrite): the whole list, in order."""
+
+    todos: tuple[Todo, ...]
 
 
 def parse(todos: object) -> tuple[Todo, ...]:

@@ -5,11 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from agent.compact.ladder import (MASKED, Job, Ladder, ResultBudget, mask_observations,
-                           summarize, tail_start)
+from agent.compact.ladder import (Job, Ladder, MASKED, ResultBudget, mask_observations, summarize,
+                                  tail_start)
 from agent.compact.summary import append_user
 from agent.events import Compacted
-from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
+from agent.model.types import ModelError, Reply, ToolCall
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.model.tokens import TokenCounter
 from agent.tools import Tool, ToolContext

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from agent.compact.ladder import Ladder, mask_observations
-from agent.model.types import ScriptedModel, call
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.compact.prefix_stability import common_prefix, summary, summary_text
 from agent.model.tokens import TokenCounter

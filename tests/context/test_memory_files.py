@@ -88,7 +88,7 @@ def subfolder_guard(repo, home):
 
 
 def test_a_subfolder_loads_with_the_first_call_that_touches_it(tree):
-    from agent.model.types import call
+    from agent.model.scripted import call
     home, repo = tree
     (repo / "AGENT.md").write_text("root rules")
     (repo / "sub" / "deep").mkdir(parents=True)
@@ -110,7 +110,8 @@ def test_a_subfolder_loads_with_the_first_call_that_touches_it(tree):
 
 
 def test_calls_that_touch_no_subfolder_load_nothing(tree, tmp_path):
-    from agent.model.types import ToolCall, call
+    from agent.model.types import ToolCall
+    from agent.model.scripted import call
     home, repo = tree
     (repo / "sub").mkdir()
     (repo / "sub" / "AGENT.md").write_text("sub rules")
@@ -124,7 +125,7 @@ def test_calls_that_touch_no_subfolder_load_nothing(tree, tmp_path):
 
 
 def test_the_agent_appends_subfolder_memory_to_the_tool_result(tree):
-    from agent.model.types import ScriptedModel, call
+    from agent.model.scripted import ScriptedModel, call
     from agent.loop.turn import Agent
     from agent.tools import ToolContext, default_tools
     home, repo = tree

@@ -59,7 +59,7 @@ def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_pa
     import datetime
 
     from agent.context.system_prompt import ChangingFacts
-    from agent.model.types import ScriptedModel
+    from agent.model.scripted import ScriptedModel
     from agent.loop.turn import Agent
     from agent.tools import ToolContext
     repo = git_repo(tmp_path)

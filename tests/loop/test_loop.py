@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from agent.events import AssistantMessage, TextDelta, ToolEnd, ToolStart, TurnEnd
-from agent.model.types import ModelError, Reply, ScriptedModel, ToolCall, call
+from agent.model.types import ModelError, Reply, ToolCall
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.tools import Tool, ToolContext, ToolError
 from invariants import assert_paired

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from agent.loop.repeat_guard import REMINDER, RepeatGuard
-from agent.model.types import ScriptedModel, ToolCall, call
+from agent.model.types import ToolCall
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.tools import ToolContext, default_tools
 from invariants import assert_paired

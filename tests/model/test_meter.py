@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from agent.model.client import OpenAICompatible
-from agent.model.types import Reply, ScriptedModel, Timing, Usage
+from agent.model.types import Reply, Timing, Usage
+from agent.model.scripted import ScriptedModel
 from agent.model.meter import Meter, Price, cost, cost_text, is_local, load_prices, price_for
 from openai_server import FakeOpenAI
 

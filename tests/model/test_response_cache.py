@@ -9,10 +9,12 @@ import sys
 
 import pytest
 
-from agent.model.response_cache import ExactCache, SemanticCache, cosine, endpoint_embedder, layers, tool_free_question
+from agent.model.response_cache import (ExactCache, SemanticCache, cosine, endpoint_embedder,
+                                        layers, tool_free_question)
 from agent.model.client import OpenAICompatible
 from agent.events import TextDelta
-from agent.model.types import ModelError, ScriptedModel, call
+from agent.model.types import ModelError
+from agent.model.scripted import ScriptedModel, call
 from agent.model.meter import Meter
 
 SYSTEM = {"role": "system", "content": "You are a test agent."}

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from agent.model.client import OpenAICompatible
-from agent.model.types import ModelError, ScriptedModel, Usage
+from agent.model.types import ModelError, Usage
+from agent.model.scripted import ScriptedModel
 from agent.config.profiles import load_profiles
 from agent.model.tokens import (CL100K_URL, TokenCounter, TruncationTripwire, correction, count,
-                          estimate, load_encoding, server_prompt_tokens)
+                                estimate, load_encoding, server_prompt_tokens)
 from openai_server import FakeOpenAI
 
 ROOT = Path(__file__).parents[2]

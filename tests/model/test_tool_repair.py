@@ -11,7 +11,8 @@ import pytest
 
 from agent.model.client import OpenAICompatible
 from agent.events import Retry
-from agent.model.types import ModelError, Reply, ScriptedModel, Usage, call
+from agent.model.types import ModelError, Reply, Usage
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.model.tool_repair import ToolCallRepair, rejects_tools
 from agent.tools import ToolContext, default_tools

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.model.types import ScriptedModel, call
+from agent.model.scripted import ScriptedModel, call
 from agent.permissions.policy import Answer
 from invariants import assert_paired
 

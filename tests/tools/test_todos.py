@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from agent.events import TodosChanged
-from agent.model.types import ScriptedModel, call
+from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
 from agent.app.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError
