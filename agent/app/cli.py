@@ -226,7 +226,8 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     from agent.session.compose import load_permissions
-    from agent.session.transcript import SessionError, find_session, latest, project_folder
+    from agent.session.transcript import SessionError, find_session, latest
+    from agent.config.paths import project_folder
 
     resume = None
     if args.continue_session or args.resume:
@@ -302,7 +303,8 @@ def permissions_command(argv: list[str]) -> int:
 
 def sessions_command(argv: list[str]) -> int:
     """`agent sessions`: this folder's sessions, newest first."""
-    from agent.session.transcript import SessionError, project_folder, sessions_report
+    from agent.session.transcript import SessionError, sessions_report
+    from agent.config.paths import project_folder
 
     if argv:
         print("usage: agent sessions", file=sys.stderr)

@@ -18,7 +18,7 @@ server really gives the model from its own API: Ollama's /api/ps (as loaded) or 
                                fix: restart Ollama with `OLLAMA_CONTEXT_LENGTH=32768 ollama serve`, ...
 
 The card is saved as JSON in ~/.agent/cache/doctor/, one file per base URL and model, and
-`load_card` reads it back for the next sessions (agent/config/config.py): the context the server
+`load_card` (agent/config/doctor_card.py) reads it back for the next sessions: the context the server
 really gives, text tool mode when the server refused `tools`, and the server kind whose fix
 the truncation tripwire names. Run it again after changing the server: the card is not
 refreshed by itself. Exit status: 0 no problem, 1 a problem or no server, 2 bad usage.
@@ -30,55 +30,29 @@ Claude Code counterpart: `claude doctor` (which checks the installation, not a m
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
-from dataclasses import asdict, fields
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from agent.app.doctor_probes import (Card, Finding, Http, probe_reasoning, probe_stream, probe_tool_choice,
-                          probe_tools)
+from agent.app.doctor_probes import (Http, probe_reasoning, probe_stream, probe_tool_choice,
+                                     probe_tools)
+from agent.config.doctor_card import Card, Finding, save_card
 
-CACHE_DIR = Path(".agent") / "cache" / "doctor"  # under the user's home
 MIN_CONTEXT = 16384  # below this, the system prompt, the tools and a few files crowd the context
 NAMES = {"ollama": "Ollama", "vllm": "vLLM", "llamacpp": "llama.cpp (llama-server)",
          "lmstudio": "LM Studio"}
 
 
-def card_path(base_url: str, model: str, home: Path | None = None) -> Path:
-    key = hashlib.sha256(f"{base_url.rstrip('/')}\n{model}".encode()).hexdigest()[:20]
-    return (Path.home() if home is None else home) / CACHE_DIR / f"{key}.json"
-
-
-def load_card(base_url: str, model: str, home: Path | None = None) -> Card | None:
-    """The saved card of this endpoint and model, or None. A card that cannot be read is
-    taken as missing: it is only a cache, and `agent doctor` writes it again."""
-    try:
-        data = json.loads(card_path(base_url, model, home).read_text(encoding="utf-8"))
-        known = {f.name for f in fields(Card)}
-        card = Card(**{k: v for k, v in data.items() if k in known})
-        card.findings = [Finding(**f) for f in card.findings]
-        return card
-    except (OSError, ValueError, TypeError):
-        return None
-
-
-def save_card(card: Card, home: Path | None = None) -> Path:
-    path = card_path(card.base_url, card.model, home)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(asdict(card), indent=2) + "\n", encoding="utf-8")
-    return path
-
-
 def examine(base_url: str, model: str, api_key: str = "", provider: str | None = None,
             profiles=None, timeout: float = 5.0, chat_timeout: float = 120.0) -> Card:
     """Run the probes in order; stop after the first when the server cannot be reached."""
-    from agent.config.profiles import load_profiles, user_file
+    from agent.config.profiles import load_profiles, profiles_file
     from agent.model.tokens import encoding_name
 
-    profiles = profiles or load_profiles(user_file())
+    profiles = profiles or load_profiles(profiles_file())
     http = Http(base_url, api_key, timeout, chat_timeout)
     card = Card(base_url.rstrip("/"), model,
                 checked_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))

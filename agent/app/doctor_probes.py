@@ -21,47 +21,14 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+
+from agent.config.doctor_card import Card, Finding
 
 ADD_TOOL = {"type": "function", "function": {
     "name": "add", "description": "Add two integers and return the sum.",
     "parameters": {"type": "object", "required": ["a", "b"],
                    "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}}}}
 SYSTEM = "You test tool calling. When a tool can answer, call it instead of answering in text."
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One line of the card."""
-
-    name: str
-    status: str  # ok | note | problem
-    detail: str
-    fix: str = ""
-
-
-@dataclass
-class Card:
-    """What `agent doctor` found out about one endpoint and model (cached as JSON)."""
-
-    base_url: str
-    model: str
-    kind: str = "unknown"
-    """ollama | vllm | llamacpp | lmstudio | openai | openrouter | deepseek | unknown"""
-    models: list[str] = field(default_factory=list)
-    context_window: int | None = None
-    """The context the server really gives the model, when it says."""
-    native_tools: bool | None = None
-    """True: parsed tool_calls; False: the server refused `tools`; None: not seen."""
-    stream_tools: bool | None = None
-    parallel: str | None = None
-    tool_choice: bool | None = None
-    reasoning: str | None = None
-    """reasoning_content | reasoning | think tags | none seen"""
-    usage_in_stream: bool | None = None
-    cached_tokens: bool | None = None
-    findings: list[Finding] = field(default_factory=list)
-    checked_at: str = ""
 
 
 class Http:

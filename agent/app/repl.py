@@ -18,6 +18,7 @@ from pathlib import Path
 
 from agent import __version__
 from agent.config.config import Config
+from agent.config.paths import data_folder, user_file
 from agent.permissions.policy import Answer, Decision, describe
 from agent.app.render import Terminal
 from agent.app.slash import Action, Console, dispatch, parse
@@ -56,7 +57,7 @@ def start_readline() -> None:
         import readline
     except ImportError:  # Windows without pyreadline: plain input() still works
         return
-    history = Path.home() / ".agent" / "history"
+    history = user_file(Path.home(), "history")
     try:
         history.parent.mkdir(parents=True, exist_ok=True)
         if history.exists():
@@ -80,7 +81,7 @@ def note(console: Console, text: str) -> str:
 
     if not text:
         return "Nothing to note: write the note after the #."
-    project, user = note_file(console.agent.ctx.cwd), note_file(Path.home() / ".agent")
+    project, user = note_file(console.agent.ctx.cwd), note_file(data_folder(Path.home()))
     shown = "~/" + user.relative_to(Path.home()).as_posix()
     try:
         answer = input(f"  Add to (p)roject {project.name} or (u)ser {shown}? ").strip().lower()

@@ -107,7 +107,7 @@ def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Pa
     Raises ConfigError for a value or a file that cannot be used."""
     from dotenv import dotenv_values
 
-    from agent.config.profiles import USER_FILE, load_profiles
+    from agent.config.profiles import load_profiles, profiles_file
 
     config = Config(cwd=cwd.resolve())
     dotenv_path = find_dotenv(config.cwd)
@@ -122,7 +122,7 @@ def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Pa
             setattr(config, name, value)
             config.sources[name] = "flag"
     home = Path(environ["HOME"]) if environ.get("HOME") else None
-    profiles = load_profiles(home / USER_FILE if home else None)
+    profiles = load_profiles(profiles_file(home) if home else None)
     if config.provider:
         preset = profiles.preset(config.provider)
         config.provider = preset.name
@@ -135,7 +135,7 @@ def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Pa
 
 def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
     """The values the user left open, from the model's profile and the doctor's card."""
-    from agent.app.doctor import load_card
+    from agent.config.doctor_card import load_card
 
     profile = profiles.profile_for(config.model)
     card = load_card(config.base_url, config.model, home) if home else None

@@ -13,7 +13,7 @@ updates the packaged one field by field, and its families are tried before the p
 A malformed user file stops the program with its path and the JSON error's line and column:
 an override that is silently ignored is worse than none.
 
-    load_profiles(user_file).preset("ollama").base_url     'http://localhost:11434/v1'
+    load_profiles(profiles_file()).preset("ollama").base_url     'http://localhost:11434/v1'
     profile_for("qwen2.5-coder:7b").context_window         32768
 
 Simplified: a model is matched by its name alone (lower case, an `org/` prefix dropped), so a
@@ -33,8 +33,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from agent.config.config import ConfigError
+from agent.config.paths import user_file
 
-USER_FILE = Path(".agent") / "profiles.json"  # under the user's home
 TOOL_MODES = ("native", "auto", "text")
 
 
@@ -103,8 +103,9 @@ class Profiles:
         return None
 
 
-def user_file(home: Path | None = None) -> Path:
-    return (Path.home() if home is None else home) / USER_FILE
+def profiles_file(home: Path | None = None) -> Path:
+    """~/.agent/profiles.json, the user's own presets and profiles."""
+    return user_file(Path.home() if home is None else home, "profiles.json")
 
 
 def load_profiles(user: Path | None = None) -> Profiles:
@@ -123,7 +124,7 @@ def load_profiles(user: Path | None = None) -> Profiles:
 
 def profile_for(model: str, home: Path | None = None) -> Profile:
     """The profile of `model`, with the user's file in `home` (default: the user's home)."""
-    return load_profiles(user_file(home)).profile_for(model)
+    return load_profiles(profiles_file(home)).profile_for(model)
 
 
 @cache

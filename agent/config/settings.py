@@ -35,6 +35,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 from agent.config.config import ConfigError
+from agent.config.paths import user_file
 from agent.hooks.runner import Hook, check_event
 
 KINDS = ("allow", "ask", "deny")
@@ -43,7 +44,6 @@ PERMISSION_KEYS = (*KINDS, "defaultMode", "additionalDirectories", "disableBypas
 TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv")
 SCRUB_KEYS = ("patterns", "passThrough")
 DEFAULT_SCRUB = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*")
-TRUST_FILE = Path(".agent") / "trusted.json"  # under the home
 LOCAL_FILE = Path(".agent") / "settings.local.json"  # under the project; remember_rule writes it
 NAMES = ("settings.json", "settings.local.json")  # in each of FOLDERS, lowest precedence first
 FOLDERS = (".claude", ".agent")
@@ -196,7 +196,7 @@ def set_trusted(project: Path, home: Path, value: bool) -> None:
     """Store the answer for this project in ~/.agent/trusted.json, atomically."""
     store = _trust_store(home)
     store["projects"][str(project.resolve())] = value
-    _write_json(home / TRUST_FILE, store)
+    _write_json(user_file(home, "trusted.json"), store)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -267,7 +267,7 @@ def _decide_trust(project: Path, home: Path, gated: list[str],
 
 
 def _trust_store(home: Path) -> dict:
-    path = home / TRUST_FILE
+    path = user_file(home, "trusted.json")
     store = _read_json(path) or {"projects": {}}
     if not isinstance(store.setdefault("projects", {}), dict):
         raise SettingsError(f"{path}: projects must be an object, got {_describe(store['projects'])}")

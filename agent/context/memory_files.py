@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.config.paths import data_folder
 from agent.model.types import ToolCall
 
 NAMES = ("AGENT.md", "AGENTS.md", "CLAUDE.md")
@@ -51,7 +52,7 @@ def discover(cwd: Path, root: Path, home: Path) -> list[Path]:
     """The memory files in load order: the user's folder, then root down to cwd."""
     folders = [cwd, *cwd.parents]
     folders = folders[: folders.index(root) + 1] if root in folders else [cwd]
-    found = [home / ".agent" / name for name in NAMES + LOCAL_NAMES]
+    found = [data_folder(home) / name for name in NAMES + LOCAL_NAMES]
     found += [folder / name for folder in reversed(folders) for name in NAMES + LOCAL_NAMES]
     return [p for p in found if p.is_file()]
 

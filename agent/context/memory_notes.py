@@ -29,7 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from agent.context.memory_files import NAMES
-from agent.session.transcript import project_folder
+from agent.config.paths import project_folder
 
 MEMORY_LINES = 200
 

@@ -18,6 +18,8 @@ import os
 import uuid
 from pathlib import Path
 
+from agent.config.paths import private_folders
+
 
 def split_rules(values: list[str]) -> list[str]:
     """Rules from flags: each value may hold several, split on commas and spaces outside
@@ -83,11 +85,12 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.context.memory_notes import memory_path
     from agent.permissions.policy import Gate
     from agent.permissions.rules import parse
-    from agent.session.transcript import Transcript, project_folder
+    from agent.config.paths import project_folder, session_folder, user_file
+    from agent.session.transcript import Transcript
     from agent.config.settings import parse_hooks, remember_rule, scrub_env
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.tools.todo import Todos, todo_write
-    from agent.config.profiles import load_profiles, user_file
+    from agent.config.profiles import load_profiles, profiles_file
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
     from agent.tools import ToolContext, default_tools
@@ -100,14 +103,14 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     model = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
                              model=config.model, stream=config.stream,
                              fallback_model=config.fallback_model, extra_body=body)
-    preset = load_profiles(user_file()).preset(config.provider) if config.provider else None
+    preset = load_profiles(profiles_file()).preset(config.provider) if config.provider else None
     model = with_caches(model, config)
     model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
     model = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
-                  load_prices(Path.home() / ".agent" / "prices.json"))
+                  load_prices(user_file(Path.home(), "prices.json")))
     session_id = session_id or str(uuid.uuid4())
-    private_folders(Path.home() / ".agent")
-    folder = Path.home() / ".agent" / "sessions" / session_id
+    private_folders(Path.home())
+    folder = session_folder(Path.home(), session_id)
     policy, settings = permissions or load_permissions(config, [], [])
     policy.directories.append(folder)  # oversized results are saved there, to be Read back
     own_memory = memory_path(config.cwd, Path.home())  # the model's MEMORY.md, its to edit
@@ -159,9 +162,10 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
 def with_caches(model, config):
     """The response caches the config asks for, around the client (agent/model/response_cache.py): the
     recording to replay or to write, then the persistent caches in ~/.agent/cache/."""
+    from agent.config.paths import cache_folder
     from agent.model.response_cache import ExactCache, SemanticCache, endpoint_embedder
 
-    folder = Path.home() / ".agent" / "cache"
+    folder = cache_folder(Path.home())
     layers = [name for name in config.cache.split(",") if name]
     if "semantic" in layers:
         embed = endpoint_embedder(config.base_url, config.api_key,
@@ -174,18 +178,6 @@ def with_caches(model, config):
     if config.replay:
         model = ExactCache(model, config.replay, replay=True)
     return model
-
-
-def private_folders(data: Path) -> None:
-    """The folders of ~/.agent that hold what a session saw (transcripts, checkpoints, saved
-    tool results, cached replies) are the user's alone (0700), whatever ~/.agent itself is.
-    A home that cannot be written is not an error here: each writer says so when it fails."""
-    for name in ("projects", "sessions", "cache"):
-        try:
-            (data / name).mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(data / name, 0o700)
-        except OSError:
-            pass
 
 
 def history_replaced(agent) -> None:

@@ -48,12 +48,6 @@ class SessionError(ValueError):
     """No session to resume: a missing id, an empty project. The message says which."""
 
 
-def project_folder(cwd: Path, home: Path) -> Path:
-    """Where the sessions of the project in `cwd` live (Claude Code's naming: the absolute
-    path with each separator replaced by "-", so /work/app is -work-app)."""
-    return home / ".agent" / "projects" / re.sub(r"[/\\:]", "-", str(cwd.resolve()))
-
-
 def new_id() -> str:
     return str(uuid.uuid4())
 

@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from agent.config.config import load_config
-from agent.app.doctor import card_path, examine, load_card, main, render, save_card
+from agent.app.doctor import examine, main, render
+from agent.config.doctor_card import card_path, load_card, save_card
 from openai_server import FakeOpenAI
 
 

@@ -69,8 +69,8 @@ def test_bad_values_are_errors_that_name_their_source(tmp_path):
 
 
 def test_context_window_flag_then_environment_then_profile_then_doctor_then_default(tmp_path):
-    from agent.app.doctor import save_card
-    from agent.app.doctor_probes import Card
+    from agent.config.doctor_card import save_card
+    from agent.config.doctor_card import Card
 
     unknown = {"base_url": "http://box:5000/v1", "model": "my-finetune"}
     home = {"HOME": str(tmp_path)}

@@ -57,7 +57,7 @@ def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypa
 
 def test_the_project_folder_is_named_as_claude_code_names_it(tmp_path):
     from agent.context.memory_notes import memory_path
-    from agent.session.transcript import project_folder
+    from agent.config.paths import project_folder
     home = tmp_path / "home"
     folder = project_folder(tmp_path / "work" / "repo", home)
     assert folder.parent == home / ".agent" / "projects"

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from agent.session.transcript import (NO_RESULT, SessionError, Transcript, find_session, latest,
-                            list_sessions, load, pick, project_folder, repair, resume_into,
-                            prompt_text, resume_menu)
+                                      list_sessions, load, pick, repair, resume_into, prompt_text,
+                                      resume_menu)
+from agent.config.paths import project_folder
 from invariants import assert_paired
 
 SYSTEM = {"role": "system", "content": "You are a test."}
