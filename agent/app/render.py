@@ -9,7 +9,6 @@ Claude Code counterpart: its terminal UI, and the stream-json output format.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import asdict
 from typing import TextIO
@@ -17,7 +16,7 @@ from typing import TextIO
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
                           ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd, ToolStart,
                           TurnEnd)
-from agent.model.types import ToolCall
+from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.tools.todo import todo_line
 
 DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
@@ -36,10 +35,8 @@ def to_json(event: object) -> dict:
 def call_line(call: ToolCall) -> str:
     """`Bash(ls -la)`: the tool and its most telling argument."""
     try:
-        args = json.loads(call.arguments or "{}")
-    except json.JSONDecodeError:
-        args = {}
-    if not isinstance(args, dict):
+        args = parse_arguments(call.arguments)
+    except BadArguments:
         args = {}
     key = next((k for k in ("command", "file_path", "pattern") if k in args), None)
     detail = str(args[key]) if key else call.arguments

@@ -38,7 +38,7 @@ from agent.events import Compacted
 from agent.model.types import Model, ModelError, Reply, ToolCall
 from agent.compact.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
 from agent.model.tokens import TokenCounter, server_prompt_tokens
-from agent.tools import cap
+from agent.tools.capping import cap
 from agent.compact.prefix_stability import PrefixCheck, common_prefix
 from agent.compact.window import Window
 

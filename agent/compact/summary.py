@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from agent.model.types import Reply
-from agent.tools import cap
+from agent.tools.capping import cap
 
 SUMMARY_PROMPT = """\
 The context window is full, so the conversation so far will be replaced by your summary. \

@@ -23,13 +23,12 @@ Claude Code counterpart: CLAUDE.md memory with `@` imports, and nested CLAUDE.md
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.config.paths import data_folder
-from agent.model.types import ToolCall
+from agent.model.types import BadArguments, ToolCall, parse_arguments
 
 NAMES = ("AGENT.md", "AGENTS.md", "CLAUDE.md")
 LOCAL_NAMES = tuple(name.replace(".md", ".local.md") for name in NAMES)
@@ -147,11 +146,11 @@ class SubfolderMemory:
     def folders(self, call: ToolCall) -> list[Path]:
         """The folders from below cwd down to the one the call touches (empty when none)."""
         try:
-            args = json.loads(call.arguments or "{}")
-        except json.JSONDecodeError:
+            args = parse_arguments(call.arguments)
+        except BadArguments:
             return []
-        raw = next((args[k] for k in PATH_ARGUMENTS if isinstance(args, dict)
-                    and isinstance(args.get(k), str) and args[k]), None)
+        raw = next((args[k] for k in PATH_ARGUMENTS if isinstance(args.get(k), str) and args[k]),
+                   None)
         if raw is None:
             return []
         target = Path(raw).expanduser()

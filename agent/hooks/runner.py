@@ -1,7 +1,8 @@
 """Hooks: the user's own commands, run at fixed points of a session, to watch, add context or
 block: rules the model cannot talk its way around (a formatter after each Edit, a test gate on
 Stop). Matching hooks run at once, each as `bash -c COMMAND` in its own process group with the
-event as JSON on stdin; their answers are combined into one Outcome:
+event as JSON on stdin (agent/tools/process.py, the Bash tool's runner too); their answers
+are combined into one Outcome:
 
     exit 0      success; stdout is parsed if it is a JSON object (decision, context, ...)
     exit 2      blocks: stderr goes to the model (PreToolUse, PostToolUse, Stop, ...), or the
@@ -9,8 +10,8 @@ event as JSON on stdin; their answers are combined into one Outcome:
     otherwise   a non-blocking error, noted for the user (exit 1 does not block!)
 
 Python hooks get the input dict and return the output dict, or raise Block; past their
-timeout they are left running and ignored. Simplified: 64 KB kept per stream. A hook's plain stdout is shown only in the
---verbose trace and the stream-json events (Claude Code: transcript mode), unless the hook
+timeout they are left running and ignored. Simplified: 64 KB kept per stream. A hook's plain
+stdout is shown only in the --verbose trace and the stream-json events (Claude Code: transcript mode), unless the hook
 answers `suppressOutput`. Ctrl-C kills the running hooks. The settings' `hooks` objects are read by
 agent/config/settings.py:parse_hooks. Not covered: "prompt" hooks, plugins.
 Claude Code counterpart: `hooks`, /hooks.
@@ -22,9 +23,6 @@ import contextlib
 import json
 import os
 import re
-import signal
-import subprocess
-import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,7 +30,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
-from typing import BinaryIO
+
+from agent.tools.process import run_command, stop
 
 EVENTS = ("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure",
           "Notification", "Stop", "SubagentStop", "PreCompact", "SessionEnd")
@@ -42,7 +41,6 @@ PLAIN_CONTEXT = ("UserPromptSubmit", "SessionStart")  # plain stdout on exit 0 i
 STRICTNESS = {"allow": 0, "ask": 1, "deny": 2}
 LEGACY = {"approve": "allow", "block": "deny"}  # PreToolUse's old `decision` values
 KEEP_BYTES = 64 * 1024
-GRACE_S = 0.5  # how long a background job the hook started may hold its output open
 MISTAKES = {126: "not executable: the hook did not run (chmod +x the script?)",
             127: "command not found: the hook did not run (is the script there and executable?)"}
 
@@ -163,7 +161,7 @@ class Hooks:
             return _combine(event, [_result(f, hook, start) for f, hook in zip(futures, hooks)])
         except BaseException:  # Ctrl-C: the hooks die with the turn, and what they started
             for proc in list(live):
-                _kill_group(proc, wait=False)
+                stop(proc, grace=0, wait=False)
             raise
 
     def describe(self) -> str:
@@ -181,69 +179,21 @@ def _matches(matcher: str, target: str) -> bool:
     return False
 
 
-def _read(stream: BinaryIO, into: list[str]) -> None:
-    """Keep the first KEEP_BYTES, drop the rest: the hook never blocks on a full pipe."""
-    with stream:
-        head = stream.read(KEEP_BYTES)
-        n_bytes = len(head) + sum(len(chunk) for chunk in iter(lambda: stream.read1(65536), b""))
-    cut = f"\n[... cut: {n_bytes:,} bytes in all, the first {len(head):,} kept]"
-    into.append(head.decode("utf-8", "replace") + (cut if n_bytes > len(head) else ""))
-
-
-def _feed(stream: BinaryIO, data: bytes) -> None:
-    with contextlib.suppress(OSError), stream:  # BrokenPipeError: the hook did not read it
-        stream.write(data)
-
-
 def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict, live: set) -> HookRun:
-    """Run a command hook in its own process group, killed with its children on timeout;
-    `live` holds it while it runs, for Ctrl-C."""
-    shell = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
+    """Run a command hook in its own process group (agent/tools/process.py), killed with
+    its children on timeout; `live` holds it while it runs, for Ctrl-C."""
     try:
-        proc = subprocess.Popen([shell, "-c", hook.command], cwd=cwd, env=env,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, start_new_session=True)
+        done = run_command(hook.command, cwd, env, hook.timeout, stdin=payload,
+                           merge_stderr=False, head=KEEP_BYTES, tail=0, grace=0, live=live)
     except OSError as e:
         return HookRun(hook, None, "", "", None, f"could not be started: {e.strerror or e}")
-    live.add(proc)
-    try:
-        return _collect(hook, proc, payload)
-    finally:
-        live.discard(proc)
-
-
-def _collect(hook: Hook, proc: subprocess.Popen, payload: bytes) -> HookRun:
-    out, err = [], []
-    readers = [threading.Thread(target=_read, args=a, daemon=True)
-               for a in ((proc.stdout, out), (proc.stderr, err))]
-    for thread in [threading.Thread(target=_feed, args=(proc.stdin, payload), daemon=True),
-                   *readers]:
-        thread.start()
-    try:
-        code = proc.wait(hook.timeout)
-    except subprocess.TimeoutExpired:
-        code = None
-        _kill_group(proc)
-    for reader in readers:
-        reader.join(GRACE_S)
-        if reader.is_alive():  # the hook is done, but a job it started holds the pipe
-            _kill_group(proc)
-            reader.join(GRACE_S)
-    stdout, output, note = "".join(out), None, _exit_note(code, hook)
-    if code == 0 and stdout.lstrip().startswith("{"):
+    stdout, output, note = done.out.text(), None, _exit_note(done.code, hook)
+    if done.code == 0 and stdout.lstrip().startswith("{"):
         with contextlib.suppress(json.JSONDecodeError):
             output = json.loads(stdout)
         if not isinstance(output, dict):
             output, note = None, "printed broken JSON (not a JSON object): taken as plain text"
-    return HookRun(hook, code, stdout, "".join(err), output, note)
-
-
-def _kill_group(proc: subprocess.Popen, wait: bool = True) -> None:
-    """SIGKILL the hook and everything it started (a hook has no work worth saving)."""
-    with contextlib.suppress(ProcessLookupError):  # the whole group is gone already
-        os.killpg(proc.pid, signal.SIGKILL)
-    if wait:
-        proc.wait()
+    return HookRun(hook, done.code, stdout, done.err.text(), output, note)
 
 
 def _call(hook: Hook, payload: str) -> HookRun:

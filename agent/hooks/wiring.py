@@ -22,21 +22,17 @@ Claude Code counterpart: hooks, as wired into its query loop.
 
 from __future__ import annotations
 
-import json
 
 from agent.events import HookMessage, HookOutput
 from agent.hooks.runner import Hooks, Outcome
-from agent.model.types import Emit, ToolCall
+from agent.model.types import BadArguments, Emit, ToolCall, parse_arguments
 from agent.loop.turn import StopTurn, check_arguments
 from agent.permissions.policy import Decision, Gate
 from agent.tools import Tool, ToolContext
+from agent.model.reminders import remind
 
 MAX_SENT_BACK = 3
 HOOK_STOPPED = "hook_stopped"
-
-
-def reminders(texts) -> str:
-    return "".join(f"\n\n<system-reminder>{t}</system-reminder>" for t in texts if t)
 
 
 class HookedSession:
@@ -86,7 +82,7 @@ class HookedSession:
         if outcome.stop:
             raise StopTurn(HOOK_STOPPED, outcome.stop_reason or f"A {event} hook stopped.")
         told = [f"{event} hook: {outcome.reason}"] if outcome.blocked and outcome.reason else []
-        return result + reminders([*told, *outcome.context])
+        return remind(result, [*told, *outcome.context])
 
     # Stop: a stop check of the loop
     def on_stop(self, text: str, sent_back: bool) -> str | None:
@@ -141,7 +137,6 @@ class HookedGate:
 
 def arguments(call: ToolCall) -> dict:
     try:
-        args = json.loads(call.arguments or "{}")
-    except json.JSONDecodeError:
+        return parse_arguments(call.arguments)
+    except BadArguments:
         return {"raw": call.arguments}
-    return args if isinstance(args, dict) else {"raw": call.arguments}

@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from agent.model.types import ToolCall
+from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.loop.turn import StopTurn
 
 REPEATED_CALL = "repeated_call"  # the stop reason
@@ -66,8 +66,8 @@ class RepeatGuard:
 def call_key(name: str, arguments: str) -> tuple[str, str]:
     """What makes two calls the same: the name and the arguments as canonical JSON."""
     try:
-        canonical = json.dumps(json.loads(arguments or "{}"), sort_keys=True, ensure_ascii=False)
-    except json.JSONDecodeError:
+        canonical = json.dumps(parse_arguments(arguments), sort_keys=True, ensure_ascii=False)
+    except BadArguments:
         canonical = arguments
     return name, canonical
 

@@ -24,14 +24,15 @@ Claude Code counterpart: the query loop behind each prompt.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Protocol
 
 from agent.model.errors import ContextOverflow
 from agent.events import AssistantMessage, ToolEnd, ToolStart, TurnEnd
-from agent.model.types import Emit, Model, ModelError, Reply, ToolCall, Usage
+from agent.model.types import (BadArguments, Emit, Model, ModelError, Reply, ToolCall, Usage,
+                               parse_arguments)
 from agent.tools import Tool, ToolContext, ToolError
+from agent.model.reminders import remind
 
 # Why a turn ended. Plain strings, so they serialize as they are.
 END_TURN, MAX_TURNS, INTERRUPTED, ERROR = "end_turn", "max_turns", "interrupted", "error"
@@ -136,7 +137,7 @@ class Agent:
         except StopTurn as stop:  # the prompt is dropped: nothing was appended
             return self._end(stop.reason, str(stop), 0)
         if facts:
-            prompt += "".join(f"\n\n<system-reminder>{text}</system-reminder>" for text in facts)
+            prompt = remind(prompt, facts)
         self._add({"role": "user", "content": prompt})
         reply_text, n, sent_back = "", 0, False
         while n < self.max_turns:
@@ -212,12 +213,9 @@ class Agent:
             return (f"Error: there is no tool named {call.name!r}. "
                     f"Available tools: {', '.join(self.tools)}."), True
         try:
-            args = json.loads(call.arguments or "{}")
-        except json.JSONDecodeError as e:
-            return (f"Error: the arguments for {call.name} are not valid JSON ({e.msg} at "
-                    f"character {e.pos}). Send the call again with a JSON object."), True
-        if not isinstance(args, dict):
-            return f"Error: the arguments for {call.name} must be a JSON object.", True
+            args = parse_arguments(call.arguments)
+        except BadArguments as e:
+            return f"Error: the arguments for {call.name} {e}", True
         problem = check_arguments(tool, args)
         if problem:
             return f"Error: {problem}", True

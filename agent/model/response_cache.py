@@ -34,15 +34,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 
 from agent.model.types import (Emit, Model, ModelError, ReasoningDelta, Reply, TextDelta, Timing,
                                ToolCall, Usage, Wrapper)
+from agent.model.reminders import without_reminders
 
 THRESHOLD = 0.92
-REMINDER = re.compile(r"\s*<system-reminder>.*?</system-reminder>", re.S)
 
 
 class Layer(Wrapper):
@@ -157,7 +156,7 @@ def tool_free_question(messages: list[dict]) -> str | None:
         return None
     content = messages[-1].get("content")
     text = content if isinstance(content, str) else json.dumps(content)
-    return REMINDER.sub("", text).strip() or None
+    return without_reminders(text).strip() or None
 
 
 def cosine(a: list[float], b: list[float]) -> float:

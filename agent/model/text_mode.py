@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import json
 
+from agent.model.types import BadArguments, parse_arguments
+
 CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
 
 
@@ -57,8 +59,8 @@ def to_text_request(messages: list[dict], tools: list[dict]) -> list[dict]:
 def format_call(name: str, arguments: str) -> str:
     """One call in the text format: a <tool_call> block around {"name", "arguments"}."""
     try:
-        args = json.loads(arguments or "{}")
-    except json.JSONDecodeError:
+        args = parse_arguments(arguments)
+    except BadArguments:
         args = arguments  # as the model sent it; the loop has already said it was bad
     body = json.dumps({"name": name, "arguments": args}, ensure_ascii=False)
     return f"{CALL_OPEN}\n{body}\n{CALL_CLOSE}"

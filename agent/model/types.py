@@ -13,6 +13,7 @@ Claude Code counterpart: the model call inside its query loop.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -25,6 +26,24 @@ class ToolCall:
     id: str
     name: str
     arguments: str
+
+
+class BadArguments(ValueError):
+    """A call's arguments that are not a JSON object; the message ends the sentence
+    "the arguments for Read ..." and says what to send instead."""
+
+
+def parse_arguments(text: str | None) -> dict:
+    """A call's arguments (the raw JSON text a model sent) as a dict; "" or None is {}.
+    Raises BadArguments, worded for the model: it sends the call again."""
+    try:
+        args = json.loads(text or "{}")
+    except json.JSONDecodeError as e:
+        raise BadArguments(f"are not valid JSON ({e.msg} at character {e.pos}). Send the call "
+                           "again with a JSON object.") from None
+    if not isinstance(args, dict):
+        raise BadArguments("must be a JSON object.")
+    return args
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,9 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from agent.model.types import BadArguments, parse_arguments
 from agent.tools import Tool, ToolContext
+from agent.model.reminders import own_words
 
 TRACKED = ("Write", "Edit")
 NOT_TRACKED = ("Changes made through Bash (rm, mv, sed -i, scripts, formatters) are not "
@@ -234,7 +236,7 @@ class Checkpoints:
 def is_prompt(message: dict, text: str) -> bool:
     """A user message that is this prompt (notes may have appended reminders to it)."""
     content = message.get("content")
-    return isinstance(content, str) and (content == text or content.startswith(text + "\n\n<system-reminder>"))
+    return isinstance(content, str) and own_words(content) == own_words(text)
 
 
 def quote(text: str) -> str:
@@ -249,8 +251,8 @@ def bash_commands(messages: list[dict]) -> list[str]:
         for c in m.get("tool_calls") or []:
             if c["function"]["name"] == "Bash":
                 try:
-                    commands.append(str(json.loads(c["function"]["arguments"] or "{}").get("command")))
-                except (json.JSONDecodeError, AttributeError):
+                    commands.append(str(parse_arguments(c["function"]["arguments"]).get("command")))
+                except BadArguments:
                     commands.append(c["function"]["arguments"])
     return [" ".join(c.split())[:60] for c in commands]
 

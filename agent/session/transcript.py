@@ -32,16 +32,16 @@ Claude Code counterpart: ~/.claude/projects/<project>/<id>.jsonl, --continue, --
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
+
+from agent.model.reminders import own_words
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 NO_RESULT = "(no result: the session ended before this call finished)"
 ROLES = ("system", "user", "assistant", "tool")
-REMINDER = "\n\n<system-reminder>"  # facts the loop added to a prompt (agent.loop.turn.Note)
 
 
 class SessionError(ValueError):
@@ -169,7 +169,7 @@ def prompt_text(message: dict) -> str:
     """A user message's words, without the facts the loop appended to them."""
     content = message.get("content")
     text = content if isinstance(content, str) else json.dumps(content)
-    return text.split(REMINDER)[0].strip()
+    return own_words(text).strip()
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ Claude Code counterpart: the Read, Write and Edit tools.
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from pathlib import Path
 
-from agent.tools import Tool, ToolContext, ToolError, cap
+from agent.tools import Tool, ToolContext, ToolError
+from agent.tools.capping import cap
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 DEFAULT_LIMIT = 2000

@@ -32,7 +32,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.tools import Tool, ToolContext, ToolError, cap
+from agent.tools import Tool, ToolContext, ToolError
+from agent.tools.capping import cap
 from agent.tools.files import BINARY_SNIFF_BYTES, MAX_LINE_CHARS, int_arg
 from agent.tools.listing import grep_listing, inline
 

@@ -27,12 +27,12 @@ Claude Code counterpart: the TodoWrite tool and its todo reminders.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent.model.types import Emit, ToolCall
+from agent.model.types import BadArguments, Emit, ToolCall, parse_arguments
 from agent.tools import Tool, ToolContext, ToolError
+from agent.model.reminders import remind
 
 STATUSES = ("pending", "in_progress", "completed")
 GLYPHS = {"pending": "☐", "in_progress": "◐", "completed": "☑"}
@@ -150,7 +150,7 @@ class Todos:
     def __call__(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         """A guard: the reminder joins the call's one result (mid-turn)."""
         text = self.reminder()
-        return f"{result}\n\n<system-reminder>{text}</system-reminder>" if text else result
+        return remind(result, [text])
 
     def note(self, prompt: str) -> str | None:
         """A note: the reminder joins the next prompt (between turns)."""
@@ -164,8 +164,8 @@ class Todos:
             for c in message.get("tool_calls") or []:
                 if c["function"]["name"] == "TodoWrite":
                     try:
-                        items = parse(json.loads(c["function"]["arguments"] or "{}").get("todos"))
-                    except (ToolError, json.JSONDecodeError, AttributeError):
+                        items = parse(parse_arguments(c["function"]["arguments"]).get("todos"))
+                    except (ToolError, BadArguments):
                         pass
         if items != self.items:
             self.items = items

@@ -1,0 +1,123 @@
+"""Run a shell command in a process group of its own, and stop all of it when needed.
+
+    run_command("make test", cwd, env, timeout=120)  ->  Finished(code, out, err, ...)
+
+The Bash tool and command hooks both run here. Each command is `bash -c COMMAND` (sh when
+there is no bash) in a new session, so it leads a process group: killing the group stops the
+command and everything it started (make's compilers, a test runner's workers) instead of
+leaving orphans. The terminal's Ctrl-C reaches the harness, not the group, so on
+KeyboardInterrupt the group is killed here and the interrupt goes on up.
+
+The output is read by threads into `Capture`s (agent/tools/capping.py), never all kept, so a
+command that prints gigabytes costs little memory and never blocks on a full pipe. A
+background job that keeps the pipe open (`server &`) would make "read to the end" wait
+forever: once the command itself has exited, the pipe gets `grace` seconds to close, then
+the group is killed and `held_open` says so.
+
+Stopping is SIGTERM, then SIGKILL after `grace` seconds for what is left; `grace=0` kills at
+once (a hook has no work worth saving). `live`, when given, holds each running process, so
+that another thread can stop them (`stop`), as Ctrl-C does for hooks run side by side.
+Not covered: Windows; a process that leaves the group (setsid) and keeps no pipe open.
+Claude Code counterpart: the process handling of its Bash tool and hook runner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent.tools.capping import Capture
+
+SHELL = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How a command ended, and what it printed."""
+
+    code: int | None
+    """The exit code (negative: killed by that signal); None when stopped at the timeout."""
+    out: Capture
+    """stdout, and stderr too when they were merged."""
+    err: Capture | None
+    """stderr, when it was kept apart."""
+    held_open: bool
+    """The command was done, but something it started kept the output open and was killed."""
+
+    @property
+    def timed_out(self) -> bool:
+        return self.code is None
+
+
+def run_command(command: str, cwd: Path, env: dict | None, timeout: float, *,
+                stdin: bytes | None = None, merge_stderr: bool = True, head: int = 30_000,
+                tail: int = 30_000, grace: float = 1.0, live: set | None = None) -> Finished:
+    """Run `command` to its end or its timeout. Raises OSError when it cannot be started,
+    KeyboardInterrupt (after stopping the group) on Ctrl-C."""
+    proc = subprocess.Popen([SHELL, "-c", command], cwd=cwd, env=env,
+                            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                            stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+                            start_new_session=True)
+    if live is not None:
+        live.add(proc)
+    try:
+        return _wait(proc, timeout, stdin, merge_stderr, head, tail, grace)
+    except KeyboardInterrupt:
+        stop(proc, grace)
+        raise
+    finally:
+        if live is not None:
+            live.discard(proc)
+
+
+def _wait(proc: subprocess.Popen, timeout: float, stdin: bytes | None, merge_stderr: bool,
+          head: int, tail: int, grace: float) -> Finished:
+    out, err = Capture(head, tail), None if merge_stderr else Capture(head, tail)
+    readers = [threading.Thread(target=out.read_all, args=(proc.stdout,), daemon=True)]
+    if err is not None:
+        readers.append(threading.Thread(target=err.read_all, args=(proc.stderr,), daemon=True))
+    if stdin is not None:
+        threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True).start()
+    for reader in readers:
+        reader.start()
+    code, held_open = None, False
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        stop(proc, grace)
+    pipe_grace = grace or 0.5  # even a hook's background job gets a moment to let go
+    for reader in readers:
+        reader.join(pipe_grace)
+        if reader.is_alive():  # the command is done, but something it started holds the pipe
+            held_open = True
+            stop(proc, grace)
+            reader.join(pipe_grace)  # one that left the group may still hold it: stop waiting
+    return Finished(code, out, err, held_open)
+
+
+def _feed(stream, data: bytes) -> None:
+    with contextlib.suppress(OSError), stream:  # BrokenPipeError: the command did not read it
+        stream.write(data)
+
+
+def stop(proc: subprocess.Popen, grace: float = 1.0, wait: bool = True) -> None:
+    """Stop the process and everything it started: SIGTERM, then SIGKILL for what is left
+    after `grace` seconds (0: SIGKILL at once). `wait=False` does not wait for it to go."""
+    for sig in (signal.SIGTERM, signal.SIGKILL) if grace > 0 else (signal.SIGKILL,):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break  # the whole group is gone
+        if sig == signal.SIGTERM:
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                pass
+    if wait:
+        proc.wait()

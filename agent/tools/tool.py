@@ -1,0 +1,60 @@
+"""What a tool is: a name, a description, a JSON schema, a function, and a read-only flag.
+
+A tool function takes the parsed arguments and the session's `ToolContext` and returns text.
+When the model made a mistake it can fix (a missing file, a non-unique Edit, a timeout), the
+tool raises `ToolError` with a message that says what to do next; the loop turns that into the
+tool result. Anything else is a bug of the harness and propagates (the loop still answers
+the call, agent/loop/turn.py).
+Claude Code counterpart: the tool definitions sent to the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ToolError(Exception):
+    """A mistake the model can fix; the message becomes the tool result."""
+
+
+@dataclass
+class ToolContext:
+    """What tools share within one session."""
+
+    cwd: Path
+    """The working directory: relative paths and commands start here."""
+    read_files: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    """Resolved path -> (mtime_ns, size) when the model last read or wrote it (Edit/Write check it)."""
+    max_result_chars: int = 30_000
+    """The cap on one tool result; past it the middle is cut and the cut is stated."""
+    env: dict[str, str] | None = None
+    """The environment for commands (None: the harness's own)."""
+    call_id: str = ""
+    """The id of the call being run (set by the loop; hooks report it as tool_use_id)."""
+    listing: str = "lines"
+    """How Glob and Grep lay out results: "lines", or "toon" rows (agent/tools/listing.py)."""
+
+    def resolve(self, path: str) -> Path:
+        """A path as the model gave it, made absolute against cwd, `~` expanded, symlinks resolved."""
+        p = Path(path).expanduser()
+        return (p if p.is_absolute() else self.cwd / p).resolve()
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One tool the model can call."""
+
+    name: str
+    description: str
+    parameters: dict
+    """A JSON schema (type object) for the arguments."""
+    run: Callable[[dict, ToolContext], str]
+    read_only: bool
+
+    def schema(self) -> dict:
+        """The OpenAI `tools` entry for this tool."""
+        return {"type": "function",
+                "function": {"name": self.name, "description": self.description,
+                             "parameters": self.parameters}}
