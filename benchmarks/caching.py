@@ -104,7 +104,7 @@ def run_session(layout: str, n_prompts: int, real: Meter | None = None) -> tuple
     agent = Agent(Probe(ScriptedModel(script(n_prompts, repo)), real), [WRITE], base,
                   ToolContext(cwd=repo), compactor=compactor)
     if layout == "ours":
-        agent.notes.append(ChangingFacts(repo))
+        agent.on_prompt.add(ChangingFacts(repo))
     for n in range(n_prompts):
         agent.run(f"Add feature {n}: a function feature_{n}(x) in feature_{n}.py.")
     return agent, repo

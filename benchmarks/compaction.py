@@ -154,7 +154,7 @@ def run_session(window: Window, name: str, facts: list[Fact], documents: dict[in
     ladder = Ladder(window, STRATEGIES[name], model=writer, save_dir=folder / "transcripts")
     agent = Agent(scripted, [lookup_tool(documents)], SYSTEM, ToolContext(cwd=Path.cwd()),
                   max_turns=BLOCK + 1, compactor=ladder)
-    agent.guards.append(ResultBudget(window.result_budget, folder / "tool-results"))
+    agent.after_tool.add(ResultBudget(window.result_budget, folder / "tool-results"))
     for prompt in prompts:
         end = agent.run(prompt)
         if end.stop_reason != "end_turn":

@@ -109,7 +109,7 @@ def test_a_real_task_through_the_repair_ladder(llama_server, tmp_path, capsys):
     model = ToolCallRepair(client, "auto")
     agent = Agent(model, default_tools(), system_prompt(tmp_path), ToolContext(cwd=tmp_path),
                   max_turns=6)
-    agent.guards.append(RepeatGuard(lambda: agent.messages, 3))
+    agent.after_tool.add(RepeatGuard(lambda: agent.messages, 3))
     end = agent.run("Use the Read tool to read secret.txt, then tell me the password in it.")
     assert_paired(agent.messages)
     results = [m["content"] for m in agent.messages if m["role"] == "tool"]

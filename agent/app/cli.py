@@ -170,7 +170,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     agent.authorize.session.session_start("resume" if resume else "startup")
     end = custom.run(*chosen, agent) if chosen else agent.run(prompt)
     agent.authorize.session.session_end("other")
-    for recorder in agent.recorders:
+    for recorder in agent.on_message:
         if getattr(recorder, "error", None):
             print(f"agent: {recorder.error}; this session cannot be resumed", file=sys.stderr)
     document = result_document(end, session_id, time.monotonic() - start,

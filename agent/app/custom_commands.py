@@ -31,6 +31,7 @@ Claude Code counterpart: custom slash commands (.claude/commands/*.md).
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -41,6 +42,7 @@ from pathlib import Path
 from agent.events import TurnEnd
 from agent.config.frontmatter import FrontmatterError, split
 from agent.loop.turn import Agent
+from agent.model.types import ToolCall
 from agent.permissions.rules import Rule, parse
 
 FOLDERS = (".agent", ".claude")
@@ -138,11 +140,11 @@ def run_bang_lines(text: str, agent: Agent) -> str:
     def output(found: re.Match) -> str:
         args = {"command": found.group(1).strip()}
         bash = agent.tools["Bash"]
-        agent.ctx.call_id = ""  # no tool call of the model's: hooks get an empty tool_use_id
-        refusal = agent.authorize(bash, args)
-        if refusal is not None:
-            return f"[not run: {refusal}]"
-        return bash.run(args, agent.ctx)
+        # no tool call of the model's: hooks get an empty tool_use_id
+        verdict = agent.authorize(bash, args, ToolCall("", "Bash", json.dumps(args)))
+        if not verdict.allowed:
+            return f"[not run: {verdict.refusal}]"
+        return bash.run(verdict.args, agent.ctx)
     return BANG.sub(output, text)
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from agent import __version__
 from agent.config.config import Config
 from agent.config.paths import data_folder, user_file
+from agent.loop.seams import AFTER_HOOKS
 from agent.permissions.policy import Answer, Decision, describe
 from agent.app.render import Terminal
 from agent.app.slash import Action, Console, dispatch, parse
@@ -108,7 +109,7 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     trusted = permissions[1].trusted if permissions else True
     console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted,
                       notes=NewNotes())
-    agent.notes.append(console.notes)  # tells the model about new notes with the next prompt
+    agent.on_prompt.add(console.notes, at=AFTER_HOOKS)  # new notes go with the next prompt
     if resume:
         term.line(resume_into(agent, resume))
     agent.authorize.session.session_start("resume" if resume else "startup")

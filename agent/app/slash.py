@@ -129,12 +129,10 @@ def innermost(model):
 
 def part(agent: Agent, kind: type):
     """The guard of this type the CLI attached (agent.session.compose.build_agent), or None."""
-    return next((g for g in agent.guards if isinstance(g, kind)), None)
+    return next((g for g in agent.after_tool if isinstance(g, kind)), None)
 
 
 def clear(console: Console, rest: str) -> str:
-    from agent.context.memory_files import SubfolderMemory
-
     agent = console.agent
     hooks = getattr(agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
     if hooks:
@@ -142,9 +140,6 @@ def clear(console: Console, rest: str) -> str:
     agent.clear()
     if hooks:
         hooks.session_start("clear")
-    subfolders = part(agent, SubfolderMemory)
-    if subfolders:
-        subfolders.forget()
     if console.notes:
         console.notes.again()
     return "Conversation cleared."
@@ -267,7 +262,7 @@ def resume(console: Console, rest: str) -> str:
     from agent.session.transcript import SessionError, Transcript, pick, resume_into, resume_menu
 
     agent = console.agent
-    transcript = next((r for r in agent.recorders if isinstance(r, Transcript)), None)
+    transcript = next((r for r in agent.on_message if isinstance(r, Transcript)), None)
     if transcript is None:
         return "This session keeps no transcript: there is nothing to resume."
     if not rest:
@@ -286,7 +281,7 @@ def resume(console: Console, rest: str) -> str:
     except OSError as err:  # gone or unreadable since it was listed: nothing was changed
         said = f"Could not read {chosen.path} ({err.strerror or err}); this session goes on."
     else:
-        for note in agent.notes:  # the checkpoints of that session, which a rewind may use
+        for note in agent.on_prompt:  # the checkpoints of that session, which a rewind may use
             if isinstance(note, Checkpoints):
                 note.reopen(note.folder.parent.parent / chosen.id / "checkpoints")
     if hooks:

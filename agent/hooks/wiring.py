@@ -26,9 +26,10 @@ from __future__ import annotations
 from agent.events import HookMessage, HookOutput
 from agent.hooks.runner import Hooks, Outcome
 from agent.model.types import BadArguments, Emit, ToolCall, parse_arguments
-from agent.loop.turn import StopTurn, check_arguments
+from agent.loop.seams import StopTurn, Verdict
+from agent.loop.turn import check_arguments
 from agent.permissions.policy import Decision, Gate
-from agent.tools import Tool, ToolContext
+from agent.tools import Tool
 from agent.model.reminders import remind
 
 MAX_SENT_BACK = 3
@@ -62,6 +63,13 @@ class HookedSession:
 
     def notify(self, message: str) -> None:
         self.run("Notification", None, message=message)
+
+    def notifying(self, ask):
+        """`ask` (the question on a terminal), with the Notification hook run first."""
+        def ask_and_notify(tool: Tool, args: dict, decision: Decision):
+            self.notify(f"The agent needs your permission to use {tool.name}")
+            return ask(tool, args, decision)
+        return ask_and_notify
 
     # UserPromptSubmit: a note of the loop
     def on_prompt(self, prompt: str) -> str | None:
@@ -102,30 +110,24 @@ class HookedSession:
 class HookedGate:
     """The loop's `authorize`: PreToolUse hooks first, then the permission gate."""
 
-    def __init__(self, gate: Gate, session: HookedSession, ctx: ToolContext):
-        self.gate, self.session, self.ctx = gate, session, ctx
+    def __init__(self, gate: Gate, session: HookedSession):
+        self.gate, self.session = gate, session
         self.policy = gate.policy
-        if gate.ask is not None:
-            ask = gate.ask
 
-            def ask_and_notify(tool: Tool, args: dict, decision: Decision):
-                session.notify(f"The agent needs your permission to use {tool.name}")
-                return ask(tool, args, decision)
-            gate.ask = ask_and_notify
-
-    def __call__(self, tool: Tool, args: dict) -> str | None:
+    def __call__(self, tool: Tool, args: dict, call: ToolCall) -> Verdict:
         outcome = self.session.run("PreToolUse", tool.name, tool_name=tool.name,
-                                   tool_input=dict(args), tool_use_id=self.ctx.call_id)
+                                   tool_input=dict(args), tool_use_id=call.id)
         if outcome.stop:
             raise StopTurn(HOOK_STOPPED, outcome.stop_reason or "A PreToolUse hook stopped.")
         if outcome.permission == "deny" or outcome.blocked:
-            return f"Blocked by a PreToolUse hook: {outcome.reason or 'no reason given'}"
+            return Verdict(False, args, f"Blocked by a PreToolUse hook: "
+                                        f"{outcome.reason or 'no reason given'}")
         if outcome.updated_input is not None:
             problem = check_arguments(tool, outcome.updated_input)
             if problem:
-                return f"Error: a PreToolUse hook changed the arguments and they are wrong: {problem}"
-            args.clear()  # subtle: the loop runs the tool with this same dict
-            args.update(outcome.updated_input)
+                return Verdict(False, args, "Error: a PreToolUse hook changed the arguments and "
+                                            f"they are wrong: {problem}")
+            args = dict(outcome.updated_input)
         decision = self.policy.decide(tool, args)
         if decision.outcome != "deny" and outcome.permission == "allow":
             decision = Decision("allow", "a PreToolUse hook allowed it")

@@ -27,7 +27,7 @@ import json
 from collections.abc import Callable
 
 from agent.model.types import BadArguments, ToolCall, parse_arguments
-from agent.loop.turn import StopTurn
+from agent.loop.seams import StopTurn
 
 REPEATED_CALL = "repeated_call"  # the stop reason
 REMINDER = ("You already made this exact call; its result is the same as before. Do not "

@@ -14,86 +14,26 @@ order of the calls, before anything else is appended. Malformed arguments, an un
 a refused permission, a tool that raises, the user pressing Ctrl-C: each becomes that one
 result, so the history stays valid for the next request and on disk.
 
-The loop never prints; it reports through `emit` (see agent.events). Permissions attach
-through `authorize`, a function that returns None to let a call run or a refusal text;
-compaction through `compactor`, which sees the history before each request and may rewrite
-it (agent/compact/ladder.py), and gets one chance to shorten it when the server says it is too long.
-Recorders see the history after each message is added (the transcript on disk, agent/session/transcript.py).
+The loop never prints; it reports through `emit` (see agent.events). Everything else
+attaches at its seams (agent/loop/seams.py): `authorize` judges each call before it runs,
+the `compactor` fits the history to the window before each request (and gets one chance to
+shorten it when the server says it is too long), and five lists of functions run at named
+moments: on_prompt, after_tool, on_stop, on_message, on_history_replaced.
 Claude Code counterpart: the query loop behind each prompt.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Protocol
-
-from agent.model.errors import ContextOverflow
 from agent.events import AssistantMessage, ToolEnd, ToolStart, TurnEnd
+from agent.loop.seams import Authorize, Compactor, KeepAll, Seam, StopTurn, allow_all
+from agent.model.errors import ContextOverflow
+from agent.model.reminders import remind
 from agent.model.types import (BadArguments, Emit, Model, ModelError, Reply, ToolCall, Usage,
                                parse_arguments)
 from agent.tools import Tool, ToolContext, ToolError
-from agent.model.reminders import remind
 
 # Why a turn ended. Plain strings, so they serialize as they are.
 END_TURN, MAX_TURNS, INTERRUPTED, ERROR = "end_turn", "max_turns", "interrupted", "error"
-
-Authorize = Callable[[Tool, dict], "str | None"]
-# A guard sees each call with its result (and whether it failed) and returns the result,
-# perhaps with a note added; it may raise StopTurn to end the turn (e.g. the doom-loop guard
-# in agent/loop/repeat_guard.py, PostToolUse hooks in agent/hooks/wiring.py).
-Guard = Callable[[ToolCall, str, bool], str]
-# A note is called with each prompt as it arrives and returns a fact to add to it, or None:
-# the date when it changed, a git status that moved (agent/context/system_prompt.py), a hook's context.
-# Facts that change go at the end of the history like this, never into earlier messages, so
-# the prompt prefix holds. A note may raise StopTurn to drop the prompt (a hook refused it).
-Note = Callable[[str], "str | None"]
-# A stop check is called when the model ends its turn, with its final text and whether a
-# check already sent it back this prompt; None lets the turn end, a text is sent to the model
-# as the next message and the turn goes on (a Stop hook that insists the tests pass).
-StopCheck = Callable[[str, bool], "str | None"]
-# A recorder is called with the whole history after each message is added, and after clear():
-# the session transcript (agent/session/transcript.py) writes what is new. Seeing the whole list, it
-# also notices when compaction rewrote it.
-Recorder = Callable[[list[dict]], None]
-
-
-class StopTurn(Exception):
-    """Raised by a guard: end the turn with `reason` as the stop reason and this message."""
-
-    def __init__(self, reason: str, message: str):
-        super().__init__(message)
-        self.reason = reason
-
-
-class Compactor(Protocol):
-    """Keeps the history inside the context window; agent.compact.ladder.Ladder is the real one."""
-
-    def before_request(self, messages: list[dict], tools: list[dict]) -> None:
-        """Called before every request; may rewrite `messages` in place."""
-
-    def after_reply(self, reply: Reply) -> None:
-        """Called with every reply (its usage reconciles the token counts)."""
-
-    def overflowed(self, messages: list[dict], tools: list[dict]) -> bool:
-        """The server refused the prompt as too long: shorten it, True when it did."""
-
-
-class KeepAll:
-    """The compactor that never compacts: the history grows until the server refuses it."""
-
-    def before_request(self, messages: list[dict], tools: list[dict]) -> None:
-        pass
-
-    def after_reply(self, reply: Reply) -> None:
-        pass
-
-    def overflowed(self, messages: list[dict], tools: list[dict]) -> bool:
-        return False
-
-
-def allow_all(tool: Tool, args: dict) -> str | None:
-    return None
-
 
 def ignore(event: object) -> None:
     pass
@@ -117,23 +57,31 @@ class Agent:
 
     def __init__(self, model: Model, tools: list[Tool], system: str, ctx: ToolContext,
                  authorize: Authorize = allow_all, emit: Emit = ignore, max_turns: int = 50,
-                 guards: list[Guard] | None = None, compactor: Compactor | None = None):
+                 compactor: Compactor | None = None):
         self.model, self.ctx, self.authorize, self.emit = model, ctx, authorize, emit
         self.compactor = compactor or KeepAll()
         self.max_turns = max_turns
-        self.guards = guards or []
-        self.notes: list[Note] = []
-        self.stop_checks: list[StopCheck] = []
-        self.recorders: list[Recorder] = []
-        self.tools = {t.name: t for t in tools}
-        self.schemas = [t.schema() for t in tools]  # built once: the same bytes every request
+        self.on_prompt, self.after_tool = Seam("on_prompt"), Seam("after_tool")
+        self.on_stop, self.on_message = Seam("on_stop"), Seam("on_message")
+        self.on_history_replaced = Seam("on_history_replaced")
+        self.tools: dict[str, Tool] = {}
+        self.schemas: list[dict] = []  # built once per tool: the same bytes every request
+        for tool in tools:
+            self.add_tool(tool)
         self.messages: list[dict] = [{"role": "system", "content": system}]
         self.usage = Usage()
+
+    def add_tool(self, tool: Tool) -> None:
+        """Offer one more tool to the model (after the others: the prompt prefix holds)."""
+        if tool.name in self.tools:
+            raise ValueError(f"there is a tool named {tool.name} already")
+        self.tools[tool.name] = tool
+        self.schemas.append(tool.schema())
 
     def run(self, prompt: str) -> TurnEnd:
         """Answer one user prompt, calling tools until the model stops asking for them."""
         try:
-            facts = [text for note in self.notes if (text := note(prompt))]
+            facts = [text for note in self.on_prompt if (text := note(prompt))]
         except StopTurn as stop:  # the prompt is dropped: nothing was appended
             return self._end(stop.reason, str(stop), 0)
         if facts:
@@ -164,7 +112,7 @@ class Agent:
 
     def check_stop(self, text: str, sent_back: bool) -> str | None:
         """The first stop check's message to carry on with, or None to let the turn end."""
-        for check in self.stop_checks:
+        for check in self.on_stop:
             more = check(text, sent_back)
             if more:
                 return more
@@ -189,7 +137,7 @@ class Agent:
             self.emit(ToolStart(call))
             try:
                 result, is_error = self.run_tool(call)
-                for guard in self.guards:
+                for guard in self.after_tool:
                     result = guard(call, result, is_error)
             except KeyboardInterrupt:
                 # subtle: the calls not yet run still need their one result each.
@@ -219,12 +167,11 @@ class Agent:
         problem = check_arguments(tool, args)
         if problem:
             return f"Error: {problem}", True
-        self.ctx.call_id = call.id
-        refusal = self.authorize(tool, args)
-        if refusal is not None:
-            return refusal, True
+        verdict = self.authorize(tool, args, call)
+        if not verdict.allowed:
+            return verdict.refusal, True
         try:
-            return tool.run(args, self.ctx), False
+            return tool.run(verdict.args, self.ctx), False
         except ToolError as e:
             return f"Error: {e}", True
         except Exception as e:  # the one conversion point: a tool bug must not break the pairing
@@ -242,7 +189,7 @@ class Agent:
 
     def _add(self, message: dict) -> None:
         self.messages.append(message)
-        for record in self.recorders:
+        for record in self.on_message:
             record(self.messages)
 
     def _end(self, stop_reason: str, text: str, n_turns: int) -> TurnEnd:
@@ -252,6 +199,13 @@ class Agent:
 
     def clear(self) -> None:
         """Forget the conversation, keep the system prompt (a transcript starts a new session)."""
-        del self.messages[1:]
-        for record in self.recorders:
+        self.replace_history(self.messages[:1])
+
+    def replace_history(self, messages: list[dict]) -> None:
+        """Swap the conversation for another (a resumed session, a rewind, /clear): the
+        recorders see the new history, then what was learnt from the old one is forgotten."""
+        self.messages[:] = messages
+        for record in self.on_message:
             record(self.messages)
+        for forget in self.on_history_replaced:
+            forget(self.messages)

@@ -39,6 +39,8 @@ from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.permissions.hard_floor import catastrophic
 from agent.permissions.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path, matches_url,
                          parse)
+from agent.loop.seams import Verdict
+from agent.model.types import ToolCall
 from agent.tools import Tool
 
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
@@ -229,7 +231,7 @@ Ask = Callable[[Tool, dict, Decision], Answer]
 
 @dataclass
 class Gate:
-    """The `authorize` function the loop calls: None lets a call run, a text refuses it."""
+    """The `authorize` function the loop calls: a Verdict that lets a call run or refuses it."""
 
     policy: Policy
     ask: Ask | None = None
@@ -237,19 +239,20 @@ class Gate:
     remember: Callable[[str], object] | None = None
     """Writes an "always allow" rule (agent.config.settings.remember_rule)."""
 
-    def __call__(self, tool: Tool, args: dict) -> str | None:
+    def __call__(self, tool: Tool, args: dict, call: ToolCall | None = None) -> Verdict:
         return self.settle(tool, args, self.policy.decide(tool, args))
 
-    def settle(self, tool: Tool, args: dict, decision: Decision) -> str | None:
+    def settle(self, tool: Tool, args: dict, decision: Decision) -> Verdict:
         """Carry out a decision: run, refuse, or ask (a hook may have changed the decision)."""
         if decision.outcome == "allow":
-            return None
+            return Verdict(True, args)
         call = describe(tool, args)
         if decision.outcome == "deny":
-            return f"Permission denied: {call}: {decision.reason}."
+            return Verdict(False, args, f"Permission denied: {call}: {decision.reason}.")
         if self.ask is None:
-            return (f"Permission denied: {call} needs approval ({decision.reason}), and nobody "
-                    f"can approve in print mode. To allow it: {how_to_allow(tool, args, self.policy)}.")
+            return Verdict(False, args, (
+                f"Permission denied: {call} needs approval ({decision.reason}), and nobody "
+                f"can approve in print mode. To allow it: {how_to_allow(tool, args, self.policy)}."))
         answer = self.ask(tool, args, decision)
         if answer.allow:
             if answer.remember and self.remember is not None:
@@ -257,9 +260,9 @@ class Gate:
                 self.remember(rule)
                 self.policy.rules.append(parse("allow", rule, "remembered",
                                                self.policy.project or self.policy.cwd))
-            return None
+            return Verdict(True, args)
         note = f" The user says: {answer.feedback}" if answer.feedback else ""
-        return f"Permission denied: the user refused {call}.{note}"
+        return Verdict(False, args, f"Permission denied: the user refused {call}.{note}")
 
 
 def how_to_allow(tool: Tool, args: dict, policy: Policy) -> str:

@@ -262,9 +262,7 @@ def rewind_command(agent, rest: str) -> str:
     rewinds. After the conversation goes back, the todo list is the one its history left, and
     the files read and the memory files of subfolders count as new (their text went with it).
     (Files the code rewind changed need no such care: Edit sees they changed on disk.)"""
-    from agent.session.compose import history_replaced
-
-    checkpoints = next((n for n in agent.notes if isinstance(n, Checkpoints)), None)
+    checkpoints = next((n for n in agent.on_prompt if isinstance(n, Checkpoints)), None)
     if checkpoints is None:
         return "Checkpoints are off in this session."
     words = rest.split()
@@ -276,5 +274,5 @@ def rewind_command(agent, rest: str) -> str:
     n_messages = len(agent.messages)
     text = checkpoints.rewind(int(words[0]), agent.messages, code, conversation)
     if len(agent.messages) < n_messages:  # the conversation went back
-        history_replaced(agent)
+        agent.replace_history(list(agent.messages))
     return text

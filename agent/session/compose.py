@@ -79,6 +79,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     from agent.loop.repeat_guard import RepeatGuard
     from agent.hooks.wiring import HookedGate, HookedSession
     from agent.hooks.runner import Hooks
+    from agent.loop.seams import AFTER_HOOKS, ATTACH, FACTS, JUDGE, RESHAPE, RESTATE
     from agent.loop.turn import Agent
     from agent.context.memory_files import SubfolderMemory
     from agent.model.meter import Meter, load_prices
@@ -119,7 +120,6 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     def remember(rule: str) -> None:  # an untrusted project's file would not be read: session only
         if settings.trusted:
             remember_rule(settings.project, Path.home(), rule)
-    gate = Gate(policy, ask, remember)
     env = scrub_env(os.environ, settings)
     if config.api_key != "not-needed":  # the harness's own key, under whatever name it came
         env = {k: v for k, v in env.items() if v != config.api_key}
@@ -131,6 +131,7 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
                   session_id=lambda: transcript.session_id, permission_mode=lambda: policy.mode,
                   transcript_path=lambda: transcript.hook_path(agent.messages))
     session = HookedSession(hooks, emit)
+    gate = Gate(policy, session.notifying(ask) if ask else None, remember)
 
     def ladder_emit(event: object) -> None:  # a compaction starts the session anew, for hooks
         emit(event)
@@ -144,18 +145,23 @@ def build_agent(config, emit, ask, session_id: str | None = None, permissions=No
     tools = [checkpoints.wrap(t) if t.name in TRACKED else t for t in default_tools()]
     agent = Agent(model, tools + [exit_plan_mode(gate), todo_write(todos)],
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
-                  authorize=HookedGate(gate, session, ctx),
+                  authorize=HookedGate(gate, session),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
-    agent.notes += [ChangingFacts(config.cwd), session.on_prompt, todos.note,
-                    checkpoints]  # last: a prompt that a hook dropped gets no number
-    agent.stop_checks.append(session.on_stop)
-    agent.recorders.append(transcript)
+    agent.on_prompt.add(ChangingFacts(config.cwd), at=FACTS)
+    agent.on_prompt.add(session.on_prompt)
+    agent.on_prompt.add(todos.note, at=AFTER_HOOKS)
+    agent.on_prompt.add(checkpoints, at=AFTER_HOOKS)
+    agent.on_stop.add(session.on_stop)
+    agent.on_message.add(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats
-    agent.guards += [ResultBudget(window.result_budget, folder / "tool-results"),
-                     subfolders,  # after the budget: the memory is never cut or filed away
-                     session.after_tool,
-                     RepeatGuard(lambda: agent.messages, repeats),  # per prompt, from history
-                     todos]  # last: a restated todo list is never cut, filed away or counted
+    agent.after_tool.add(ResultBudget(window.result_budget, folder / "tool-results"), at=RESHAPE)
+    agent.after_tool.add(subfolders, at=ATTACH)
+    agent.after_tool.add(session.after_tool)
+    agent.after_tool.add(RepeatGuard(lambda: agent.messages, repeats), at=JUDGE)
+    agent.after_tool.add(todos, at=RESTATE)
+    agent.on_history_replaced.add(lambda messages: ctx.read_files.clear())  # Read before Edit again
+    agent.on_history_replaced.add(todos.restore)  # the list that history left
+    agent.on_history_replaced.add(lambda messages: subfolders.forget())  # their text went with it
     return agent
 
 
@@ -178,21 +184,6 @@ def with_caches(model, config):
     if config.replay:
         model = ExactCache(model, config.replay, replay=True)
     return model
-
-
-def history_replaced(agent) -> None:
-    """After the conversation was swapped for another (/rewind, /resume): what the model read
-    went with it (Read before Edit again), the todo list is the one that history left, and
-    the memory files of subfolders count as new (their text went with it)."""
-    from agent.context.memory_files import SubfolderMemory
-    from agent.tools.todo import Todos
-
-    agent.ctx.read_files.clear()
-    for part in agent.guards:
-        if isinstance(part, Todos):
-            part.restore(agent.messages)
-        elif isinstance(part, SubfolderMemory):
-            part.forget()
 
 
 def context_report(ladder) -> dict:

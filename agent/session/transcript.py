@@ -313,19 +313,16 @@ def pick(folder: Path, choice: str) -> SessionInfo:
 
 
 def resume_into(agent, path: Path) -> str:
-    """Load the session at `path` into `agent` (an agent.loop.turn.Agent with a Transcript among its
-    recorders, as agent.session.compose.build_agent makes it): its history replaces the conversation,
+    """Load the session at `path` into `agent` (an agent.loop.turn.Agent with a Transcript on its
+    on_message seam, as agent.session.compose.build_agent makes it): its history replaces the conversation,
     repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
     date may have changed), and the transcript goes on writing to that file. Returns the line
     to show. The caller runs the SessionStart hooks with source "resume" (agent.app.cli does)."""
-    from agent.session.compose import history_replaced
-
-    transcript = next(r for r in agent.recorders if isinstance(r, Transcript))
+    transcript = next(r for r in agent.on_message if isinstance(r, Transcript))
     loaded = load(path)
     fixed = repair(loaded.messages, agent.messages[0])
-    agent.messages[:] = fixed.messages
-    history_replaced(agent)  # the todo list of that history; files must be read again
-    transcript.resume(path.stem, agent.messages, loaded.messages)
+    transcript.resume(path.stem, fixed.messages, loaded.messages)  # first: it writes to that file
+    agent.replace_history(fixed.messages)  # the todo list of that history; files read again
     notes = list(fixed.notes)
     if loaded.n_dropped:
         notes.insert(0, f"{loaded.n_dropped} unreadable line(s) dropped (a write cut off)")

@@ -174,8 +174,8 @@ class Todos:
 
 def todos_report(agent) -> str:
     """/todos: the session's checklist. The REPL calls this; the list is the `Todos` among
-    the agent's guards (agent.session.compose)."""
-    todos = next((g for g in agent.guards if isinstance(g, Todos)), None)
+    the agent's after_tool functions (agent.session.compose)."""
+    todos = next((g for g in agent.after_tool if isinstance(g, Todos)), None)
     return todos_text(todos.items) if todos else "There is no todo list in this session."
 
 

@@ -31,8 +31,6 @@ class ToolContext:
     """The cap on one tool result; past it the middle is cut and the cut is stated."""
     env: dict[str, str] | None = None
     """The environment for commands (None: the harness's own)."""
-    call_id: str = ""
-    """The id of the call being run (set by the loop; hooks report it as tool_use_id)."""
     listing: str = "lines"
     """How Glob and Grep lay out results: "lines", or "toon" rows (agent/tools/listing.py)."""
 

@@ -133,8 +133,8 @@ def test_the_agent_appends_subfolder_memory_to_the_tool_result(tree):
     (repo / "pkg" / "AGENTS.md").write_text("pkg: run tests with make check")
     (repo / "pkg" / "mod.py").write_text("def f():\n    return 1\n")
     model = ScriptedModel([call("Read", file_path="pkg/mod.py"), "read it"])
-    agent = Agent(model, default_tools(), "sys", ToolContext(cwd=repo),
-                  guards=[subfolder_guard(repo, home)])
+    agent = Agent(model, default_tools(), "sys", ToolContext(cwd=repo))
+    agent.after_tool.add(subfolder_guard(repo, home))
     agent.run("look at pkg/mod.py")
     result = model.requests[1][-1]
     assert result["role"] == "tool" and "return 1" in result["content"]

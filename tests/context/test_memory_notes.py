@@ -39,7 +39,7 @@ def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypa
     config = load_config({"base_url": server.base_url, "model": "m"}, {}, repo)
     agent = build_agent(config, lambda event: None, ask=None)
     notes = NewNotes()
-    agent.notes.append(notes)
+    agent.on_prompt.add(notes)
     system = agent.messages[0]["content"]
     notes.add(repo / "AGENT.md", "the tests need redis")
     for _ in range(3):

@@ -67,7 +67,7 @@ def test_changing_facts_are_appended_to_prompts_not_written_into_the_past(tmp_pa
     facts = ChangingFacts(repo, today=lambda: today[0])
     model = ScriptedModel(["one", "two", "three", "four", "five", "six"])
     agent = Agent(model, [], system_prompt(repo), ToolContext(cwd=repo))
-    agent.notes.append(facts)
+    agent.on_prompt.add(facts)
     agent.run("first")
     agent.run("second")
     (repo / "new.py").write_text("x = 1\n")

@@ -8,6 +8,7 @@ import pytest
 from agent.events import AssistantMessage, TextDelta, ToolEnd, ToolStart, TurnEnd
 from agent.model.types import ModelError, Reply, ToolCall
 from agent.model.scripted import ScriptedModel, call
+from agent.loop.seams import Verdict
 from agent.loop.turn import Agent
 from agent.tools import Tool, ToolContext, ToolError
 from invariants import assert_paired
@@ -43,11 +44,13 @@ TOOLS = [tool("Echo", echo), tool("Explode", explode), tool("Refuse", refuse),
          tool("Interrupt", interrupt), tool("Note", write_note, read_only=False)]
 
 
-def make_agent(tmp_path: Path, steps: list, **kwargs) -> tuple[Agent, ScriptedModel, list]:
+def make_agent(tmp_path: Path, steps: list, guards=(), **kwargs) -> tuple[Agent, ScriptedModel, list]:
     events: list = []
     model = ScriptedModel(steps)
     agent = Agent(model, TOOLS, "You are a test.", ToolContext(cwd=tmp_path),
                   emit=events.append, **kwargs)
+    for guard in guards:
+        agent.after_tool.add(guard)
     return agent, model, events
 
 
@@ -145,7 +148,7 @@ def test_interrupt_while_waiting_for_the_model(tmp_path):
 
 def test_refusal_from_authorize_is_the_result_and_the_tool_does_not_run(tmp_path):
     agent, _, _ = make_agent(tmp_path, [call("Note", text="x"), "ok"],
-                             authorize=lambda t, a: None if t.read_only else "Permission denied: no.")
+                             authorize=lambda t, a, c: Verdict(t.read_only, a, "Permission denied: no."))
     agent.run("write")
     assert results(agent) == ["Permission denied: no."]
     assert not (tmp_path / "note.txt").exists()
@@ -182,7 +185,7 @@ def test_usage_is_summed_over_calls(tmp_path):
 
 
 def test_a_guard_can_add_a_note_or_stop_the_turn(tmp_path):
-    from agent.loop.turn import StopTurn
+    from agent.loop.seams import StopTurn
 
     seen = []
 
@@ -203,7 +206,7 @@ def test_a_guard_can_add_a_note_or_stop_the_turn(tmp_path):
 
 
 def test_a_note_can_drop_a_prompt_and_a_stop_check_can_send_the_model_back(tmp_path):
-    from agent.loop.turn import StopTurn
+    from agent.loop.seams import StopTurn
 
     def refuse_secrets(prompt):
         if "password" in prompt:
@@ -217,8 +220,8 @@ def test_a_note_can_drop_a_prompt_and_a_stop_check_can_send_the_model_back(tmp_p
         return None if "tests pass" in text or sent_back and len(checks) > 2 else "Run the tests first."
 
     agent, model, _ = make_agent(tmp_path, ["done", "the tests pass"])
-    agent.notes.append(refuse_secrets)
-    agent.stop_checks.append(insist)
+    agent.on_prompt.add(refuse_secrets)
+    agent.on_stop.add(insist)
     end = agent.run("my password is hunter2")
     assert (end.stop_reason, end.text) == ("blocked", "Prompt blocked: it contains a password.")
     assert len(agent.messages) == 1 and model.requests == []  # nothing appended, nothing sent

@@ -19,7 +19,7 @@ def make_agent(tmp_path: Path, steps: list, max_repeats: int = 3) -> tuple[Agent
     events: list = []
     agent = Agent(ScriptedModel(steps), default_tools(), "You are a test.",
                   ToolContext(cwd=tmp_path), emit=events.append)
-    agent.guards.append(RepeatGuard(lambda: agent.messages, max_repeats))
+    agent.after_tool.add(RepeatGuard(lambda: agent.messages, max_repeats))
     return agent, events
 
 

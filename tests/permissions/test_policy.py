@@ -266,32 +266,39 @@ def test_a_symlink_inside_an_allowed_folder_does_not_lead_out(work):
 
 # The gate: questions on a terminal, explained refusals in print mode.
 
+def refusal(gate: Gate, tool, args) -> str | None:
+    """The gate's refusal text, or None when it lets the call run (with its own arguments)."""
+    verdict = gate(tool, args)
+    assert verdict.args == args
+    return None if verdict.allowed else verdict.refusal
+
+
 def test_print_mode_turns_asks_into_denials_that_name_the_way_to_allow(work):
     gate = Gate(policy(work), ask=None)
-    assert gate(READ, F("x")) is None
-    refusal = gate(BASH, C("rm -rf build"))
-    assert refusal.startswith("Permission denied: Bash(rm -rf build) needs approval")
-    assert '--allowedTools "Bash(rm -rf build)"' in refusal and "bypassPermissions" in refusal
-    assert "--permission-mode acceptEdits" in gate(EDIT, F("a.py"))
-    assert "refused in every mode" in gate(BASH, C("rm -rf ~"))
+    assert refusal(gate, READ, F("x")) is None
+    text = refusal(gate, BASH, C("rm -rf build"))
+    assert text.startswith("Permission denied: Bash(rm -rf build) needs approval")
+    assert '--allowedTools "Bash(rm -rf build)"' in text and "bypassPermissions" in text
+    assert "--permission-mode acceptEdits" in refusal(gate, EDIT, F("a.py"))
+    assert "refused in every mode" in refusal(gate, BASH, C("rm -rf ~"))
 
 
 def test_the_answer_decides_and_always_writes_a_rule(work):
     asked, written = [], []
     gate = Gate(policy(work), ask=lambda t, a, d: asked.append(d.reason) or Answer(True, True),
                 remember=written.append)
-    assert gate(BASH, C("make  test")) is None
+    assert refusal(gate, BASH, C("make  test")) is None
     assert written == ["Bash(make test)"] and "no rule allows" in asked[0]
-    assert gate(BASH, C("make test")) is None and len(asked) == 1  # remembered for the session
+    assert refusal(gate, BASH, C("make test")) is None and len(asked) == 1  # remembered
     gate = Gate(policy(work), ask=lambda t, a, d: Answer(False, feedback="use the Makefile target"))
-    assert gate(BASH, C("make")) == ("Permission denied: the user refused Bash(make). "
-                                     "The user says: use the Makefile target")
+    assert refusal(gate, BASH, C("make")) == ("Permission denied: the user refused Bash(make). "
+                                              "The user says: use the Makefile target")
 
 
 def test_plan_mode_never_asks(work):
     gate = Gate(policy(work, mode="plan"), ask=lambda t, a, d: pytest.fail("plan mode must not ask"))
-    assert "plan mode" in gate(WRITE, F("a.py"))
-    assert "plan mode" in gate(BASH, C("make"))
+    assert "plan mode" in refusal(gate, WRITE, F("a.py"))
+    assert "plan mode" in refusal(gate, BASH, C("make"))
 
 
 def test_suggested_rules(work):

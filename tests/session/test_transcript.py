@@ -185,7 +185,7 @@ def test_menu_pick_and_resume_for_the_repl(home, repo, server):
     resume_into(agent, pick(folder, "2").path)
     assert agent.messages[1:] == [{"role": "user", "content": "first task"}]
     agent.clear()  # /clear: a new session, the old file untouched
-    assert agent.recorders[0].session_id != "older"
+    assert next(iter(agent.on_message)).session_id != "older"
     assert load(older).messages[1:] == [{"role": "user", "content": "first task"}]
 
 
@@ -197,7 +197,7 @@ def test_after_a_compaction_the_transcript_loads_to_the_compacted_history(home, 
     agent.run("what is here?")
     server.reply("## Goal\nlist the files\n## Current state\nthere are none")
     assert command(agent, "/compact", "").startswith("(context compacted:")
-    path = agent.recorders[0].path
+    path = next(iter(agent.on_message)).path
     last = json.loads(path.read_text().splitlines()[-1])
     assert (last["type"], last["reason"]) == ("history", "compact")
     loaded = load(path)
@@ -344,7 +344,7 @@ def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, se
             (data["hook_event_name"], data["session_id"], data["transcript_path"])))
     server.reply("hello")
     agent.run("hi")
-    old = agent.recorders[0].path
+    old = next(iter(agent.on_message)).path
     command(agent, "/clear", "")
     (end, start) = seen
     assert end == ("SessionEnd", old.stem, str(old))
@@ -394,7 +394,7 @@ def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
             (data["hook_event_name"], data.get("source"), data["session_id"])))
     server.reply("hello")
     agent.run("hi")
-    current = agent.recorders[0].session_id
+    current = next(iter(agent.on_message)).session_id
     menu = command(agent, "/resume", "").splitlines()
     assert len(menu) == 3 and menu[1].endswith("  hi") and menu[2].endswith("older  first task")
     assert command(agent, "/resume", "1") == "That is this session."
@@ -420,4 +420,4 @@ def test_what_a_session_saw_is_the_users_alone(home, repo, server):
     agent.run("hi")
     for name in ("projects", "sessions", "cache"):
         assert (home / ".agent" / name).stat().st_mode & 0o777 == 0o700, name
-    assert agent.recorders[0].path.is_relative_to(home / ".agent" / "projects")
+    assert next(iter(agent.on_message)).path.is_relative_to(home / ".agent" / "projects")

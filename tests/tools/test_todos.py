@@ -147,8 +147,9 @@ def test_the_reminder_joins_the_next_prompt_and_stops_when_all_is_done():
              [call("TodoWrite", todos=[{**t, "status": "completed"} for t in PLAN])], "done", "ok"]
     model = ScriptedModel(steps)
     todos = Todos(lambda: agent.messages, lambda e: None, stale_after=3)
-    agent = Agent(model, [todo_write(todos)], "system", ToolContext(cwd=Path(".")), guards=[todos])
-    agent.notes.append(todos.note)
+    agent = Agent(model, [todo_write(todos)], "system", ToolContext(cwd=Path(".")))
+    agent.after_tool.add(todos)
+    agent.on_prompt.add(todos.note)
     for prompt in ("plan", "go on", "go on"):
         agent.run(prompt)
     assert reminders(model.requests[-1]) == []  # two model calls since the TodoWrite
