@@ -138,8 +138,9 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
                report: Path | None = None, resume: Path | None = None) -> int:
     """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
     from agent.app import custom_commands as custom
-    from agent.session.compose import build_agent, context_report, cost_report
     from agent.app.render import Terminal, to_json
+    from agent.app.slash import COMMANDS
+    from agent.session.compose import build_session
     from agent.session.transcript import resume_into
 
     session_id = resume.stem if resume else str(uuid.uuid4())
@@ -155,29 +156,28 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     else:
         def emit(event: object) -> None:
             pass
-    agent = build_agent(config, emit, ask=None, session_id=session_id, permissions=permissions)
+    session = build_session(config, emit, ask=None, session_id=session_id, permissions=permissions)
     start = time.monotonic()
     if resume:
-        resumed = resume_into(agent, resume)
+        resumed = resume_into(session, resume)
         if verbose:
             print(resumed, file=sys.stderr)
     try:  # `agent -p "/review src"` runs a custom command
-        chosen = custom.from_prompt(prompt, agent.authorize.policy.project or config.cwd,
-                                    Path.home(), permissions[1].trusted if permissions else True)
+        chosen = custom.from_prompt(prompt, session.policy.project or config.cwd, Path.home(),
+                                    session.settings.trusted, builtins=COMMANDS)
     except ValueError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
-    agent.authorize.session.session_start("resume" if resume else "startup")
-    end = custom.run(*chosen, agent) if chosen else agent.run(prompt)
-    agent.authorize.session.session_end("other")
-    for recorder in agent.on_message:
-        if getattr(recorder, "error", None):
-            print(f"agent: {recorder.error}; this session cannot be resumed", file=sys.stderr)
+    session.start("resume" if resume else "startup")
+    end = custom.run(*chosen, session) if chosen else session.run(prompt)
+    session.end("other")
+    if session.transcript.error:
+        print(f"agent: {session.transcript.error}; this session cannot be resumed", file=sys.stderr)
     document = result_document(end, session_id, time.monotonic() - start,
-                               getattr(agent.model, "stats", None), context_report(agent.compactor),
-                               cost_report(agent.model))
+                               getattr(session.meter, "stats", None), session.context_report(),
+                               session.cost_report())
     if report:
-        agent.model.write_csv(report)
+        session.meter.write_csv(report)
     if output_format == "text":
         if end.stop_reason == "end_turn":
             print(end.text)

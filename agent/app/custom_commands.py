@@ -34,18 +34,22 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.events import TurnEnd
 from agent.config.frontmatter import FrontmatterError, split
-from agent.loop.turn import Agent
 from agent.model.types import ToolCall
 from agent.permissions.rules import Rule, parse
 
+if TYPE_CHECKING:
+    from agent.session.session import Session
+
 FOLDERS = (".agent", ".claude")
+COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)  # `/name the rest`
 PLACEHOLDER = re.compile(r"\$ARGUMENTS|\$([1-9])")
 BANG = re.compile(r"!`([^`]+)`")
 NAME = re.compile(r"^[A-Za-z0-9][\w.-]*$")
@@ -134,9 +138,11 @@ def expand(command: CustomCommand, arguments: str) -> str:
     return PLACEHOLDER.sub(value, body)
 
 
-def run_bang_lines(text: str, agent: Agent) -> str:
+def run_bang_lines(text: str, session: Session) -> str:
     """Each `` !`cmd` `` replaced by the command's output, judged and run as a Bash call of
     the model's would be; a refusal is inlined instead, so the model sees why."""
+    agent = session.agent
+
     def output(found: re.Match) -> str:
         args = {"command": found.group(1).strip()}
         bash = agent.tools["Bash"]
@@ -149,12 +155,10 @@ def run_bang_lines(text: str, agent: Agent) -> str:
 
 
 @contextmanager
-def for_one_turn(agent: Agent, command: CustomCommand) -> Iterator[None]:
+def for_one_turn(session: Session, command: CustomCommand) -> Iterator[None]:
     """The command's allowed-tools as allow rules and its model, until the turn is over.
     Rules remembered during the turn ("always") stay; the added ones go."""
-    from agent.app.slash import innermost
-
-    policy, client = agent.authorize.policy, innermost(agent.model)
+    policy, client = session.policy, session.client
     before = client.name
     policy.rules.extend(command.allowed_tools)
     if command.model:
@@ -167,28 +171,33 @@ def for_one_turn(agent: Agent, command: CustomCommand) -> Iterator[None]:
         policy.rules[:] = [rule for rule in policy.rules if id(rule) not in added]
 
 
-def from_prompt(prompt: str, project: Path, home: Path, trusted: bool
-                ) -> tuple[CustomCommand, str] | None:
-    """`agent -p "/review src"`: the custom command a print-mode prompt names, and its
-    arguments; None when the prompt is not a command. A built-in or unknown name raises
-    ValueError: the built-ins show things in the REPL, and an unknown one is a typo."""
-    from agent.app.slash import COMMANDS, parse as parse_command
+def command_line(line: str) -> tuple[str, str] | None:
+    """(name, the rest) when the line is a slash command, None when it is a prompt."""
+    found = COMMAND.match(line.strip())
+    return (found.group(1), (found.group(2) or "").strip()) if found else None
 
-    found = parse_command(prompt)
+
+def from_prompt(prompt: str, project: Path, home: Path, trusted: bool,
+                builtins: Collection[str] = ()) -> tuple[CustomCommand, str] | None:
+    """`agent -p "/review src"`: the custom command a print-mode prompt names, and its
+    arguments; None when the prompt is not a command. A built-in (one of `builtins`, the
+    REPL's) or unknown name raises ValueError: the built-ins show things in the REPL, and an
+    unknown one is a typo."""
+    found = command_line(prompt)
     if found is None:
         return None
     name, rest = found
     commands, _ = discover(project, home, trusted)
-    if name in commands and name not in COMMANDS:
+    if name in commands and name not in builtins:
         return commands[name], rest
     known = sorted(commands) or ["none found"]
-    what = "a REPL command" if name in COMMANDS else "an unknown command"
+    what = "a REPL command" if name in builtins else "an unknown command"
     raise ValueError(f"{name} is {what}; with -p only custom commands run "
                      f"(.agent/commands/*.md: {', '.join(known)})")
 
 
-def run(command: CustomCommand, arguments: str, agent: Agent) -> TurnEnd:
+def run(command: CustomCommand, arguments: str, session: Session) -> TurnEnd:
     """Send the command to the model as one prompt, with its rules and model for the turn."""
-    with for_one_turn(agent, command):
-        prompt = run_bang_lines(expand(command, arguments), agent)
-        return agent.run(prompt)
+    with for_one_turn(session, command):
+        prompt = run_bang_lines(expand(command, arguments), session)
+        return session.run(prompt)

@@ -82,7 +82,7 @@ def note(console: Console, text: str) -> str:
 
     if not text:
         return "Nothing to note: write the note after the #."
-    project, user = note_file(console.agent.ctx.cwd), note_file(data_folder(Path.home()))
+    project, user = note_file(console.session.agent.ctx.cwd), note_file(data_folder(Path.home()))
     shown = "~/" + user.relative_to(Path.home()).as_posix()
     try:
         answer = input(f"  Add to (p)roject {project.name} or (u)ser {shown}? ").strip().lower()
@@ -99,33 +99,32 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
          verbose: bool = False, report: Path | None = None, resume: Path | None = None) -> int:
     """`report`: the per-call CSV written at exit (--report); `resume`: the transcript of a
     session to go on with (agent --continue / --resume)."""
-    from agent.session.compose import build_agent
     from agent.context.memory_notes import NewNotes
+    from agent.session.compose import build_session
     from agent.session.transcript import resume_into
 
     term = Terminal(sys.stdout, verbose=verbose)
-    agent = build_agent(config, term, ask_on_terminal, permissions=permissions,
-                        session_id=resume.stem if resume else None)
-    trusted = permissions[1].trusted if permissions else True
-    console = Console(agent, agent.authorize.policy.project or config.cwd, trusted=trusted,
-                      notes=NewNotes())
-    agent.on_prompt.add(console.notes, at=AFTER_HOOKS)  # new notes go with the next prompt
+    session = build_session(config, term, ask_on_terminal, permissions=permissions,
+                            session_id=resume.stem if resume else None)
+    console = Console(session, session.policy.project or config.cwd,
+                      trusted=session.settings.trusted, notes=NewNotes())
+    session.agent.on_prompt.add(console.notes, at=AFTER_HOOKS)  # new notes go with the next prompt
     if resume:
-        term.line(resume_into(agent, resume))
-    agent.authorize.session.session_start("resume" if resume else "startup")
+        term.line(resume_into(session, resume))
+    session.start("resume" if resume else "startup")
     try:
         return prompt_loop(console, term, config, first_prompt)
     finally:
-        agent.authorize.session.session_end("prompt_input_exit")
+        session.end("prompt_input_exit")
         if report:
-            agent.model.write_csv(report)
+            session.meter.write_csv(report)
 
 
 def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: str | None) -> int:
-    agent = console.agent
+    agent = console.session.agent
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
-                                    f"{agent.authorize.policy.mode} mode · /help, Ctrl-D to exit"))
+                                    f"{console.session.policy.mode} mode · /help, Ctrl-D to exit"))
     pending = first_prompt
     while True:
         if pending is not None:

@@ -21,20 +21,18 @@ Claude Code counterpart: the built-in slash commands and their dispatch.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from agent.loop.turn import Agent
+from agent.app.custom_commands import CustomCommand, command_line
 
 if TYPE_CHECKING:
-    from agent.app.custom_commands import CustomCommand
     from agent.context.memory_notes import NewNotes
+    from agent.session.session import Session
 
-COMMAND = re.compile(r"^(/[A-Za-z][\w:.-]*)(?:\s+(.*))?$", re.DOTALL)
-
+parse = command_line  # what counts as a command is the custom commands' syntax too
 
 @dataclass(frozen=True)
 class Action:
@@ -49,9 +47,9 @@ class Action:
 
 @dataclass
 class Console:
-    """What the commands work on: the agent, the custom commands and their problems."""
+    """What the commands work on: the session, the custom commands and their problems."""
 
-    agent: Agent
+    session: Session
     project: Path | None = None
     """Where project commands are looked for; None: no custom commands (tests, scripts)."""
     home: Path = field(default_factory=Path.home)
@@ -82,12 +80,6 @@ class Command:
     run: Callable[[Console, str], "str | Action"]
 
 
-def parse(line: str) -> tuple[str, str] | None:
-    """(name, the rest) when the line is a slash command, None when it is a prompt."""
-    found = COMMAND.match(line.strip())
-    return (found.group(1), (found.group(2) or "").strip()) if found else None
-
-
 def dispatch(console: Console, name: str, rest: str) -> Action:
     """Run one command: a built-in, a custom one, or the list for an unknown name."""
     console.refresh()
@@ -97,13 +89,13 @@ def dispatch(console: Console, name: str, rest: str) -> Action:
     if name in console.custom:
         from agent.app import custom_commands as custom
         command = console.custom[name]
-        return Action(turn=lambda: custom.run(command, rest, console.agent))
+        return Action(turn=lambda: custom.run(command, rest, console.session))
     return Action(text=f"Unknown command {name}.\n" + help_text(console))
 
 
-def command(agent: Agent, name: str, rest: str = "") -> str:
+def command(session: Session, name: str, rest: str = "") -> str:
     """What a built-in command shows, run from code (scripts, tests)."""
-    return dispatch(Console(agent), name, rest).text
+    return dispatch(Console(session), name, rest).text
 
 
 def help_text(console: Console, rest: str = "") -> str:
@@ -118,77 +110,53 @@ def help_text(console: Console, rest: str = "") -> str:
     return "\n".join(lines)
 
 
-def innermost(model):
-    """The client under the layers (agent.model.types.Wrapper): it holds `name`."""
-    from agent.model.types import Wrapper
-
-    while isinstance(model, Wrapper):
-        model = model.inner
-    return model
-
-
-def part(agent: Agent, kind: type):
-    """The guard of this type the CLI attached (agent.session.compose.build_agent), or None."""
-    return next((g for g in agent.after_tool if isinstance(g, kind)), None)
-
-
 def clear(console: Console, rest: str) -> str:
-    agent = console.agent
-    hooks = getattr(agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
-    if hooks:
-        hooks.session_end("clear")
-    agent.clear()
-    if hooks:
-        hooks.session_start("clear")
+    console.session.clear()
     if console.notes:
         console.notes.again()
     return "Conversation cleared."
 
 
 def compact_now(console: Console, focus: str) -> str:
-    """/compact: summarize all of it now (the PreCompact trigger is "manual")."""
-    from agent.compact.ladder import summarize
+    """/compact [focus]: summarize now, keeping nothing of the recent turns as they are."""
     from agent.app.render import compacted_line
+    from agent.compact.ladder import summarize
 
-    agent = console.agent
-    done = agent.compactor.compact(agent.messages, agent.schemas, "manual", focus,
-                                   strategies=[summarize], tail_budget=0)
+    agent = console.session.agent
+    done = console.session.compaction.compact(agent.messages, agent.schemas, "manual", focus,
+                                              strategies=[summarize], tail_budget=0)
     return compacted_line(done).strip() if done else "Nothing to compact yet."
 
 
 def context_picture(console: Console, rest: str) -> str:
     """/context: the window as a bar, and the tokens of each part."""
-    from agent.context import memory_files as memory
     from agent.compact.window import picture, spend
+    from agent.context import memory_files as memory
 
-    agent = console.agent
-    ladder = agent.compactor
-    subfolders = part(agent, memory.SubfolderMemory)
-    text = memory.render(subfolders.startup) if subfolders else ""
+    session = console.session
+    ladder, agent = session.compaction, session.agent
+    text = memory.render(session.memory.startup)
     return picture(spend(agent.messages, agent.schemas, text, ladder.counter), ladder.window)
 
 
 def memory_report(console: Console, rest: str) -> str:
     """/memory: each file with where it came from and its size."""
-    from agent.context.memory_files import SubfolderMemory
+    from agent.context.memory_notes import MEMORY_LINES, memory_path
     from agent.model.tokens import count
 
-    subfolders = part(console.agent, SubfolderMemory)
-    if subfolders is None:
-        return "No memory files are tracked in this session."
+    memory = console.session.memory
     lines = ["Memory files in the system prompt (read when the session started):"]
-    for f in subfolders.startup:
+    for f in memory.startup:
         origin = f", imported by {f.imported_from}" if f.imported_from else ""
         lines.append(f"  {f.path}  ({count(f.text):,} tokens{origin})")
-    if not subfolders.startup:
+    if not memory.startup:
         lines.append("  (none: add AGENT.md, AGENTS.md or CLAUDE.md, or run /init)")
     lines.append("Loaded from subfolders when a tool first touched them:")
-    for folder, f in subfolders.loaded:
+    for folder, f in memory.loaded:
         lines.append(f"  {f.path}  ({count(f.text):,} tokens, for {folder})")
-    if not subfolders.loaded:
+    if not memory.loaded:
         lines.append("  (none so far)")
-    from agent.context.memory_notes import MEMORY_LINES, memory_path
-    own = memory_path(console.agent.ctx.cwd, Path.home())
+    own = memory_path(console.session.config.cwd, Path.home())
     lines.append(f"The model's own notes on this project (the first {MEMORY_LINES} lines are in "
                  f"the system prompt):\n  {own}" + ("" if own.is_file() else "  (none yet)"))
     return "\n".join(lines)
@@ -197,18 +165,18 @@ def memory_report(console: Console, rest: str) -> str:
 def init(console: Console, rest: str) -> Action:
     from agent.context.memory_files import INIT_PROMPT
 
-    return Action(turn=lambda: console.agent.run(INIT_PROMPT))
+    return Action(turn=lambda: console.session.run(INIT_PROMPT))
 
 
 def permissions(console: Console, rest: str) -> str:
     """/permissions [call]: the rules in force, or which one decides a call."""
     from agent.permissions.policy import explain, rules_report
 
-    policy = console.agent.authorize.policy
+    policy = console.session.policy
     if not rest:
         return rules_report(policy) + "\nExplain one call: /permissions Bash(git push --force)"
     try:
-        return explain(policy, rest, console.agent.tools)
+        return explain(policy, rest, console.session.tools)
     except ValueError as err:
         return str(err)
 
@@ -216,7 +184,7 @@ def permissions(console: Console, rest: str) -> str:
 def mode(console: Console, rest: str) -> str:
     from agent.permissions.policy import MODES
 
-    policy = console.agent.authorize.policy
+    policy = console.session.policy
     if not rest:
         return f"Permission mode: {policy.mode} (one of {', '.join(MODES)})"
     if rest not in MODES:
@@ -226,13 +194,12 @@ def mode(console: Console, rest: str) -> str:
 
 
 def hooks(console: Console, rest: str) -> str:
-    session = getattr(console.agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
-    return session.hooks.describe() if session else "No hooks in this session."
+    return console.session.hooks.hooks.describe()
 
 
 def model(console: Console, rest: str) -> str:
     """/model [name]: the model, or another one for the rest of the session."""
-    client = innermost(console.agent.model)
+    client = console.session.client
     if not rest:
         return f"Model: {client.name} (/model NAME switches for this session)"
     client.name = rest
@@ -241,67 +208,57 @@ def model(console: Console, rest: str) -> str:
 
 def cost(console: Console, rest: str) -> str:
     """/cost: the Meter's totals (agent/model/meter.py), the response caches, the prefix reuse."""
-    from agent.model.response_cache import layers
-    from agent.model.meter import cost_text
     from agent.compact.prefix_stability import summary, summary_text
+    from agent.model.meter import cost_text
+    from agent.model.response_cache import layers
 
-    agent = console.agent
-    if not hasattr(agent.model, "totals"):
-        return "This session's model is not metered (no agent.model.meter.Meter around it)."
-    lines = [cost_text(agent.model.totals(), getattr(agent.model, "base_url", None))]
+    session = console.session
+    lines = [cost_text(session.meter.totals(), getattr(session.client, "base_url", None))]
     lines += [f"Response cache {layer.kind} ({layer.path}): {layer.hits} hit(s), "
-              f"{layer.misses} miss(es), {layer.skipped} skipped" for layer in layers(agent.model)]
-    if hasattr(agent.compactor, "prefix"):  # agent.compact.ladder.Ladder
-        lines.append(summary_text(summary(agent.compactor.prefix)))
+              f"{layer.misses} miss(es), {layer.skipped} skipped" for layer in layers(session.meter)]
+    lines.append(summary_text(summary(session.compaction.prefix)))
     return "\n".join(lines)
 
 
 def resume(console: Console, rest: str) -> str:
-    """/resume: the sessions of this project; /resume N or ID goes on with one (agent/session/transcript.py)."""
-    from agent.session.checkpoints import Checkpoints
-    from agent.session.transcript import SessionError, Transcript, pick, resume_into, resume_menu
+    """/resume: the sessions of this project; /resume N or ID goes on with one
+    (agent/session/transcript.py)."""
+    from agent.session.transcript import SessionError, pick, resume_into, resume_menu
 
-    agent = console.agent
-    transcript = next((r for r in agent.on_message if isinstance(r, Transcript)), None)
-    if transcript is None:
-        return "This session keeps no transcript: there is nothing to resume."
+    session = console.session
     if not rest:
-        return resume_menu(transcript.folder)
+        return resume_menu(session.transcript.folder)
     try:
-        chosen = pick(transcript.folder, rest)
+        chosen = pick(session.transcript.folder, rest)
     except SessionError as err:
         return f"{err}."
-    if chosen.id == transcript.session_id:
+    if chosen.id == session.id:
         return "That is this session."
-    hooks = getattr(agent.authorize, "session", None)  # agent.hooks.wiring.HookedSession
-    if hooks:
-        hooks.session_end("other")
+    session.end("other")
     try:
-        said = resume_into(agent, chosen.path)
+        said = resume_into(session, chosen.path)
     except OSError as err:  # gone or unreadable since it was listed: nothing was changed
         said = f"Could not read {chosen.path} ({err.strerror or err}); this session goes on."
-    else:
-        for note in agent.on_prompt:  # the checkpoints of that session, which a rewind may use
-            if isinstance(note, Checkpoints):
-                note.reopen(note.folder.parent.parent / chosen.id / "checkpoints")
-    if hooks:
-        hooks.session_start("resume")
+    else:  # the checkpoints of that session, which a rewind may use
+        checkpoints = session.checkpoints
+        checkpoints.reopen(checkpoints.folder.parent.parent / chosen.id / "checkpoints")
+    session.start("resume")
     return said
 
 
 def rewind(console: Console, rest: str) -> str:
     from agent.session.checkpoints import rewind_command
-    return rewind_command(console.agent, rest)
+    return rewind_command(console.session, rest)
 
 
 def todos(console: Console, rest: str) -> str:
-    from agent.tools.todo import todos_report
-    return todos_report(console.agent)
+    from agent.tools.todo import todos_text
+    return todos_text(console.session.todos.items)
 
 
 def tools(console: Console, rest: str) -> str:
     lines = ["Tools the model may call (read-only ones run without a question in the workspace):"]
-    for tool in console.agent.tools.values():
+    for tool in console.session.tools.values():
         first = tool.description.split(". ")[0].rstrip(".")
         lines.append(f"  {tool.name:<13} {'read-only' if tool.read_only else 'changes   '}  "
                      f"{first[:70]}")

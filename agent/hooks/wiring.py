@@ -36,7 +36,7 @@ MAX_SENT_BACK = 3
 HOOK_STOPPED = "hook_stopped"
 
 
-class HookedSession:
+class SessionHooks:
     """The hooks of one session, and the objects that attach them to the loop."""
 
     def __init__(self, hooks: Hooks, emit: Emit):
@@ -110,12 +110,12 @@ class HookedSession:
 class HookedGate:
     """The loop's `authorize`: PreToolUse hooks first, then the permission gate."""
 
-    def __init__(self, gate: Gate, session: HookedSession):
-        self.gate, self.session = gate, session
+    def __init__(self, gate: Gate, hooks: SessionHooks):
+        self.gate, self.hooks = gate, hooks
         self.policy = gate.policy
 
     def __call__(self, tool: Tool, args: dict, call: ToolCall) -> Verdict:
-        outcome = self.session.run("PreToolUse", tool.name, tool_name=tool.name,
+        outcome = self.hooks.run("PreToolUse", tool.name, tool_name=tool.name,
                                    tool_input=dict(args), tool_use_id=call.id)
         if outcome.stop:
             raise StopTurn(HOOK_STOPPED, outcome.stop_reason or "A PreToolUse hook stopped.")

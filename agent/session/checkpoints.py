@@ -257,14 +257,12 @@ def bash_commands(messages: list[dict]) -> list[str]:
     return [" ".join(c.split())[:60] for c in commands]
 
 
-def rewind_command(agent, rest: str) -> str:
+def rewind_command(session, rest: str) -> str:
     """/rewind for the REPL: no argument lists the prompts; `N [code|conversation|both]`
     rewinds. After the conversation goes back, the todo list is the one its history left, and
     the files read and the memory files of subfolders count as new (their text went with it).
     (Files the code rewind changed need no such care: Edit sees they changed on disk.)"""
-    checkpoints = next((n for n in agent.on_prompt if isinstance(n, Checkpoints)), None)
-    if checkpoints is None:
-        return "Checkpoints are off in this session."
+    agent, checkpoints = session.agent, session.checkpoints
     words = rest.split()
     if not words:
         return checkpoints.menu(agent.messages)

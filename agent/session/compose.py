@@ -1,14 +1,13 @@
-"""The pieces of a session, built from a Config: the model client, the tools, the system
-prompt (with the model's MEMORY.md, which it may edit), permissions, hooks, compaction, the
-guards, the todo list and the checkpoints, wired into one Agent.
+"""The composition root: a Session built from a Config, every part wired to the loop's seams.
 
-    load_permissions(config, ...)   settings files + flags -> a permission Policy (and the
-                                    Settings, for hooks and trust); errors are ConfigError
-    build_agent(config, emit, ask)  everything else; `ask` is None in print mode
+    load_permissions(config, ...)     settings files + flags -> a permission Policy (and the
+                                      Settings, for hooks and trust); errors are ConfigError
+    build_session(config, emit, ask)  everything else, as a Session with named parts
+                                      (agent/session/session.py); `ask` is None in print mode
 
-The CLI (agent/app/cli.py) and the REPL (agent/app/repl.py) call these; so can a test or a script
-that wants the same agent the command line gets. All imports are inside the functions, so
-that `agent --help` never pays for them.
+The CLI (agent/app/cli.py) and the REPL (agent/app/repl.py) call these; so can a test or a
+script that wants the same session the command line gets. All imports are inside the
+functions, so that `agent --help` never pays for them.
 Claude Code counterpart: the session setup behind `claude`.
 """
 
@@ -19,6 +18,7 @@ import uuid
 from pathlib import Path
 
 from agent.config.paths import private_folders
+from agent.session.session import Session
 
 
 def split_rules(values: list[str]) -> list[str]:
@@ -66,103 +66,109 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
     return policy, settings
 
 
-def build_agent(config, emit, ask, session_id: str | None = None, permissions=None):
-    """The model client, the tools, the system prompt, the permission gate and the compaction
-    ladder, wired together. Every message goes to the session transcript as it is added
-    (~/.agent/projects/<project>/<session_id>.jsonl, agent/session/transcript.py), whose path hooks get;
-    large tool results, transcripts saved before a summary and the checkpoints go to
-    ~/.agent/sessions/<session_id>/. `permissions`: (policy, settings) from load_permissions."""
-    from agent.session.checkpoints import TRACKED, Checkpoints
-    from agent.model.client import OpenAICompatible
+def build_session(config, emit, ask, session_id: str | None = None, permissions=None) -> Session:
+    """The model client and its layers, the tools, the system prompt, the permission gate,
+    the hooks, the compaction ladder, the transcript, the checkpoints and the todo list,
+    wired together into a Session. Every message goes to the session transcript as it is
+    added (~/.agent/projects/<project>/<session_id>.jsonl, agent/session/transcript.py),
+    whose path hooks get; large tool results, transcripts saved before a summary and the
+    checkpoints go to ~/.agent/sessions/<session_id>/. `ask` is None in print mode.
+    `permissions`: (policy, settings) from load_permissions."""
     from agent.compact.ladder import Ladder, ResultBudget
+    from agent.compact.window import Window
+    from agent.config.paths import project_folder, session_folder, user_file
+    from agent.config.profiles import load_profiles, profiles_file
+    from agent.config.settings import parse_hooks, remember_rule, scrub_env
+    from agent.context.memory_files import SubfolderMemory
+    from agent.context.memory_notes import memory_path
     from agent.context.system_prompt import ChangingFacts, memory_files, system_prompt
-    from agent.loop.repeat_guard import RepeatGuard
-    from agent.hooks.wiring import HookedGate, HookedSession
     from agent.hooks.runner import Hooks
+    from agent.hooks.wiring import HookedGate, SessionHooks
+    from agent.loop.repeat_guard import RepeatGuard
     from agent.loop.seams import AFTER_HOOKS, ATTACH, FACTS, JUDGE, RESHAPE, RESTATE
     from agent.loop.turn import Agent
-    from agent.context.memory_files import SubfolderMemory
+    from agent.model.client import OpenAICompatible
     from agent.model.meter import Meter, load_prices
-    from agent.context.memory_notes import memory_path
-    from agent.permissions.policy import Gate
-    from agent.permissions.rules import parse
-    from agent.config.paths import project_folder, session_folder, user_file
-    from agent.session.transcript import Transcript
-    from agent.config.settings import parse_hooks, remember_rule, scrub_env
-    from agent.permissions.plan_mode import exit_plan_mode
-    from agent.tools.todo import Todos, todo_write
-    from agent.config.profiles import load_profiles, profiles_file
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
+    from agent.permissions.plan_mode import exit_plan_mode
+    from agent.permissions.policy import Gate
+    from agent.permissions.rules import parse
+    from agent.session.checkpoints import TRACKED, Checkpoints
+    from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools
-    from agent.compact.window import Window
+    from agent.tools.todo import Todos, todo_write
 
+    home = Path.home()
     window = Window.of(config.context_window, config.max_tokens)
     body = {"max_tokens": window.reply_reserve}
     if config.temperature is not None:
         body["temperature"] = config.temperature
-    model = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
-                             model=config.model, stream=config.stream,
-                             fallback_model=config.fallback_model, extra_body=body)
+    client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
+                              model=config.model, stream=config.stream,
+                              fallback_model=config.fallback_model, extra_body=body)
     preset = load_profiles(profiles_file()).preset(config.provider) if config.provider else None
-    model = with_caches(model, config)
-    model = TruncationTripwire(model, preset=preset)  # inside the repair: it sees what is sent
-    model = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
-                  load_prices(user_file(Path.home(), "prices.json")))
+    # the tripwire goes inside the repair, so that it sees what is sent; the meter outermost
+    model = TruncationTripwire(with_caches(client, config), preset=preset)
+    meter = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
+                  load_prices(user_file(home, "prices.json")))
     session_id = session_id or str(uuid.uuid4())
-    private_folders(Path.home())
-    folder = session_folder(Path.home(), session_id)
+    private_folders(home)
+    folder = session_folder(home, session_id)
     policy, settings = permissions or load_permissions(config, [], [])
     policy.directories.append(folder)  # oversized results are saved there, to be Read back
-    own_memory = memory_path(config.cwd, Path.home())  # the model's MEMORY.md, its to edit
+    own_memory = memory_path(config.cwd, home)  # the model's MEMORY.md, its to edit
     policy.rules += [parse("allow", f"{tool}(/{own_memory})", "the model's own MEMORY.md",
                            config.cwd) for tool in ("Read", "Edit")]
+
     def remember(rule: str) -> None:  # an untrusted project's file would not be read: session only
         if settings.trusted:
-            remember_rule(settings.project, Path.home(), rule)
+            remember_rule(settings.project, home, rule)
     env = scrub_env(os.environ, settings)
     if config.api_key != "not-needed":  # the harness's own key, under whatever name it came
         env = {k: v for k, v in env.items() if v != config.api_key}
     files = memory_files(config.cwd)
-    subfolders = SubfolderMemory(config.cwd, Path.home(), files)
+    memory = SubfolderMemory(config.cwd, home, files)
     ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing)
-    transcript = Transcript(project_folder(config.cwd, Path.home()), session_id)
-    hooks = Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
-                  session_id=lambda: transcript.session_id, permission_mode=lambda: policy.mode,
-                  transcript_path=lambda: transcript.hook_path(agent.messages))
-    session = HookedSession(hooks, emit)
-    gate = Gate(policy, session.notifying(ask) if ask else None, remember)
+    transcript = Transcript(project_folder(config.cwd, home), session_id)
+    hooks = SessionHooks(Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
+                               session_id=lambda: transcript.session_id,
+                               permission_mode=lambda: policy.mode,
+                               transcript_path=lambda: transcript.hook_path(agent.messages)),
+                         emit)
+    gate = Gate(policy, hooks.notifying(ask) if ask else None, remember)
 
     def ladder_emit(event: object) -> None:  # a compaction starts the session anew, for hooks
         emit(event)
         if type(event).__name__ == "Compacted":
             transcript.sync(agent.messages)  # on disk now, not with the next message
-            session.session_start("compact")
-    ladder = Ladder(window, model=model, save_dir=folder, emit=ladder_emit, memory=subfolders.text)
-    ladder.pre_compact.append(session.pre_compact)
+            hooks.session_start("compact")
+    ladder = Ladder(window, model=meter, save_dir=folder, emit=ladder_emit, memory=memory.text)
+    ladder.pre_compact.append(hooks.pre_compact)
     todos = Todos(lambda: agent.messages, emit)
     checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
     tools = [checkpoints.wrap(t) if t.name in TRACKED else t for t in default_tools()]
-    agent = Agent(model, tools + [exit_plan_mode(gate), todo_write(todos)],
+    agent = Agent(meter, tools + [exit_plan_mode(gate), todo_write(todos)],
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
-                  authorize=HookedGate(gate, session),
+                  authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
     agent.on_prompt.add(ChangingFacts(config.cwd), at=FACTS)
-    agent.on_prompt.add(session.on_prompt)
+    agent.on_prompt.add(hooks.on_prompt)
     agent.on_prompt.add(todos.note, at=AFTER_HOOKS)
     agent.on_prompt.add(checkpoints, at=AFTER_HOOKS)
-    agent.on_stop.add(session.on_stop)
+    agent.on_stop.add(hooks.on_stop)
     agent.on_message.add(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.after_tool.add(ResultBudget(window.result_budget, folder / "tool-results"), at=RESHAPE)
-    agent.after_tool.add(subfolders, at=ATTACH)
-    agent.after_tool.add(session.after_tool)
+    agent.after_tool.add(memory, at=ATTACH)
+    agent.after_tool.add(hooks.after_tool)
     agent.after_tool.add(RepeatGuard(lambda: agent.messages, repeats), at=JUDGE)
     agent.after_tool.add(todos, at=RESTATE)
     agent.on_history_replaced.add(lambda messages: ctx.read_files.clear())  # Read before Edit again
     agent.on_history_replaced.add(todos.restore)  # the list that history left
-    agent.on_history_replaced.add(lambda messages: subfolders.forget())  # their text went with it
-    return agent
+    agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
+    return Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
+                   transcript, checkpoints, todos, memory, folder)
 
 
 def with_caches(model, config):
@@ -184,25 +190,3 @@ def with_caches(model, config):
     if config.replay:
         model = ExactCache(model, config.replay, replay=True)
     return model
-
-
-def context_report(ladder) -> dict:
-    """The `context` part of the json result: the window, the compactions, and per request
-    how much of the previous one it repeated (a server's prefix cache can skip that part),
-    with the session's summary (agent/compact/prefix_stability.py)."""
-    from dataclasses import asdict
-
-    from agent.compact.prefix_stability import summary
-
-    return {"window": ladder.window.size, "limit": ladder.window.limit,
-            "compactions": [asdict(c) for c in ladder.compactions],
-            "prefix": [asdict(p) for p in ladder.prefix], "prefix_summary": summary(ladder.prefix)}
-
-
-def cost_report(model) -> dict:
-    """The `cost` part of the json result: the Meter's totals and each cache layer's counts."""
-    from agent.model.response_cache import layers
-
-    totals = model.totals() if hasattr(model, "totals") else {}
-    return {**totals, "caches": [{"kind": layer.kind, "file": str(layer.path), **layer.counts()}
-                                 for layer in layers(model)]}

@@ -312,13 +312,13 @@ def pick(folder: Path, choice: str) -> SessionInfo:
     return find_session(folder, choice)
 
 
-def resume_into(agent, path: Path) -> str:
-    """Load the session at `path` into `agent` (an agent.loop.turn.Agent with a Transcript on its
-    on_message seam, as agent.session.compose.build_agent makes it): its history replaces the conversation,
-    repaired, behind the agent's own system prompt (rebuilt at start: memory files and the
-    date may have changed), and the transcript goes on writing to that file. Returns the line
-    to show. The caller runs the SessionStart hooks with source "resume" (agent.app.cli does)."""
-    transcript = next(r for r in agent.on_message if isinstance(r, Transcript))
+def resume_into(session, path: Path) -> str:
+    """Load the session at `path` into `session` (agent/session/session.py): its history
+    replaces the conversation, repaired, behind the agent's own system prompt (rebuilt at
+    start: memory files and the date may have changed), and the transcript goes on writing to
+    that file. Returns the line to show. The caller runs the SessionStart hooks with source
+    "resume" (agent.app.cli does)."""
+    agent, transcript = session.agent, session.transcript
     loaded = load(path)
     fixed = repair(loaded.messages, agent.messages[0])
     transcript.resume(path.stem, fixed.messages, loaded.messages)  # first: it writes to that file

@@ -172,13 +172,6 @@ class Todos:
             self.emit(TodosChanged(items))
 
 
-def todos_report(agent) -> str:
-    """/todos: the session's checklist. The REPL calls this; the list is the `Todos` among
-    the agent's after_tool functions (agent.session.compose)."""
-    todos = next((g for g in agent.after_tool if isinstance(g, Todos)), None)
-    return todos_text(todos.items) if todos else "There is no todo list in this session."
-
-
 def todo_write(todos: Todos) -> Tool:
     """The TodoWrite tool, bound to the session's list."""
     item = {"type": "object", "properties": {

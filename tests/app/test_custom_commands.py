@@ -16,11 +16,11 @@ def write(path, text: str):
 
 
 def build(repo, server, allowed=(), disallowed=()):
-    from agent.session.compose import build_agent, load_permissions
+    from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "main-model"}, {}, repo)
     permissions = load_permissions(config, list(allowed), list(disallowed))
-    return build_agent(config, lambda event: None, ask=None, permissions=permissions)
+    return build_session(config, lambda event: None, ask=None, permissions=permissions)
 
 
 def test_discovery_namespaces_and_precedence(repo, home):
@@ -95,10 +95,10 @@ def test_bang_lines_run_through_the_gate(repo, home, server):
           "---\nallowed-tools: Bash(python3 -c *)\n---\n"
           "The answer: !`python3 -c 'print(6 * 7)'`\nRefused: !`python3 -c 'print(1)' > out.txt`\n"
           "Floor: !`rm -rf ~`\nThen $1.")
-    agent = build(repo, server)
+    session = build(repo, server)
     command = discover(repo, home)[0]["/status"]
     server.reply("ok")
-    run(command, "explain", agent)
+    run(command, "explain", session)
     sent = server.requests[0]["messages"][-1]["content"]
     assert sent.startswith("The answer: 42\nRefused: [not run: Permission denied: Bash(python3 -c")
     assert "needs approval" in sent and not (repo / "out.txt").exists()
@@ -109,9 +109,9 @@ def test_bang_lines_run_through_the_gate(repo, home, server):
 def test_a_deny_rule_beats_allowed_tools_and_says_so(repo, home, server):
     write(repo / ".agent" / "commands" / "py.md",
           "---\nallowed-tools: Bash(python3:*)\n---\nOutput: !`python3 -c 'print(6 * 7)'`")
-    agent = build(repo, server, disallowed=["Bash(python3:*)"])
+    session = build(repo, server, disallowed=["Bash(python3:*)"])
     server.reply("ok")
-    run(discover(repo, home)[0]["/py"], "", agent)
+    run(discover(repo, home)[0]["/py"], "", session)
     sent = server.requests[0]["messages"][-1]["content"]
     assert sent.startswith("Output: [not run: Permission denied: Bash(python3 -c 'print(6 * 7)'): ")
     assert "matches the deny rule Bash(python3:*) (--disallowedTools)" in sent and "42" not in sent
@@ -120,22 +120,22 @@ def test_a_deny_rule_beats_allowed_tools_and_says_so(repo, home, server):
 def test_allowed_tools_and_model_hold_for_one_turn(repo, home, server):
     write(repo / ".agent" / "commands" / "note.md",
           "---\nallowed-tools: [Write]\nmodel: small-model\n---\nWrite a note to $1.")
-    agent = build(repo, server)
-    rules_before = list(agent.authorize.policy.rules)
+    session = build(repo, server)
+    rules_before = list(session.policy.rules)
     write_call = ("Write", {"file_path": "note.txt", "content": "hi"})
     server.reply(tool_calls=[write_call])
     server.reply("written")
     server.reply(tool_calls=[("Write", {"file_path": "again.txt", "content": "hi"})])
     server.reply("refused")
-    console = Console(agent, repo, home)
+    console = Console(session, repo, home)
     action = dispatch(console, "/note", "note.txt")
     assert action.text == "" and action.turn is not None and server.requests == []
     end = action.turn()
     assert end.text == "written" and (repo / "note.txt").read_text() == "hi"
     assert [r["model"] for r in server.requests] == ["small-model", "small-model"]
     assert server.requests[0]["messages"][-1]["content"].startswith("Write a note to note.txt.\n")
-    assert agent.authorize.policy.rules == rules_before and agent.model.name == "main-model"
-    agent.run("write again")
+    assert session.policy.rules == rules_before and session.client.name == "main-model"
+    session.run("write again")
     assert [r["model"] for r in server.requests[2:]] == ["main-model", "main-model"]
     result = server.requests[3]["messages"][-1]["content"]
     assert result.startswith("Permission denied: Write(again.txt) needs approval")
@@ -144,14 +144,14 @@ def test_allowed_tools_and_model_hold_for_one_turn(repo, home, server):
 
 def test_the_turn_settings_are_restored_after_an_interruption(repo, home, server):
     write(repo / ".agent" / "commands" / "x.md", "---\nallowed-tools: Bash\nmodel: other\n---\nx")
-    agent = build(repo, server)
+    session = build(repo, server)
     command = discover(repo, home)[0]["/x"]
     with pytest.raises(KeyboardInterrupt):
-        with for_one_turn(agent, command):
-            assert agent.model.name == "other" and agent.authorize.policy.rules[-1].text == "Bash"
+        with for_one_turn(session, command):
+            assert session.client.name == "other" and session.policy.rules[-1].text == "Bash"
             raise KeyboardInterrupt
-    assert agent.model.name == "main-model"
-    assert all(r.text != "Bash" for r in agent.authorize.policy.rules)
+    assert session.client.name == "main-model"
+    assert all(r.text != "Bash" for r in session.policy.rules)
 
 
 def test_help_lists_custom_commands_and_problems(repo, home, server):

@@ -244,7 +244,7 @@ def test_ctrl_c_cancels_the_running_turn_not_the_program(tmp_path, server):
 
 @pytest.fixture
 def session(tmp_path, server, monkeypatch):
-    from agent.session.compose import build_agent
+    from agent.session.compose import build_session
     from agent.config.config import load_config
     repo = tmp_path / "repo"
     (repo / "sub").mkdir(parents=True)
@@ -254,30 +254,30 @@ def session(tmp_path, server, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     config = load_config({"base_url": server.base_url, "model": "m", "context_window": 8192},
                          {"HOME": str(tmp_path)}, repo)
-    return build_agent(config, lambda event: None, ask=None, session_id="s1"), repo
+    return build_session(config, lambda event: None, ask=None, session_id="s1"), repo
 
 
 def test_memory_shows_what_was_loaded_from_where(session, server):
-    agent, repo = session
-    shown = command(agent, "/memory", "")
+    session, repo = session
+    shown = command(session, "/memory", "")
     assert f"{repo / 'AGENT.md'}  (" in shown and "(none so far)" in shown
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
     server.reply("read it")
-    agent.run("read sub/x.py")
+    session.run("read sub/x.py")
     assert "every function has a docstring" in server.requests[1]["messages"][-1]["content"]
-    shown = command(agent, "/memory", "")
+    shown = command(session, "/memory", "")
     assert f"{repo / 'sub' / 'AGENT.md'}  (" in shown and f"for {repo / 'sub'}" in shown
-    command(agent, "/clear", "")
-    assert "(none so far)" in command(agent, "/memory", "")
+    command(session, "/clear", "")
+    assert "(none so far)" in command(session, "/memory", "")
 
 
 def test_context_draws_the_window(session, server):
     from agent.compact.window import GLYPHS
-    agent, _ = session
+    session, _ = session
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
     server.reply("done")
-    agent.run("read it")
-    shown = command(agent, "/context", "")
+    session.run("read it")
+    shown = command(session, "/context", "")
     bar, total = shown.splitlines()[:2]
     assert bar.startswith("[S") and bar.endswith("_]") and all(g in bar for g in "MTHR.")
     assert "of 8,192 tokens used" in total and "compaction past 5,325" in total
@@ -289,20 +289,20 @@ def test_context_draws_the_window(session, server):
 
 
 def test_compact_summarizes_everything_with_a_focus(session, server, tmp_path):
-    agent, _ = session
+    session, _ = session
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])
     server.reply("f returns 1")
-    agent.run("what does f return?")
+    session.run("what does f return?")
     server.reply("## Goal\nfind what f returns\n## Current state\nit returns 1")
-    shown = command(agent, "/compact", "keep the return value")
+    shown = command(session, "/compact", "keep the return value")
     assert shown.startswith("(context compacted:") and "transcript saved in" in shown
     asked = server.requests[-1]["messages"][-1]["content"]
     assert "Use these headings" in asked and "Focus the summary on: keep the return value" in asked
-    assert [m["role"] for m in agent.messages] == ["system", "user"]
-    assert "it returns 1" in agent.messages[1]["content"]
-    assert "every function has a docstring" in agent.messages[1]["content"]  # memory put back
+    assert [m["role"] for m in session.messages] == ["system", "user"]
+    assert "it returns 1" in session.messages[1]["content"]
+    assert "every function has a docstring" in session.messages[1]["content"]  # memory put back
     assert list((tmp_path / ".agent" / "sessions" / "s1").glob("transcript-*.jsonl"))
-    assert command(agent, "/compact", "") == "Nothing to compact yet."
+    assert command(session, "/compact", "") == "Nothing to compact yet."
 
 
 def test_init_asks_the_model_to_write_agent_md(tmp_path, server):
@@ -319,28 +319,28 @@ def test_init_asks_the_model_to_write_agent_md(tmp_path, server):
 
 
 def test_model_switches_for_the_session_and_tools_are_listed(session, server):
-    agent, _ = session
-    assert command(agent, "/model", "").startswith("Model: m ")
-    assert command(agent, "/model", "bigger-model") == "Model: bigger-model for the rest of this session."
+    session, _ = session
+    assert command(session, "/model", "").startswith("Model: m ")
+    assert command(session, "/model", "bigger-model") == "Model: bigger-model for the rest of this session."
     server.reply("hi")
-    agent.run("hello")
+    session.run("hello")
     assert server.requests[-1]["model"] == "bigger-model"
-    assert command(agent, "/model", "").startswith("Model: bigger-model ")
-    listed = command(agent, "/tools", "").splitlines()
+    assert command(session, "/model", "").startswith("Model: bigger-model ")
+    listed = command(session, "/tools", "").splitlines()
     assert any(line.split()[:2] == ["Read", "read-only"] for line in listed)
     assert any(line.split()[:2] == ["Bash", "changes"] for line in listed)
-    assert len(listed) == 1 + len(agent.tools)
+    assert len(listed) == 1 + len(session.tools)
 
 
 def test_mode_and_permissions_commands(session):
-    agent, _ = session
-    assert command(agent, "/mode", "").startswith("Permission mode: default")
-    assert command(agent, "/mode", "plan") == "Permission mode: plan"
-    assert agent.authorize.policy.mode == "plan"
-    assert command(agent, "/mode", "yolo").startswith("Unknown mode 'yolo'")
-    assert "Bash(make): deny" in command(agent, "/permissions", "Bash(make)")
-    assert "Bash(git status): allow" in command(agent, "/permissions", "Bash(git status)")
-    listed = command(agent, "/permissions", "")
+    session, _ = session
+    assert command(session, "/mode", "").startswith("Permission mode: default")
+    assert command(session, "/mode", "plan") == "Permission mode: plan"
+    assert session.policy.mode == "plan"
+    assert command(session, "/mode", "yolo").startswith("Unknown mode 'yolo'")
+    assert "Bash(make): deny" in command(session, "/permissions", "Bash(make)")
+    assert "Bash(git status): allow" in command(session, "/permissions", "Bash(git status)")
+    listed = command(session, "/permissions", "")
     assert "Permission mode: plan" in listed and "deny rules: (none)" in listed
 
 

@@ -95,9 +95,9 @@ def test_common_prefix_without_tools_compares_messages_only():
 
 
 def test_our_layout_meets_the_target_over_http(server, tmp_path):
-    """The real pieces (build_agent: changing facts, hooks, memory) over the real client: a
+    """The real pieces (build_session: changing facts, hooks, memory) over the real client: a
     git status that changes between prompts goes to the end of the prompt, not the start."""
-    from agent.session.compose import build_agent, context_report, load_permissions
+    from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
 
     repo = tmp_path / "repo"
@@ -110,13 +110,13 @@ def test_our_layout_meets_the_target_over_http(server, tmp_path):
     try:
         config = load_config({"base_url": server.base_url, "model": "m",
                               "permission_mode": "bypassPermissions"}, environ, repo)
-        agent = build_agent(config, lambda e: None, None,
-                            permissions=load_permissions(config, [], []))
+        session = build_session(config, lambda e: None, None,
+                                permissions=load_permissions(config, [], []))
         for n in range(4):
             server.reply(tool_calls=[("Write", {"file_path": str(repo / f"f{n}.txt"), "content": "x\n"})])
             server.reply(f"wrote f{n}")
-            agent.run(f"write f{n}.txt")  # each prompt finds a new untracked file: git status moved
-        report = context_report(agent.compactor)["prefix_summary"]
+            session.run(f"write f{n}.txt")  # each prompt finds a new untracked file: git status moved
+        report = session.context_report()["prefix_summary"]
     finally:
         os.environ.pop("HOME")
     assert report["requests"] == 8 and report["breaks"] == [] and report["reuse"] == 1.0

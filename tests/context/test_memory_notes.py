@@ -31,23 +31,23 @@ def test_the_note_goes_to_the_file_that_exists(tmp_path):
 
 
 def test_the_model_is_told_once_and_again_after_clear(tmp_path, server, monkeypatch):
-    from agent.session.compose import build_agent
+    from agent.session.compose import build_session
     from agent.config.config import load_config
     monkeypatch.setenv("HOME", str(tmp_path))
     repo = tmp_path / "repo"
     repo.mkdir()
     config = load_config({"base_url": server.base_url, "model": "m"}, {}, repo)
-    agent = build_agent(config, lambda event: None, ask=None)
+    session = build_session(config, lambda event: None, ask=None)
     notes = NewNotes()
-    agent.on_prompt.add(notes)
-    system = agent.messages[0]["content"]
+    session.agent.on_prompt.add(notes)
+    system = session.agent.messages[0]["content"]
     notes.add(repo / "AGENT.md", "the tests need redis")
     for _ in range(3):
         server.reply("ok")
-    agent.run("first")
-    agent.run("second")
-    dispatch(Console(agent, notes=notes), "/clear", "")
-    agent.run("third")
+    session.run("first")
+    session.run("second")
+    dispatch(Console(session, notes=notes), "/clear", "")
+    session.run("third")
     told = [r["messages"][-1]["content"] for r in server.requests]
     assert f"- the tests need redis (in {repo / 'AGENT.md'})" in told[0]
     assert "redis" not in told[1] and "redis" in told[2]
@@ -77,7 +77,7 @@ def test_the_first_200_lines_of_memory_are_shown(tmp_path):
 
 
 def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, monkeypatch):
-    from agent.session.compose import build_agent
+    from agent.session.compose import build_session
     from agent.config.config import load_config
     from agent.context.memory_notes import memory_path
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -87,8 +87,8 @@ def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, m
     own.parent.mkdir(parents=True)
     own.write_text("- the build needs make 4\n")
     config = load_config({"base_url": server.base_url, "model": "m"}, {}, repo)
-    agent = build_agent(config, lambda event: None, ask=None)  # print mode: nobody to ask
-    system = agent.messages[0]["content"]
+    session = build_session(config, lambda event: None, ask=None)  # print mode: nobody to ask
+    system = session.agent.messages[0]["content"]
     assert f"# Your memory for this project\n{own} holds" in system
     assert system.rstrip().endswith("- the build needs make 4")
     server.reply(tool_calls=[("Read", {"file_path": str(own)}),
@@ -96,11 +96,11 @@ def test_the_model_may_keep_its_memory_and_nothing_beside_it(tmp_path, server, m
                                        "new_string": "make 4.3"}),
                              ("Write", {"file_path": str(own.parent / "other.md"), "content": "x"})])
     server.reply("kept")
-    agent.run("remember the make version")
+    session.run("remember the make version")
     results = [m["content"] for m in server.requests[1]["messages"] if m["role"] == "tool"]
     assert "the build needs make 4" in results[0] and not results[1].startswith("Permission")
     assert results[2].startswith("Permission denied: Write(") and "needs approval" in results[2]
     assert own.read_text() == "- the build needs make 4.3\n"
     assert not (own.parent / "other.md").exists()
     from agent.app.slash import command
-    assert f"the system prompt):\n  {own}" in command(agent, "/memory")
+    assert f"the system prompt):\n  {own}" in command(session, "/memory")

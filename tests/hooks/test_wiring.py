@@ -46,12 +46,12 @@ def configure(home: Path, hooks: dict, permissions: dict | None = None) -> None:
 
 
 def build(repo, server, ask=None, mode="default", emit=None):
-    from agent.session.compose import build_agent, load_permissions
+    from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)
-    return build_agent(config, emit or (lambda e: None), ask,
-                       permissions=load_permissions(config, [], []))
+    return build_session(config, emit or (lambda e: None), ask,
+                         permissions=load_permissions(config, [], []))
 
 
 def results(server, i: int = -1) -> list[str]:
@@ -64,8 +64,8 @@ def test_pre_tool_use_exit_2_blocks_the_call_and_tells_the_model(home, repo, ser
     (repo / "keep.txt").write_text("x")
     server.reply(tool_calls=[("Bash", {"command": "rm keep.txt"})])
     server.reply("ok")
-    agent = build(repo, server, mode="bypassPermissions")
-    agent.run("clean up")
+    session = build(repo, server, mode="bypassPermissions")
+    session.run("clean up")
     assert (repo / "keep.txt").exists()
     assert results(server) == ["Blocked by a PreToolUse hook: rm is not allowed here"]
 
@@ -78,8 +78,8 @@ def test_pre_tool_use_allow_skips_the_question_but_never_a_deny_rule(home, repo,
     server.reply(tool_calls=[("Bash", {"command": "touch made.txt"})])
     server.reply(tool_calls=[("Bash", {"command": "rm keep.txt"})])
     server.reply("ok")
-    agent = build(repo, server, ask=lambda t, a, d: pytest.fail("the hook allowed it: no question"))
-    agent.run("go")
+    session = build(repo, server, ask=lambda t, a, d: pytest.fail("the hook allowed it: no question"))
+    session.run("go")
     assert (repo / "made.txt").exists() and (repo / "keep.txt").exists()
     assert "matches the deny rule Bash(rm:*)" in results(server)[1]
 
@@ -140,12 +140,12 @@ def test_user_prompt_submit_drops_a_prompt_or_adds_context(home, repo, server):
                                       'sys.exit(2) if \'secret\' in p else print(\'Ticket: ABC-1\')" '
                                       '2>/dev/null || { echo "no secrets in prompts" >&2; exit 2; }\n')
     configure(home, {"UserPromptSubmit": [("", guard)]})
-    agent = build(repo, server)
-    end = agent.run("the secret is 42")
+    session = build(repo, server)
+    end = session.run("the secret is 42")
     assert end.stop_reason == "blocked" and "no secrets in prompts" in end.text
-    assert server.requests == [] and len(agent.messages) == 1
+    assert server.requests == [] and len(session.agent.messages) == 1
     server.reply("noted")
-    agent.run("fix the bug")
+    session.run("fix the bug")
     prompt = server.requests[0]["messages"][-1]["content"]
     assert prompt.startswith("fix the bug") and "<system-reminder>Ticket: ABC-1" in prompt
 
@@ -157,10 +157,10 @@ def test_a_stop_hook_that_always_blocks_sends_the_model_back_three_times(home, r
     for i in range(5):
         server.reply(f"done {i}")
     events = []
-    agent = build(repo, server, emit=events.append)
-    end = agent.run("finish")
+    session = build(repo, server, emit=events.append)
+    end = session.run("finish")
     assert end.stop_reason == "end_turn" and end.text == "done 3" and len(server.requests) == 4
-    backs = [m["content"] for m in agent.messages if m["role"] == "user"][1:]
+    backs = [m["content"] for m in session.agent.messages if m["role"] == "user"][1:]
     assert backs == ["A Stop hook says the work is not done: run the tests first"] * 3
     inputs = [json.loads(line) for line in seen.read_text().splitlines() if line.strip()]
     assert [i["stop_hook_active"] for i in inputs] == [False, True, True, True]
@@ -176,14 +176,14 @@ def test_session_events_pre_compact_and_the_transcript(home, repo, server):
     configure(home, {"SessionStart": [("startup|clear", record)], "PreCompact": [("manual", record)],
                      "SessionEnd": [("", record)]})
     from agent.app.slash import command
-    agent = build(repo, server)
-    agent.authorize.session.session_start("startup")
+    session = build(repo, server)
+    session.start("startup")
     server.reply("hi")
-    agent.run("hello")
+    session.run("hello")
     assert "Remember: the staging server is down" in server.requests[0]["messages"][-1]["content"]
     server.reply("## Goal\nsay hi\n## Next steps\nnone")
-    command(agent, "/compact", "")  # only the user's words and one answer: still a summary
-    command(agent, "/clear", "")
+    command(session, "/compact", "")  # only the user's words and one answer: still a summary
+    command(session, "/clear", "")
     lines = log.read_text().splitlines()
     assert lines[0].strip() == "SessionStart startup"
     assert lines[1].split()[:2] == ["PreCompact", "manual"] and int(lines[1].split()[2]) == 3
@@ -223,11 +223,11 @@ def test_notification_when_asking_and_hooks_listed(home, repo, server):
     configure(home, {"Notification": [("", notify)], "PreToolUse": [("Edit|Write", "true")]})
     server.reply(tool_calls=[("Bash", {"command": "make"})])
     server.reply("ok")
-    agent = build(repo, server, ask=lambda t, a, d: Answer(False))
-    agent.run("build")
+    session = build(repo, server, ask=lambda t, a, d: Answer(False))
+    session.run("build")
     assert json.loads(log.read_text())["message"] == "The agent needs your permission to use Bash"
     from agent.app.slash import command
-    listed = command(agent, "/hooks", "")
+    listed = command(session, "/hooks", "")
     assert "Notification" in listed and "PreToolUse" in listed and "Edit|Write" in listed
     assert str(home / ".agent" / "settings.json") in listed
 
@@ -249,11 +249,11 @@ def test_a_python_hook_registered_on_a_built_agent(home, repo, server):
             raise Block("write the commit message without TODO")
         return None
 
-    agent = build(repo, server, mode="bypassPermissions")
-    agent.authorize.session.hooks.add("PreToolUse", no_todo_commits, matcher="Bash")
+    session = build(repo, server, mode="bypassPermissions")
+    session.hooks.hooks.add("PreToolUse", no_todo_commits, matcher="Bash")
     server.reply(tool_calls=[("Bash", {"command": "git commit -m 'TODO later'"})])
     server.reply("ok")
-    agent.run("commit")
+    session.run("commit")
     assert results(server) == ["Blocked by a PreToolUse hook: write the commit message without TODO"]
 
 

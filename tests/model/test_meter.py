@@ -149,18 +149,18 @@ def test_json_output_and_the_csv_report(server, tmp_path):
 
 
 def test_the_cost_command_shows_calls_caches_and_prefix_reuse(server, tmp_path, monkeypatch):
-    from agent.session.compose import build_agent
+    from agent.session.compose import build_session
     from agent.config.config import load_config
     from agent.app.slash import command
     monkeypatch.setenv("HOME", str(tmp_path))
     config = load_config({"base_url": server.base_url, "model": "m", "cache": "exact"},
                          {"HOME": str(tmp_path)}, tmp_path)
-    agent = build_agent(config, lambda e: None, ask=None)
-    assert command(agent, "/cost", "").startswith("No model calls yet.")
+    session = build_session(config, lambda e: None, ask=None)
+    assert command(session, "/cost", "").startswith("No model calls yet.")
     server.reply(tool_calls=[("Glob", {"pattern": "*"})])
     server.reply("Nothing here.")
-    agent.run("what is here?")
-    shown = command(agent, "/cost", "").splitlines()
+    session.run("what is here?")
+    shown = command(session, "/cost", "").splitlines()
     assert shown[0].startswith("2 model calls: ") and " cached (" in shown[0]
     assert shown[2].startswith("Cost: $0 (a local endpoint http://127.0.0.1:")
     assert shown[3].startswith("Response cache exact (") and "0 hit(s), 2 miss(es)" in shown[3]

@@ -119,21 +119,21 @@ def test_explain_names_the_rule_and_its_file(repo):
 
 
 def build(repo, server, ask, mode="default"):
-    from agent.session.compose import build_agent, load_permissions
+    from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": str(repo.parent)}, repo)
-    return build_agent(config, lambda e: None, ask, permissions=load_permissions(config, [], []))
+    return build_session(config, lambda e: None, ask, permissions=load_permissions(config, [], []))
 
 
 def test_always_writes_the_rule_to_the_local_settings(server, repo, monkeypatch):
     monkeypatch.setenv("HOME", str(repo.parent))
     asked = []
-    agent = build(repo, server, lambda t, a, d: asked.append(a) or Answer(True, remember=True))
+    session = build(repo, server, lambda t, a, d: asked.append(a) or Answer(True, remember=True))
     server.reply(tool_calls=[("Bash", {"command": "touch a.txt"})])
     server.reply(tool_calls=[("Bash", {"command": "touch a.txt"})])
     server.reply("done")
-    agent.run("touch it twice")
+    session.run("touch it twice")
     assert len(asked) == 1  # the second call is allowed by the remembered rule
     saved = json.loads((repo / ".agent" / "settings.local.json").read_text())
     assert saved["permissions"]["allow"] == ["Bash(touch a.txt)"]
@@ -142,7 +142,7 @@ def test_always_writes_the_rule_to_the_local_settings(server, repo, monkeypatch)
 def test_plan_mode_refuses_edits_until_the_plan_is_approved(server, repo, monkeypatch):
     monkeypatch.setenv("HOME", str(repo.parent))
     answers = [Answer(False, feedback="also update the docs"), Answer(True), Answer(False)]
-    agent = build(repo, server, lambda t, a, d: answers.pop(0), mode="plan")
+    session = build(repo, server, lambda t, a, d: answers.pop(0), mode="plan")
     for step in ([("Write", {"file_path": "a.txt", "content": "x"})],
                  [("Bash", {"command": "touch b.txt"})],
                  [("ExitPlanMode", {"plan": "1. write a.txt"})],
@@ -150,7 +150,7 @@ def test_plan_mode_refuses_edits_until_the_plan_is_approved(server, repo, monkey
                  [("Write", {"file_path": "a.txt", "content": "x"})]):
         server.reply(tool_calls=step)
     server.reply("done")
-    agent.run("plan, then write a.txt")
+    session.run("plan, then write a.txt")
     results = tool_results(server)
     assert "plan mode allows only read-only tools" in results[0]
     assert "plan mode allows only read-only commands" in results[1]

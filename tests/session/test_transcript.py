@@ -139,12 +139,12 @@ def test_repair_answers_the_cut_off_call_in_place_and_keeps_the_real_results():
 
 
 def build(repo: Path, server, session_id: str | None = None):
-    from agent.session.compose import build_agent, load_permissions
+    from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m"},
                          {"HOME": os.environ["HOME"]}, repo)
-    return build_agent(config, lambda e: None, None, session_id=session_id,
-                       permissions=load_permissions(config, [], []))
+    return build_session(config, lambda e: None, None, session_id=session_id,
+                         permissions=load_permissions(config, [], []))
 
 
 @pytest.mark.parametrize("name", [*FIXTURES, "a torn line"])
@@ -153,16 +153,16 @@ def test_each_fixture_resumes_into_a_valid_request(name, home, repo, server):
     messages = FIXTURES.get(name, FIXTURES["a call cut off"])
     path = write_fixture(folder, "s-" + name.replace(" ", "-").replace(",", ""), messages,
                          torn='{"role": "tool", "tool_call_id": "c1", "con' if name == "a torn line" else "")
-    agent = build(repo, server)
-    shown = resume_into(agent, path)
+    session = build(repo, server)
+    shown = resume_into(session, path)
     assert shown.startswith(f"Resumed session {path.stem}") and ";" in shown
     server.reply("carrying on")
-    agent.run("and now?")
+    session.run("and now?")
     sent = server.requests[-1]["messages"]
     assert_paired(sent)
     assert sent[0]["role"] == "system" and sent[0]["content"] != "You are a test."  # rebuilt
     assert sent[-1]["content"].startswith("and now?")
-    assert load(path).messages == agent.messages  # the repair and the new turn are on disk
+    assert load(path).messages == session.agent.messages  # the repair and the new turn are on disk
 
 
 def test_menu_pick_and_resume_for_the_repl(home, repo, server):
@@ -181,31 +181,31 @@ def test_menu_pick_and_resume_for_the_repl(home, repo, server):
     for bad in ("3", "nope"):
         with pytest.raises(SessionError):
             pick(folder, bad)
-    agent = build(repo, server)
-    resume_into(agent, pick(folder, "2").path)
-    assert agent.messages[1:] == [{"role": "user", "content": "first task"}]
-    agent.clear()  # /clear: a new session, the old file untouched
-    assert next(iter(agent.on_message)).session_id != "older"
+    session = build(repo, server)
+    resume_into(session, pick(folder, "2").path)
+    assert session.agent.messages[1:] == [{"role": "user", "content": "first task"}]
+    session.agent.clear()  # /clear: a new session, the old file untouched
+    assert session.transcript.session_id != "older"
     assert load(older).messages[1:] == [{"role": "user", "content": "first task"}]
 
 
 def test_after_a_compaction_the_transcript_loads_to_the_compacted_history(home, repo, server):
     from agent.app.slash import command
-    agent = build(repo, server)
+    session = build(repo, server)
     server.reply(tool_calls=[("Glob", {"pattern": "*"})])
     server.reply("nothing here")
-    agent.run("what is here?")
+    session.run("what is here?")
     server.reply("## Goal\nlist the files\n## Current state\nthere are none")
-    assert command(agent, "/compact", "").startswith("(context compacted:")
-    path = next(iter(agent.on_message)).path
+    assert command(session, "/compact", "").startswith("(context compacted:")
+    path = session.transcript.path
     last = json.loads(path.read_text().splitlines()[-1])
     assert (last["type"], last["reason"]) == ("history", "compact")
     loaded = load(path)
-    assert loaded.messages == agent.messages and loaded.first_prompt == "what is here?"
+    assert loaded.messages == session.agent.messages and loaded.first_prompt == "what is here?"
     assert [m["role"] for m in loaded.messages] == ["system", "user"]
     server.reply("still none")
-    agent.run("and now?")
-    assert load(path).messages == agent.messages == server.requests[-1]["messages"] + [agent.messages[-1]]
+    session.run("and now?")
+    assert load(path).messages == session.agent.messages == server.requests[-1]["messages"] + [session.agent.messages[-1]]
 
 
 def test_an_id_prefix_must_be_unique(tmp_path):
@@ -336,20 +336,20 @@ def test_hooks_get_the_session_transcript_and_source_resume(home, repo, server):
 
 def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, server):
     from agent.app.slash import command
-    agent = build(repo, server)
+    session = build(repo, server)
     seen = []
-    hooks = agent.authorize.session.hooks
+    hooks = session.hooks.hooks
     for event in ("SessionStart", "SessionEnd"):
         hooks.add(event, lambda data: seen.append(
             (data["hook_event_name"], data["session_id"], data["transcript_path"])))
     server.reply("hello")
-    agent.run("hi")
-    old = next(iter(agent.on_message)).path
-    command(agent, "/clear", "")
+    session.run("hi")
+    old = session.transcript.path
+    command(session, "/clear", "")
     (end, start) = seen
     assert end == ("SessionEnd", old.stem, str(old))
     assert start[0] == "SessionStart" and start[1] != old.stem and start[2] != str(old)
-    assert load(Path(start[2])).messages == [agent.messages[0]]  # made to exist for the hook
+    assert load(Path(start[2])).messages == [session.agent.messages[0]]  # made to exist for the hook
     assert [s.id for s in list_sessions(old.parent)] == [old.stem]  # no prompt yet: not listed
 
 
@@ -387,26 +387,26 @@ def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
         {"role": "assistant", "content": None, "tool_calls": [  # cut off: no result
             {"id": "b1", "type": "function", "function": {"name": "Bash", "arguments": "{}"}}]}])
     os.utime(older, (time.time() - 60, time.time() - 60))
-    agent = build(repo, server)
+    session = build(repo, server)
     seen = []
     for event in ("SessionStart", "SessionEnd"):
-        agent.authorize.session.hooks.add(event, lambda data: seen.append(
+        session.hooks.hooks.add(event, lambda data: seen.append(
             (data["hook_event_name"], data.get("source"), data["session_id"])))
     server.reply("hello")
-    agent.run("hi")
-    current = next(iter(agent.on_message)).session_id
-    menu = command(agent, "/resume", "").splitlines()
+    session.run("hi")
+    current = session.transcript.session_id
+    menu = command(session, "/resume", "").splitlines()
     assert len(menu) == 3 and menu[1].endswith("  hi") and menu[2].endswith("older  first task")
-    assert command(agent, "/resume", "1") == "That is this session."
-    assert command(agent, "/resume", "9").startswith("no session number 9")
-    assert command(agent, "/todos", "") == "No todos yet."
-    said = command(agent, "/resume", "2")
+    assert command(session, "/resume", "1") == "That is this session."
+    assert command(session, "/resume", "9").startswith("no session number 9")
+    assert command(session, "/todos", "") == "No todos yet."
+    said = command(session, "/resume", "2")
     assert said.startswith("Resumed session older (5 messages)") and "a call cut off" in said
     assert seen == [("SessionEnd", None, current), ("SessionStart", "resume", "older")]
-    assert command(agent, "/todos", "") == "◐ Fixing the bug"  # the list that history left
-    assert agent.messages[1]["content"] == "first task"
+    assert command(session, "/todos", "") == "◐ Fixing the bug"  # the list that history left
+    assert session.agent.messages[1]["content"] == "first task"
     server.reply("going on")
-    agent.run("go on")
+    session.run("go on")
     assert_paired(server.requests[-1]["messages"])
     assert [prompt_text(m) for m in load(older).messages if m["role"] == "user"] == \
         ["first task", "go on"]
@@ -415,9 +415,9 @@ def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
 def test_what_a_session_saw_is_the_users_alone(home, repo, server):
     (home / ".agent").mkdir(mode=0o755)  # made earlier, by hand, for a settings file
     (home / ".agent" / "sessions").mkdir(mode=0o755)
-    agent = build(repo, server)
+    session = build(repo, server)
     server.reply("hello")
-    agent.run("hi")
+    session.run("hi")
     for name in ("projects", "sessions", "cache"):
         assert (home / ".agent" / name).stat().st_mode & 0o777 == 0o700, name
-    assert next(iter(agent.on_message)).path.is_relative_to(home / ".agent" / "projects")
+    assert session.transcript.path.is_relative_to(home / ".agent" / "projects")

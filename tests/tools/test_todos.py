@@ -17,7 +17,7 @@ from agent.loop.turn import Agent
 from agent.app.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError
 from agent.tools.todo import (REMINDER_MARK, SAVED, STALE_AFTER, Todo, Todos, todo_write,
-                              todos_report, todos_text)
+                              todos_text)
 from invariants import assert_paired
 
 PLAN = [{"content": "Read the code", "status": "completed", "activeForm": "Reading the code"},
@@ -26,12 +26,12 @@ PLAN = [{"content": "Read the code", "status": "completed", "activeForm": "Readi
 
 
 def build(repo, server, ask=None, mode="default", emit=None):
-    from agent.session.compose import build_agent, load_permissions
+    from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
     config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
                          {"HOME": os.environ["HOME"]}, repo)
-    return build_agent(config, emit or (lambda e: None), ask,
-                       permissions=load_permissions(config, [], []))
+    return build_session(config, emit or (lambda e: None), ask,
+                         permissions=load_permissions(config, [], []))
 
 
 def write(todos, events=None):
@@ -95,11 +95,11 @@ def test_todo_write_never_asks(home, repo, server, mode):
     asked = []
     server.reply(tool_calls=[("TodoWrite", {"todos": PLAN})])
     server.reply("planned")
-    agent = build(repo, server, ask=lambda *a: asked.append(a), mode=mode)
-    assert agent.run("plan it").stop_reason == "end_turn"
+    session = build(repo, server, ask=lambda *a: asked.append(a), mode=mode)
+    assert session.run("plan it").stop_reason == "end_turn"
     assert asked == []
     assert [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "tool"] == [SAVED]
-    assert todos_report(agent) == "☑ Read the code\n◐ Fixing the bug\n☐ Run the tests"
+    assert todos_text(session.todos.items) == "☑ Read the code\n◐ Fixing the bug\n☐ Run the tests"
 
 
 def test_todo_write_runs_in_print_mode_and_stream_json_carries_the_list(home, repo, server):
@@ -126,8 +126,8 @@ def test_a_stale_list_is_restated_after_n_model_calls_and_not_before(home, repo,
     for i in range(STALE_AFTER + 1):  # each a different call: the doom-loop guard stays out
         server.reply(tool_calls=[("Glob", {"pattern": f"*.{i}"})])
     server.reply("done")
-    agent = build(repo, server)
-    agent.run("fix the bug")
+    session = build(repo, server)
+    session.run("fix the bug")
     # request k+1 carries the result of model call k; call 1 was the TodoWrite
     for request in server.requests[:STALE_AFTER + 1]:
         assert reminders(request["messages"]) == []
@@ -137,7 +137,7 @@ def test_a_stale_list_is_restated_after_n_model_calls_and_not_before(home, repo,
     assert messages[i]["content"].startswith("No files found\n\n<system-reminder>")
     assert "2. [in_progress] Fix the bug" in messages[i]["content"]
     assert len(reminders(server.requests[-1]["messages"])) == 1  # once, not on every call after
-    assert_paired(agent.messages)
+    assert_paired(session.agent.messages)
     for request in server.requests:
         assert_paired(request["messages"])
 
