@@ -274,7 +274,7 @@ def permissions_command(argv: list[str]) -> int:
     """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
     from agent.session.compose import load_permissions
     from agent.config.config import ConfigError, load_config
-    from agent.permissions.policy import explain, rules_report
+    from agent.permissions.explain import explain, rules_report
     from agent.tools import default_tools
 
     usage = "usage: agent permissions explain 'Tool(argument)' ... | agent permissions list"

@@ -20,7 +20,8 @@ from agent.context.system_prompt import system_prompt
 from agent.model.types import Reply
 from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
-from agent.permissions.policy import Gate, Policy
+from agent.permissions.policy import Policy
+from agent.permissions.gate import Gate
 from agent.app.render import Terminal
 from agent.tools import ToolContext, default_tools
 

@@ -20,7 +20,8 @@ from agent import __version__
 from agent.config.config import Config
 from agent.config.paths import data_folder, user_file
 from agent.loop.seams import AFTER_HOOKS
-from agent.permissions.policy import Answer, Decision, describe
+from agent.permissions.policy import Decision, describe
+from agent.permissions.gate import Answer
 from agent.app.render import Terminal
 from agent.app.slash import Action, Console, dispatch, parse
 from agent.tools import Tool

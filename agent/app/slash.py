@@ -170,7 +170,7 @@ def init(console: Console, rest: str) -> Action:
 
 def permissions(console: Console, rest: str) -> str:
     """/permissions [call]: the rules in force, or which one decides a call."""
-    from agent.permissions.policy import explain, rules_report
+    from agent.permissions.explain import explain, rules_report
 
     policy = console.session.policy
     if not rest:

@@ -28,7 +28,8 @@ from agent.hooks.runner import Hooks, Outcome
 from agent.model.types import BadArguments, Emit, ToolCall, parse_arguments
 from agent.loop.seams import StopTurn, Verdict
 from agent.loop.turn import check_arguments
-from agent.permissions.policy import Decision, Gate
+from agent.permissions.policy import Decision
+from agent.permissions.gate import Gate
 from agent.tools import Tool
 from agent.model.reminders import remind
 

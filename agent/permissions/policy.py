@@ -20,7 +20,7 @@ workspace is cwd and the additional directories; a path outside it asks. `.git/`
 `.claude/` and settings files are never edited on a mode's say-so: only a rule that names
 them allows it. An "ask" goes to the user on a terminal (yes / always, remembered as a rule
 / no, with a note for the model); in print mode it becomes a denial that says which rule or
-flag would allow the call.
+flag would allow the call (the gate carries decisions out: agent/permissions/gate.py).
 
 What is protected: the calls the tools make, as described. What is not: this is not a
 sandbox. A command that is allowed can do anything the user can, a script the model wrote
@@ -31,16 +31,13 @@ Claude Code counterpart: permission modes and rules, `--allowedTools`, `--disall
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.permissions.hard_floor import catastrophic
-from agent.permissions.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path, matches_url,
-                         parse)
-from agent.loop.seams import Verdict
-from agent.model.types import ToolCall
+from agent.permissions.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path,
+                                     matches_url)
+from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.tools import Tool
 
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
@@ -201,113 +198,3 @@ def describe(tool: Tool, args: dict) -> str:
     detail = args.get("command") or args.get("file_path") or args.get("pattern") or ""
     detail = str(detail).replace("\n", " ")
     return f"{tool.name}({detail[:80]}{'...' if len(detail) > 80 else ''})"
-
-
-def suggest_rule(tool: Tool, args: dict, policy: Policy) -> str:
-    """The rule that "always allow" writes: the exact command, the file, or the tool."""
-    if tool.name == "Bash":
-        return f"Bash({' '.join(str(args.get('command', '')).split())})"
-    paths = policy.paths(tool, args)
-    project = (policy.project or policy.cwd).resolve()
-    if paths and tool.name in EDIT_TOOLS + ("Read",):
-        rule = "Read" if tool.read_only else "Edit"
-        p = paths[0]
-        return f"{rule}(/{p.relative_to(project).as_posix()})" if p.is_relative_to(project) \
-            else f"{rule}(/{p.as_posix()})"
-    return tool.name
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What the user said to a question: allow or not, remember it, and a note for the model."""
-
-    allow: bool
-    remember: bool = False
-    feedback: str = ""
-
-
-Ask = Callable[[Tool, dict, Decision], Answer]
-
-
-@dataclass
-class Gate:
-    """The `authorize` function the loop calls: a Verdict that lets a call run or refuses it."""
-
-    policy: Policy
-    ask: Ask | None = None
-    """Asks the user on a terminal; None in print mode, where nobody can answer."""
-    remember: Callable[[str], object] | None = None
-    """Writes an "always allow" rule (agent.config.settings.remember_rule)."""
-
-    def __call__(self, tool: Tool, args: dict, call: ToolCall | None = None) -> Verdict:
-        return self.settle(tool, args, self.policy.decide(tool, args))
-
-    def settle(self, tool: Tool, args: dict, decision: Decision) -> Verdict:
-        """Carry out a decision: run, refuse, or ask (a hook may have changed the decision)."""
-        if decision.outcome == "allow":
-            return Verdict(True, args)
-        call = describe(tool, args)
-        if decision.outcome == "deny":
-            return Verdict(False, args, f"Permission denied: {call}: {decision.reason}.")
-        if self.ask is None:
-            return Verdict(False, args, (
-                f"Permission denied: {call} needs approval ({decision.reason}), and nobody "
-                f"can approve in print mode. To allow it: {how_to_allow(tool, args, self.policy)}."))
-        answer = self.ask(tool, args, decision)
-        if answer.allow:
-            if answer.remember and self.remember is not None:
-                rule = suggest_rule(tool, args, self.policy)
-                self.remember(rule)
-                self.policy.rules.append(parse("allow", rule, "remembered",
-                                               self.policy.project or self.policy.cwd))
-            return Verdict(True, args)
-        note = f" The user says: {answer.feedback}" if answer.feedback else ""
-        return Verdict(False, args, f"Permission denied: the user refused {call}.{note}")
-
-
-def how_to_allow(tool: Tool, args: dict, policy: Policy) -> str:
-    """The flag or rule that would let this call run without a question."""
-    rule = suggest_rule(tool, args, policy)
-    ways = [f'--allowedTools "{rule}"', f'"{rule}" in permissions.allow of .agent/settings.json']
-    if tool.name in EDIT_TOOLS:
-        ways.append("--permission-mode acceptEdits (edits inside the workspace)")
-    ways.append("--permission-mode bypassPermissions")
-    return ", or ".join(ways)
-
-
-def call_from_text(text: str, tools: dict[str, Tool]) -> tuple[Tool, dict]:
-    """`Bash(git push --force)` or `Edit(src/a.py)` as a call to judge (for explain)."""
-    from agent.permissions.rules import RULE
-
-    found = RULE.match(text.strip())
-    if not found:
-        raise ValueError(f"{text!r} is not a call: write Tool(argument), e.g. 'Bash(git push)'")
-    name, arg = found.group(1), found.group(2) or ""
-    tool = tools.get(name) or Tool(name, "", {}, lambda a, c: "", read_only=False)
-    key = {"Bash": "command", "Read": "file_path", "Edit": "file_path", "Write": "file_path",
-           "Glob": "path", "Grep": "path", "WebFetch": "url"}.get(name)
-    return tool, ({key: arg} if key and arg else {})
-
-
-def explain(policy: Policy, text: str, tools: dict[str, Tool]) -> str:
-    """Which rule or mode decides a call, from which file, and why."""
-    tool, args = call_from_text(text, tools)
-    decision = policy.decide(tool, args)
-    lines = [f"{describe(tool, args)}: {decision.outcome}", f"  why: {decision.reason}"]
-    if decision.rule:
-        lines.append(f"  rule: {decision.rule.kind} {decision.rule.text} from {decision.rule.source}")
-    lines.append(f"  mode: {policy.mode}; workspace: {', '.join(map(str, [policy.cwd, *policy.directories]))}")
-    return "\n".join(lines)
-
-
-def rules_report(policy: Policy) -> str:
-    """The rules in force, grouped by kind, each with its source."""
-    lines = [f"Permission mode: {policy.mode}"]
-    for kind in ("deny", "ask", "allow"):
-        rules = [r for r in policy.rules if r.kind == kind]
-        lines.append(f"{kind} rules:" + ("" if rules else " (none)"))
-        lines += [f"  {r.text}   ({r.source})" for r in rules]
-    if policy.directories:
-        lines.append("Additional directories: " + ", ".join(map(str, policy.directories)))
-    return "\n".join(lines)
-

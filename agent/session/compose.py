@@ -92,7 +92,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
     from agent.permissions.plan_mode import exit_plan_mode
-    from agent.permissions.policy import Gate
+    from agent.permissions.gate import Gate
     from agent.permissions.rules import parse
     from agent.session.checkpoints import TRACKED, Checkpoints
     from agent.session.transcript import Transcript

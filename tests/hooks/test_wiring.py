@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.permissions.policy import Answer
+from agent.permissions.gate import Answer
 from invariants import assert_paired
 
 

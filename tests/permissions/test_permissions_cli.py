@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.model.scripted import ScriptedModel, call
-from agent.permissions.policy import Answer
+from agent.permissions.gate import Answer
 from invariants import assert_paired
 
 
@@ -164,7 +164,8 @@ def test_plan_mode_refuses_edits_until_the_plan_is_approved(server, repo, monkey
 
 def test_plan_in_print_mode_becomes_the_answer(tmp_path):
     from agent.loop.turn import Agent
-    from agent.permissions.policy import Gate, Policy
+    from agent.permissions.policy import Policy
+    from agent.permissions.gate import Gate
     from agent.tools import ToolContext
     from agent.permissions.plan_mode import exit_plan_mode
     gate = Gate(Policy("plan", tmp_path))

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.permissions.policy import Answer, Gate, Policy, suggest_rule
+from agent.permissions.policy import Policy
+from agent.permissions.gate import Answer, Gate, suggest_rule
 from agent.permissions.rules import parse
 from agent.tools import Tool
 
