@@ -272,10 +272,9 @@ def warn_untrusted(settings) -> None:
 
 def permissions_command(argv: list[str]) -> int:
     """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
-    from agent.session.compose import load_permissions
     from agent.config.config import ConfigError, load_config
     from agent.permissions.explain import explain, rules_report
-    from agent.tools import default_tools
+    from agent.session.compose import build_session, load_permissions
 
     usage = "usage: agent permissions explain 'Tool(argument)' ... | agent permissions list"
     if not argv or argv[0] not in ("explain", "list") or (argv[0] == "explain" and len(argv) < 2):
@@ -291,10 +290,11 @@ def permissions_command(argv: list[str]) -> int:
     if argv[0] == "list":
         print(rules_report(policy))
         return 0
-    tools = {t.name: t for t in default_tools()}
+    # the session's own tools and rules, exactly as a call of the model's will be judged
+    session = build_session(config, lambda event: None, ask=None, permissions=(policy, settings))
     for text in argv[1:]:
         try:
-            print(explain(policy, text, tools))
+            print(explain(session.policy, text, session.tools))
         except ValueError as err:
             print(f"agent: {err}", file=sys.stderr)
             return 2

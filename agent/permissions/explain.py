@@ -12,21 +12,24 @@ Claude Code counterpart: /permissions.
 from __future__ import annotations
 
 from agent.permissions.policy import Policy, describe
+from agent.permissions.rules import RULE
 from agent.tools import Tool
 
 
 def call_from_text(text: str, tools: dict[str, Tool]) -> tuple[Tool, dict]:
-    """`Bash(git push --force)` or `Edit(src/a.py)` as a call to judge (for explain)."""
-    from agent.permissions.rules import RULE
-
+    """`Bash(git push --force)`, `Edit(src/a.py)` or `WordCount(.env)` as a call to judge. The
+    argument goes where the tool takes it: its path, else its `command`, else its `url`, else
+    its first required argument. A name the session has no tool for is judged as an unknown
+    tool that changes things."""
     found = RULE.match(text.strip())
     if not found:
         raise ValueError(f"{text!r} is not a call: write Tool(argument), e.g. 'Bash(git push)'")
     name, arg = found.group(1), found.group(2) or ""
     tool = tools.get(name) or Tool(name, "", {}, lambda a, c: "", read_only=False)
-    key = {"Bash": "command", "Read": "file_path", "Edit": "file_path", "Write": "file_path",
-           "Glob": "path", "Grep": "path", "WebFetch": "url"}.get(name)
-    return tool, ({key: arg} if key and arg else {})
+    properties = tool.parameters.get("properties", {})
+    keys = [*tool.path_arguments, *(k for k in ("command", "url") if k in properties),
+            *tool.parameters.get("required", [])]
+    return tool, ({keys[0]: arg} if keys and arg else {})
 
 
 def explain(policy: Policy, text: str, tools: dict[str, Tool]) -> str:

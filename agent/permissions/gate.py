@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from agent.loop.seams import Verdict
 from agent.model.types import ToolCall
 from agent.permissions.policy import Decision, Policy, describe
-from agent.permissions.rules import EDIT_TOOLS, parse
+from agent.permissions.rules import parse
 from agent.tools import Tool
 
 
@@ -29,8 +29,8 @@ def suggest_rule(tool: Tool, args: dict, policy: Policy) -> str:
         return f"Bash({' '.join(str(args.get('command', '')).split())})"
     paths = policy.paths(tool, args)
     project = (policy.project or policy.cwd).resolve()
-    if paths and tool.name in EDIT_TOOLS + ("Read",):
-        rule = "Read" if tool.read_only else "Edit"
+    if paths and tool.rule_family:
+        rule = tool.rule_family
         p = paths[0]
         return f"{rule}(/{p.relative_to(project).as_posix()})" if p.is_relative_to(project) \
             else f"{rule}(/{p.as_posix()})"
@@ -89,7 +89,7 @@ def how_to_allow(tool: Tool, args: dict, policy: Policy) -> str:
     """The flag or rule that would let this call run without a question."""
     rule = suggest_rule(tool, args, policy)
     ways = [f'--allowedTools "{rule}"', f'"{rule}" in permissions.allow of .agent/settings.json']
-    if tool.name in EDIT_TOOLS:
+    if tool.rule_family == "Edit":
         ways.append("--permission-mode acceptEdits (edits inside the workspace)")
     ways.append("--permission-mode bypassPermissions")
     return ", or ".join(ways)

@@ -11,11 +11,14 @@ applies wins:
     an allow rule matches (Bash: every piece, each on its own)  -> allow
     the mode's default:
         read-only tools, and read-only commands (ls, git diff)  -> allow inside the workspace
-        acceptEdits: Edit and Write inside the workspace        -> allow
+        acceptEdits: tools judged by Edit rules, in the workspace -> allow
         plan: anything that is not read-only                    -> deny
         anything else                                           -> ask
 
-Paths are resolved (`~`, `..`, symlinks, relative to cwd) before they are judged. The
+A tool's paths are its `file_path`, `path` or `notebook_path` arguments (or what it
+declares), judged by Read rules when it only reads and by Edit rules otherwise, whoever
+wrote the tool: a plugin's tool is held to the same rules as Read and Edit. Paths are
+resolved (`~`, `..`, symlinks, relative to cwd) before they are judged. The
 workspace is cwd and the additional directories; a path outside it asks. `.git/`, `.agent/`,
 `.claude/` and settings files are never edited on a mode's say-so: only a rule that names
 them allows it. An "ask" goes to the user on a terminal (yes / always, remembered as a rule
@@ -35,8 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.permissions.hard_floor import catastrophic
-from agent.permissions.rules import (EDIT_TOOLS, Rule, applies_to, matches_command, matches_path,
-                                     matches_url)
+from agent.permissions.rules import Rule, applies_to, matches_command, matches_path, matches_url
 from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.tools import Tool
 
@@ -71,13 +73,28 @@ class Policy:
             return self.decide_command(str(args.get("command", "")))
         paths = self.paths(tool, args)
         url = str(args.get("url", ""))
-        for kind in ("deny", "ask", "allow"):
-            for rule in self.rules_of(kind, tool.name):
+        for kind in ("deny", "ask"):
+            for rule in self.rules_of(kind, tool.name, tool.rule_family):
                 if self.rule_matches(rule, paths, url):
-                    if kind == "allow" and any(self.protected(p) and not names(rule, p) for p in paths):
-                        continue  # a broad rule does not open .git/ or the settings files
                     return Decision(kind, f"the {kind} rule {rule.text} ({rule.source})", rule)
+        rule = self.allowed_by(self.rules_of("allow", tool.name, tool.rule_family), paths, url)
+        if rule:
+            return Decision("allow", f"the allow rule {rule.text} ({rule.source})", rule)
         return self.by_mode(tool, paths)
+
+    def allowed_by(self, rules: list[Rule], paths: list[Path], url: str) -> Rule | None:
+        """The allow rule that lets the call run: every path must be allowed, each by some
+        rule, and a broad rule does not open .git/ or the settings files (None: no rule)."""
+        if not paths:
+            return next((r for r in rules if self.rule_matches(r, paths, url)), None)
+        used = []
+        for path in paths:
+            rule = next((r for r in rules if self.rule_matches(r, [path], url)
+                         and (not self.protected(path) or names(r, path))), None)
+            if rule is None:
+                return None
+            used.append(rule)
+        return used[0]
 
     def by_mode(self, tool: Tool, paths: list[Path]) -> Decision:
         mode = self.mode
@@ -90,7 +107,7 @@ class Policy:
             return Decision("allow", f"{tool.name} only reads, inside the workspace")
         if mode == "plan":
             return Decision("deny", "plan mode allows only read-only tools until the plan is approved")
-        if mode == "acceptEdits" and tool.name in EDIT_TOOLS and paths and not outside:
+        if mode == "acceptEdits" and tool.rule_family == "Edit" and paths and not outside:
             protected = [p for p in paths if self.protected(p)]
             if protected:
                 return Decision("ask", f"{protected[0]} is protected: only a rule that names it allows edits")
@@ -139,9 +156,9 @@ class Policy:
             if matches_command(rule, piece.text):
                 return rule
         if kind == "deny":  # `cat .env` is a read: Read and Edit deny rules cover it too
-            for word in path_words(piece):
+            for word in path_words(piece, bare=True):
                 path = self.resolve(word)
-                for rule in self.rules_of("deny", "Read") + self.rules_of("deny", "Edit"):
+                for rule in self.rules_of("deny", "Read", "Read") + self.rules_of("deny", "Edit", "Edit"):
                     if rule.specifier and matches_path(rule, path, self.cwd, self.home):
                         return rule
         return None
@@ -149,22 +166,26 @@ class Policy:
     def outside_words(self, piece: Piece) -> list[Path]:
         return [p for p in map(self.resolve, path_words(piece)) if not self.inside(p)]
 
-    def rules_of(self, kind: str, tool: str) -> list[Rule]:
-        return [r for r in self.rules if r.kind == kind and applies_to(r, tool)]
+    def rules_of(self, kind: str, tool: str, family: str | None = None) -> list[Rule]:
+        return [r for r in self.rules if r.kind == kind and applies_to(r, tool, family)]
 
     def rule_matches(self, rule: Rule, paths: list[Path], url: str) -> bool:
+        """Whether a rule matches any of the paths (one secret is enough to deny)."""
         if rule.specifier is None:
             return True
         if rule.tool == "WebFetch":
             return bool(url) and matches_url(rule, url)
-        return bool(paths) and all(matches_path(rule, p, self.cwd, self.home) for p in paths)
+        return any(matches_path(rule, p, self.cwd, self.home) for p in paths)
 
     def paths(self, tool: Tool, args: dict) -> list[Path]:
-        """The resolved paths a call touches (Glob and Grep default to cwd)."""
-        raw = args.get("file_path") or args.get("path") or args.get("notebook_path")
-        if raw is None and tool.name in ("Glob", "Grep"):
-            raw = "."
-        return [self.resolve(str(raw))] if raw else []
+        """The resolved paths a call touches: each of the tool's path arguments given. A tool
+        whose path is optional and was given none works on the working directory (Glob, Grep)."""
+        given = [str(args[name]) for name in tool.path_arguments
+                 if args.get(name) not in (None, "")]
+        required = tool.parameters.get("required", [])
+        if not given and any(name not in required for name in tool.path_arguments):
+            given = ["."]
+        return [self.resolve(raw) for raw in given]
 
     def resolve(self, path: str) -> Path:
         if path == "~" or path.startswith("~/"):
@@ -186,11 +207,13 @@ def names(rule: Rule, path: Path) -> bool:
     return any(name in spec and name in path.parts for name in PROTECTED)
 
 
-def path_words(piece: Piece) -> list[str]:
+def path_words(piece: Piece, bare: bool = False) -> list[str]:
     """The words of a command that look like paths (a slash, a leading ~ or dot), including
-    the value of an option (`--output=../x`). URLs are not paths."""
+    the value of an option (`--output=../x`). URLs are not paths. `bare`: every other word
+    too (`cat secret.txt`), for deny rules, where a word taken for a path costs nothing."""
     words = [w.partition("=")[2] if w.startswith("-") else w for w in piece.words[1:]]
-    return [w for w in words if w and "://" not in w and ("/" in w or w.startswith(("~", ".")))]
+    return [w for w in words if w and "://" not in w
+            and (bare or "/" in w or w.startswith(("~", ".")))]
 
 
 def describe(tool: Tool, args: dict) -> str:

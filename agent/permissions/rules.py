@@ -11,8 +11,10 @@
     WebFetch(domain:example.com)  a tool's `url` argument on that host (or a subdomain)
     mcp__github  mcp__github__create_issue    every tool of an MCP server, or one tool
 
-Read rules cover every tool that reads files (Read, Glob, Grep); Edit rules every tool that
-changes them (Edit, Write). A Bash rule is matched against each piece of a compound command
+Read rules cover every tool that reads files (Read, Glob, Grep, and any tool of a plugin that
+only reads and takes a `file_path`, `path` or `notebook_path`); Edit rules every tool that
+changes them (Edit, Write, and a plugin's tool that changes files), unless the tool declares
+otherwise (agent.tools.Tool.path_rules). A Bash rule is matched against each piece of a compound command
 on its own (agent.permissions.shell_parse splits them), after wrappers such as `timeout` are stripped.
 In a path pattern `*` stays within one folder, `**` crosses folders, and a pattern without a
 slash matches at any depth (`*.env`, but `./.env` only in cwd); a pattern that matches a
@@ -28,8 +30,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-READ_TOOLS = ("Read", "Glob", "Grep")
-EDIT_TOOLS = ("Edit", "Write")
 RULE = re.compile(r"^([A-Za-z_][\w-]*)(?:\((.*)\))?$", re.DOTALL)
 
 
@@ -61,11 +61,10 @@ def parse(kind: str, text: str, source: str, base: Path) -> Rule:
     return Rule(kind, tool, specifier.strip() if specifier else None, text.strip(), source, base)
 
 
-def applies_to(rule: Rule, tool: str) -> bool:
-    """Whether a rule is about this tool at all (its specifier not yet considered)."""
-    if rule.tool == tool:
-        return True
-    if rule.tool == "Read" and tool in READ_TOOLS or rule.tool == "Edit" and tool in EDIT_TOOLS:
+def applies_to(rule: Rule, tool: str, family: str | None = None) -> bool:
+    """Whether a rule is about this tool at all (its specifier not yet considered). `family`
+    is "Read" or "Edit" for a tool whose paths those rules judge (agent.tools.Tool.rule_family)."""
+    if rule.tool == tool or family is not None and rule.tool == family:
         return True
     return rule.specifier is None and tool.startswith(rule.tool + "__") and rule.tool.startswith("mcp__")
 

@@ -40,6 +40,10 @@ class ToolContext:
         return (p if p.is_absolute() else self.cwd / p).resolve()
 
 
+PATH_PARAMETERS = ("file_path", "path", "notebook_path")
+"""Argument names that name a file or folder, unless a tool declares its own."""
+
+
 @dataclass(frozen=True)
 class Tool:
     """One tool the model can call."""
@@ -50,6 +54,28 @@ class Tool:
     """A JSON schema (type object) for the arguments."""
     run: Callable[[dict, ToolContext], str]
     read_only: bool
+    """It changes nothing: it runs without a question inside the workspace, in every mode."""
+    path_parameters: tuple[str, ...] | None = None
+    """The arguments that name a file or folder, which the permission rules judge as paths.
+    None: those of PATH_PARAMETERS that the schema has; (): none."""
+    path_rules: str | None = None
+    """The rules that judge those paths: "Read" or "Edit". None: Read rules when the tool only
+    reads, Edit rules otherwise (a `Read(./.env)` deny rule covers a plugin's WordCount too)."""
+
+    @property
+    def path_arguments(self) -> tuple[str, ...]:
+        """The arguments of this tool that are paths."""
+        if self.path_parameters is not None:
+            return self.path_parameters
+        properties = self.parameters.get("properties", {})
+        return tuple(name for name in PATH_PARAMETERS if name in properties)
+
+    @property
+    def rule_family(self) -> str | None:
+        """"Read" or "Edit": which path rules cover this tool; None when it takes no path."""
+        if not self.path_arguments:
+            return None
+        return self.path_rules or ("Read" if self.read_only else "Edit")
 
     def schema(self) -> dict:
         """The OpenAI `tools` entry for this tool."""

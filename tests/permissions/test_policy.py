@@ -10,18 +10,21 @@ from agent.permissions.policy import Policy
 from agent.permissions.gate import Answer, Gate, suggest_rule
 from agent.permissions.rules import parse
 from agent.tools import Tool
-
-SCHEMA = {"type": "object", "properties": {}}
-
-
-def fake(name: str, read_only: bool) -> Tool:
-    return Tool(name, "", SCHEMA, lambda a, c: "", read_only)
+from agent.tools.files import EDIT, READ, WRITE
+from agent.tools.search import GLOB, GREP
+from agent.tools.shell import BASH
 
 
-READ, GLOB, GREP = fake("Read", True), fake("Glob", True), fake("Grep", True)
-EDIT, WRITE, BASH = fake("Edit", False), fake("Write", False), fake("Bash", False)
-FETCH, MCP = fake("WebFetch", True), fake("mcp__puppeteer__navigate", False)
-MCP_OTHER = fake("mcp__github__create_issue", False)
+
+def fake(name: str, read_only: bool, *params: str) -> Tool:
+    schema = {"type": "object", "properties": {p: {"type": "string"} for p in params}}
+    return Tool(name, "", schema, lambda a, c: "", read_only)
+
+
+READ, GLOB, GREP = READ, GLOB, GREP  # the real tools: the policy reads their schemas
+EDIT, WRITE, BASH = EDIT, WRITE, BASH
+FETCH, MCP = fake("WebFetch", True, "url", "prompt"), fake("mcp__puppeteer__navigate", False, "url")
+MCP_OTHER = fake("mcp__github__create_issue", False, "title")
 
 
 @pytest.fixture
@@ -117,6 +120,11 @@ TABLE = [
     (BASH, C("sudo rm x"), {"deny": ["Bash(rm:*)"], "mode": "bypassPermissions"}, "deny"),
     (BASH, C("cat .env"), {"deny": ["Read(./.env)"]}, "deny"),
     (BASH, C("head -5 src/.env"), {"deny": ["Read(.env)"]}, "deny"),
+    (BASH, C("cat secret.txt"), {"deny": ["Read(./secret.txt)"]}, "deny"),  # a bare name
+    (BASH, C("wc -l notes secret.txt"), {"deny": ["Read(./secret.txt)"]}, "deny"),
+    (BASH, C("grep -n key secret.txt"), {"deny": ["Read(secret.txt)"], "mode": "bypassPermissions"}, "deny"),
+    (BASH, C("cp secret.txt out"), {"deny": ["Edit(./out)"], "mode": "bypassPermissions"}, "deny"),
+    (BASH, C("cat notes.txt"), {"deny": ["Read(./secret.txt)"]}, "allow"),
     (BASH, C("pytest"), {"ask": ["Bash(pytest)"], "mode": "bypassPermissions"}, "ask"),
     # Read and Edit rules: gitignore-style paths
     (READ, F("/etc/hosts"), {"allow": ["Read(//etc/hosts)"]}, "allow"),
