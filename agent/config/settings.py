@@ -18,6 +18,7 @@ project (answers kept in ~/.agent/trusted.json). Bad files fail closed: a syntax
 type or a misspelt key stops the program with the file's path; a deny rule is never dropped in
 silence. Claude Code keys we do not use (model, env, ...) are ignored.
 
+The `hooks` objects are kept raw here and read by agent/hooks/from_settings.py.
 Simplified: trust covers a folder, not the content seen (a later `git pull` adding allow rules
 is trusted too, as in Claude Code); no managed policy; rule syntax is checked where rules match.
 Claude Code counterpart: settings.json files, `permissions`, the folder trust dialog.
@@ -36,7 +37,6 @@ from pathlib import Path
 
 from agent.config.config import ConfigError
 from agent.config.paths import user_file
-from agent.hooks.runner import Hook, check_event
 
 KINDS = ("allow", "ask", "deny")
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.permissions.policy
@@ -298,41 +298,3 @@ def _unique(items: Iterable, key: Callable = lambda item: item) -> tuple:
 def _describe(value: object) -> str:
     text = json.dumps(value)
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def parse_hooks(configs: Iterable[tuple[dict, str]]) -> list[Hook]:
-    """The hooks of settings files' `hooks` objects; ValueError names the file and the place."""
-    hooks = []
-    for config, source in configs:
-        _expect(isinstance(config, dict), f"{source}: hooks", "an object", config)
-        for event, groups in config.items():
-            where = f"{source}: hooks.{event}"
-            check_event(event, where)
-            _expect(isinstance(groups, list), where, "a list of matcher groups", groups)
-            for i, group in enumerate(groups):
-                at = f"{where}[{i}]"
-                _expect(isinstance(group, dict) and isinstance(group.get("hooks"), list), at,
-                        '{"matcher": "...", "hooks": [...]}', group)
-                matcher = group.get("matcher", "")
-                _expect(isinstance(matcher, str), f"{at}.matcher", "a string", matcher)
-                hooks += [_parse_entry(entry, event, matcher, source, f"{at}.hooks[{j}]")
-                          for j, entry in enumerate(group["hooks"])]
-    return hooks
-
-
-def _parse_entry(entry: object, event: str, matcher: str, source: str, at: str) -> Hook:
-    _expect(isinstance(entry, dict), at, '{"type": "command", "command": "..."}', entry)
-    kind, command, timeout = entry.get("type"), entry.get("command"), entry.get("timeout", 60)
-    if kind == "prompt":
-        raise ValueError(f'{at}: "prompt" hooks are not supported; use "type": "command"')
-    _expect(kind == "command", f"{at}.type", '"command"', kind)
-    _expect(isinstance(command, str) and command.strip() != "", f"{at}.command",
-            "a non-empty string", command)
-    _expect(type(timeout) in (int, float) and timeout > 0, f"{at}.timeout",
-            "a positive number of seconds", timeout)
-    return Hook(event, matcher, command=command, timeout=float(timeout), source=source)
-
-
-def _expect(ok: bool, at: str, what: str, value: object) -> None:
-    if not ok:
-        raise ValueError(f"{at}: must be {what}, got {json.dumps(value, default=repr)[:60]}")

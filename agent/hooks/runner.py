@@ -13,7 +13,7 @@ Python hooks get the input dict and return the output dict, or raise Block; past
 timeout they are left running and ignored. Simplified: 64 KB kept per stream. A hook's plain
 stdout is shown only in the --verbose trace and the stream-json events (Claude Code: transcript mode), unless the hook
 answers `suppressOutput`. Ctrl-C kills the running hooks. The settings' `hooks` objects are read by
-agent/config/settings.py:parse_hooks. Not covered: "prompt" hooks, plugins.
+agent/hooks/from_settings.py. Not covered: "prompt" hooks, plugins.
 Claude Code counterpart: `hooks`, /hooks.
 """
 

@@ -39,9 +39,10 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
     """The settings files and flags as a permission policy (agent.config.settings, agent.permissions.rules).
     Raises ConfigError (a SettingsError) for a file or a rule that cannot be used."""
     from agent.config.config import ConfigError
+    from agent.config.settings import load_settings
+    from agent.hooks.from_settings import parse_hooks
     from agent.permissions.policy import Policy
     from agent.permissions.rules import parse
-    from agent.config.settings import load_settings, parse_hooks
 
     settings = load_settings(config.cwd, Path.home(), split_rules(allowed), split_rules(disallowed),
                              trust=trust, trust_project=trust_project)
@@ -78,10 +79,11 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.compact.window import Window
     from agent.config.paths import project_folder, session_folder, user_file
     from agent.config.profiles import load_profiles, profiles_file
-    from agent.config.settings import parse_hooks, remember_rule, scrub_env
+    from agent.config.settings import remember_rule, scrub_env
     from agent.context.memory_files import SubfolderMemory
     from agent.context.memory_notes import memory_path
     from agent.context.system_prompt import ChangingFacts, memory_files, system_prompt
+    from agent.hooks.from_settings import parse_hooks
     from agent.hooks.runner import Hooks
     from agent.hooks.wiring import HookedGate, SessionHooks
     from agent.loop.repeat_guard import RepeatGuard
@@ -91,8 +93,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.model.meter import Meter, load_prices
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
-    from agent.permissions.plan_mode import exit_plan_mode
     from agent.permissions.gate import Gate
+    from agent.permissions.plan_mode import exit_plan_mode
     from agent.permissions.rules import parse
     from agent.session.checkpoints import TRACKED, Checkpoints
     from agent.session.transcript import Transcript

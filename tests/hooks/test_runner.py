@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from agent.hooks.runner import EVENTS, Block, Hook, Hooks, Outcome
-from agent.config.settings import parse_hooks
+from agent.hooks.from_settings import parse_hooks
 
 # The reference, written out again rather than imported: the test is the specification.
 BLOCKING = {"PreToolUse", "UserPromptSubmit", "Stop", "SubagentStop", "PostToolUse",
