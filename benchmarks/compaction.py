@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.compact.ladder import STRATEGIES as BUILT_IN
 from agent.compact.ladder import Ladder, ResultBudget, append_user, mask_observations, summarize
 from agent.model.errors import ContextOverflow
 from agent.model.types import Model, Reply
@@ -144,6 +145,22 @@ def ask_recall(model: Model, messages: list[dict], facts: list[Fact]) -> str:
     return f"{len(right)}/{len(facts)}"
 
 
+def add_strategies(plugins: list[str], rows: list[str]) -> None:
+    """Rows of named strategies, the built-in ones and those plugins register, by the same
+    names --compaction takes (agent/session/plugins.py: Registry)."""
+    from agent.session.plugins import Registry, load_all
+
+    registry = Registry(strategies=dict(BUILT_IN))
+    for plugin in load_all(tuple(plugins), Path.cwd()):
+        plugin.register(registry)
+    for row in rows:
+        names = [n.strip() for n in row.split(",") if n.strip()]
+        unknown = [n for n in names if n not in registry.strategies]
+        if unknown:
+            raise SystemExit(f"unknown strategy {unknown[0]!r}; known: {', '.join(registry.strategies)}")
+        STRATEGIES[",".join(names)] = [registry.strategies[n] for n in names]
+
+
 def run_session(window: Window, name: str, facts: list[Fact], documents: dict[int, str],
                 writer: Model | None, counter: TokenCounter) -> dict:
     """One session with one strategy, its files in a folder under the current directory (a
@@ -233,7 +250,13 @@ def main() -> None:
     parser.add_argument("--base-url", help="a real model writes the summaries and answers recall")
     parser.add_argument("--model", default="local", help="the model name sent to --base-url")
     parser.add_argument("--max-tokens", type=int, default=512, help="reply cap of the real model")
+    parser.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
+                        help="load a plugin; its compaction strategies can then be named")
+    parser.add_argument("--strategy", action="append", default=[], metavar="NAMES",
+                        help="one more row: these strategies by name, comma-separated, in order "
+                             "(built in: mask_observations, summarize; or a plugin's)")
     args = parser.parse_args()
+    add_strategies(args.plugin, args.strategy)
     writer = None
     if args.base_url:
         from agent.model.client import OpenAICompatible

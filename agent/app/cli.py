@@ -88,6 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listing", choices=("lines", "toon"),
                    help="how Glob and Grep lay out results: plain lines (default) or TOON rows "
                         "(env AGENT_LISTING)")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
+                   help="load a plugin: a Python file or module with register(session), which "
+                        "may add tools, hooks, compaction strategies, model layers (repeatable; "
+                        "docs/plugins.md)")
+    p.add_argument("--compaction", type=_names, metavar="NAMES",
+                   help="compaction strategies in order, comma-separated (env AGENT_COMPACTION; "
+                        "default mask_observations,summarize; '' never compacts)")
+    p.add_argument("--model-layers", type=_names, metavar="NAMES",
+                   help="model layers a plugin registered, comma-separated (env AGENT_MODEL_LAYERS)")
     p.add_argument("--report", type=Path, metavar="FILE.csv",
                    help="write one row per model call (tokens, cached, seconds, $) when done")
     p.add_argument("--version", action="version", version=f"agent {__version__}")
@@ -108,6 +117,11 @@ def _cache_layers(text: str) -> str:
         return cache_layers(text)
     except ConfigError as err:
         raise argparse.ArgumentTypeError(str(err).removeprefix("--cache: ")) from None
+
+
+def _names(text: str) -> str:
+    from agent.config.config import names
+    return names(text)
 
 
 def _repeat_count(text: str) -> int:
@@ -140,6 +154,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     from agent.app import custom_commands as custom
     from agent.app.render import Terminal, to_json
     from agent.app.slash import COMMANDS
+    from agent.config.config import ConfigError
     from agent.session.compose import build_session
     from agent.session.transcript import resume_into
 
@@ -156,7 +171,12 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     else:
         def emit(event: object) -> None:
             pass
-    session = build_session(config, emit, ask=None, session_id=session_id, permissions=permissions)
+    try:
+        session = build_session(config, emit, ask=None, session_id=session_id,
+                                permissions=permissions)
+    except ConfigError as err:
+        print(f"agent: {err}", file=sys.stderr)
+        return 2
     start = time.monotonic()
     if resume:
         resumed = resume_into(session, resume)
@@ -216,7 +236,8 @@ def run(argv: list[str]) -> int:
              "max_repeats": args.max_repeats, "provider": args.provider,
              "context_window": args.context_window, "max_tokens": args.max_tokens,
              "cache": args.cache, "record": args.record, "replay": args.replay,
-             "listing": args.listing}
+             "listing": args.listing, "compaction": args.compaction,
+             "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2
@@ -271,28 +292,40 @@ def warn_untrusted(settings) -> None:
 
 
 def permissions_command(argv: list[str]) -> int:
-    """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`."""
+    """`agent permissions explain 'Bash(git push --force)'` and `agent permissions list`, with
+    `--plugin FILE_OR_MODULE` (repeatable) for tools that plugins add."""
     from agent.config.config import ConfigError, load_config
     from agent.permissions.explain import explain, rules_report
     from agent.session.compose import build_session, load_permissions
 
-    usage = "usage: agent permissions explain 'Tool(argument)' ... | agent permissions list"
-    if not argv or argv[0] not in ("explain", "list") or (argv[0] == "explain" and len(argv) < 2):
+    usage = ("usage: agent permissions explain [--plugin FILE_OR_MODULE] 'Tool(argument)' ... | "
+             "agent permissions list")
+    plugins, rest = [], []
+    words = iter(argv)
+    for word in words:
+        if word == "--plugin":
+            plugins.append(next(words, ""))
+        elif word.startswith("--plugin="):
+            plugins.append(word.partition("=")[2])
+        else:
+            rest.append(word)
+    if not rest or rest[0] not in ("explain", "list") or (rest[0] == "explain" and len(rest) < 2) \
+            or "" in plugins:
         print(usage, file=sys.stderr)
         return 2
     try:
-        config = load_config({}, os.environ, Path.cwd())
+        config = load_config({"plugins": tuple(plugins) or None}, os.environ, Path.cwd())
         policy, settings = load_permissions(config, [], [])
+        warn_untrusted(settings)
+        if rest[0] == "list":
+            print(rules_report(policy))
+            return 0
+        # the session's own tools and rules, exactly as a call of the model's will be judged
+        session = build_session(config, lambda event: None, ask=None, permissions=(policy, settings))
     except ConfigError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
-    warn_untrusted(settings)
-    if argv[0] == "list":
-        print(rules_report(policy))
-        return 0
-    # the session's own tools and rules, exactly as a call of the model's will be judged
-    session = build_session(config, lambda event: None, ask=None, permissions=(policy, settings))
-    for text in argv[1:]:
+    for text in rest[1:]:
         try:
             print(explain(session.policy, text, session.tools))
         except ValueError as err:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from agent import __version__
-from agent.config.config import Config
+from agent.config.config import Config, ConfigError
 from agent.config.paths import data_folder, user_file
 from agent.loop.seams import AFTER_HOOKS
 from agent.permissions.policy import Decision, describe
@@ -105,8 +105,12 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     from agent.session.transcript import resume_into
 
     term = Terminal(sys.stdout, verbose=verbose)
-    session = build_session(config, term, ask_on_terminal, permissions=permissions,
-                            session_id=resume.stem if resume else None)
+    try:
+        session = build_session(config, term, ask_on_terminal, permissions=permissions,
+                                session_id=resume.stem if resume else None)
+    except ConfigError as err:  # a plugin, or a strategy or layer name, that cannot be used
+        print(f"agent: {err}", file=sys.stderr)
+        return 2
     console = Console(session, session.policy.project or config.cwd,
                       trusted=session.settings.trusted, notes=NewNotes())
     session.agent.on_prompt.add(console.notes, at=AFTER_HOOKS)  # new notes go with the next prompt

@@ -123,6 +123,11 @@ def summarize(messages: list[dict], job: Job) -> list[dict]:
     return new + tail
 
 
+STRATEGIES: dict[str, Strategy] = {"mask_observations": mask_observations, "summarize": summarize}
+"""The built-in strategies by name: what --compaction and the `compaction` setting choose from
+(the default runs both, in this order). A plugin adds its own (docs/plugins.md)."""
+
+
 def tail_start(messages: list[dict], counts: list[int], budget: int) -> int | None:
     """The earliest index where the recent turns fit in `budget` tokens and no call is parted
     from its result (the cut falls before a user or assistant message, or at the end). None
@@ -284,7 +289,7 @@ class Ladder:
             new = strategy(messages, job)
             if new != messages:
                 messages[:] = new
-                used.append(strategy.__name__)
+                used.append(getattr(strategy, "__name__", type(strategy).__name__))
             if trigger == "auto" and self.count(messages, tools) <= target:
                 break  # a strategy that gets only part of the way leaves the rest to the next
         if not used:

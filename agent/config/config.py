@@ -36,7 +36,9 @@ ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model"
              "provider": "AGENT_PROVIDER", "context_window": "AGENT_CONTEXT_WINDOW",
              "max_tokens": "AGENT_MAX_TOKENS",
              "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_RESPONSE_CACHE",
-             "embedding_model": "AGENT_EMBEDDING_MODEL", "listing": "AGENT_LISTING"}
+             "embedding_model": "AGENT_EMBEDDING_MODEL", "listing": "AGENT_LISTING",
+             "compaction": "AGENT_COMPACTION", "model_layers": "AGENT_MODEL_LAYERS"}
+DEFAULT_COMPACTION = "mask_observations,summarize"  # agent/compact/ladder.py:STRATEGIES
 CACHE_LAYERS = ("exact", "semantic")
 
 
@@ -87,6 +89,14 @@ class Config:
     """The model the semantic cache embeds with; None: the chat model."""
     listing: str = "lines"
     """How Glob and Grep lay out results: lines, or toon rows (agent/tools/listing.py)."""
+    compaction: str = DEFAULT_COMPACTION
+    """The compaction strategies, comma-separated, in the order they run (--compaction; a
+    plugin may add more, docs/plugins.md); "" never compacts."""
+    model_layers: str = ""
+    """Model layers that plugins registered, comma-separated, each around the one before
+    (--model-layers, docs/plugins.md)."""
+    plugins: tuple[str, ...] = ()
+    """Plugins given with --plugin: a Python file or an importable module name each."""
     cwd: Path = field(default_factory=Path.cwd)
     """Where tools run and relative paths start."""
     sources: dict[str, str] = field(default_factory=dict)
@@ -161,6 +171,11 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
         config.sources["temperature"] = f"profile {profile.family}"
 
 
+def names(text: str) -> str:
+    """"a, b" as "a,b": a list of names, as flags and the environment give it."""
+    return ",".join(n.strip() for n in text.split(",") if n.strip())
+
+
 def cache_layers(text: str, where: str = "--cache") -> str:
     """"exact,semantic" checked: each a known layer."""
     names = [n.strip() for n in text.split(",") if n.strip()]
@@ -174,6 +189,8 @@ def _convert(name: str, text: str, where: str) -> object:
     """An environment value as the field's type."""
     if name == "cache":
         return cache_layers(text, where)
+    if name in ("compaction", "model_layers"):
+        return names(text)
     if name == "listing" and text not in ("lines", "toon"):
         raise ConfigError(f"{where} must be lines or toon, got {text!r}")
     try:

@@ -13,10 +13,11 @@ order without repeats; a scalar (`defaultMode`) comes from the highest file that
 Why trust: a cloned repository can carry `"allow": ["Bash(*)"]` or a hook that runs at start.
 So a project's files always add what only makes things stricter (deny and ask rules, scrub
 patterns, disableBypassPermissionsMode), and the rest (allow rules, defaultMode,
-additionalDirectories, hooks, mcpServers, scrubEnv.passThrough) only once the user trusts the
-project (answers kept in ~/.agent/trusted.json). Bad files fail closed: a syntax error, a wrong
-type or a misspelt key stops the program with the file's path; a deny rule is never dropped in
-silence. Claude Code keys we do not use (model, env, ...) are ignored.
+additionalDirectories, hooks, mcpServers, scrubEnv.passThrough, plugins) only once the user
+trusts the project (answers kept in ~/.agent/trusted.json). `compaction` and `modelLayers`
+only choose among what is loaded, so any file may set them. Bad files fail closed: a syntax
+error, a wrong type or a misspelt key stops the program with the file's path; a deny rule is
+never dropped in silence. Claude Code keys we do not use (model, env, ...) are ignored.
 
 The `hooks` objects are kept raw here and read by agent/hooks/from_settings.py.
 Simplified: trust covers a folder, not the content seen (a later `git pull` adding allow rules
@@ -42,6 +43,7 @@ KINDS = ("allow", "ask", "deny")
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.permissions.policy
 PERMISSION_KEYS = (*KINDS, "defaultMode", "additionalDirectories", "disableBypassPermissionsMode")
 TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv")
+LIST_KEYS = ("plugins", "compaction", "modelLayers")  # lists of names (docs/plugins.md)
 SCRUB_KEYS = ("patterns", "passThrough")
 DEFAULT_SCRUB = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*")
 LOCAL_FILE = Path(".agent") / "settings.local.json"  # under the project; remember_rule writes it
@@ -97,6 +99,12 @@ class Settings:
     """Whether the project's own allow rules, mode, directories and hooks are in force."""
     untrusted_ignored: tuple[str, ...] = ()
     """What the untrusted project's files would have added, one line each, for a message."""
+    plugins: tuple[tuple[str, Path, str], ...] = ()
+    """(plugin, the folder a relative file is found from, the settings file), files in force."""
+    compaction: tuple[str, ...] | None = None
+    """The compaction strategies of the highest file that names them."""
+    model_layers: tuple[str, ...] | None = None
+    """The model layers of the highest file that names them."""
 
 
 def find_project(cwd: Path) -> Path:
@@ -134,6 +142,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
     trusted = _decide_trust(project, home, gated, trust, trust_project)
     rules, dirs, hooks, mcp, patterns, passes = [], [], [], [], list(DEFAULT_SCRUB), []
     mode, mode_source, bypass_disabled = None, None, False
+    plugins, chosen = [], {}
     for path, data, base, is_project in layers:
         in_force = trusted or not is_project
         perms, scrub = data.get("permissions", {}), data.get("scrubEnv", {})
@@ -142,6 +151,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
                 rules += [RuleEntry(kind, rule, str(path), base) for rule in perms.get(kind, [])]
         patterns += scrub.get("patterns", [])
         bypass_disabled |= perms.get("disableBypassPermissionsMode") == "disable"
+        chosen.update({key: tuple(data[key]) for key in ("compaction", "modelLayers") if key in data})
         if not in_force:
             continue
         if "defaultMode" in perms:
@@ -150,6 +160,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         hooks += [(data["hooks"], str(path))] if data.get("hooks") else []
         mcp += [(data["mcpServers"], str(path))] if data.get("mcpServers") else []
         passes += scrub.get("passThrough", [])
+        plugins += [(spec, base, str(path)) for spec in data.get("plugins", [])]
     rules += [RuleEntry("allow", rule, "--allowedTools", cwd) for rule in allowed_tools]
     rules += [RuleEntry("deny", rule, "--disallowedTools", cwd) for rule in disallowed_tools]
     return Settings(
@@ -158,7 +169,9 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         additional_directories=_unique(dirs), hooks=tuple(hooks), mcp_servers=tuple(mcp),
         scrub_patterns=_unique(patterns), pass_through=_unique(passes),
         bypass_disabled=bypass_disabled, files=tuple(layer[0] for layer in layers),
-        project=project, trusted=trusted, untrusted_ignored=() if trusted else tuple(gated))
+        project=project, trusted=trusted, untrusted_ignored=() if trusted else tuple(gated),
+        plugins=_unique(plugins, key=lambda p: p[:2]), compaction=chosen.get("compaction"),
+        model_layers=chosen.get("modelLayers"))
 
 
 def scrub_env(environ: Mapping[str, str], settings: Settings) -> dict[str, str]:
@@ -219,11 +232,14 @@ def _read_json(path: Path) -> dict | None:
 def _check(data: dict, path: Path) -> None:
     """Fail closed: wrong types and misspelt keys raise; unused Claude Code keys pass."""
     for key, value in data.items():
-        near = get_close_matches(key, TOP_KEYS, n=1, cutoff=0.8)
-        if key not in TOP_KEYS and near:
+        near = get_close_matches(key, TOP_KEYS + LIST_KEYS, n=1, cutoff=0.8)
+        if key not in TOP_KEYS + LIST_KEYS and near:
             raise SettingsError(f"{path}: {key} is not a setting; did you mean {near[0]}?")
         if key in TOP_KEYS and not isinstance(value, dict):
             raise SettingsError(f"{path}: {key} must be an object, got {_describe(value)}")
+        if key in LIST_KEYS and not (isinstance(value, list) and all(
+                isinstance(item, str) and item.strip() for item in value)):
+            raise SettingsError(f"{path}: {key} must be a list of names, got {_describe(value)}")
     for section, known in (("permissions", PERMISSION_KEYS), ("scrubEnv", SCRUB_KEYS)):
         for key, value in data.get(section, {}).items():
             where = f"{path}: {section}.{key}"
@@ -249,6 +265,7 @@ def _gated(data: dict, path: Path) -> list[str]:
     lines += [f"hooks for {', '.join(data['hooks'])}"] if data.get("hooks") else []
     lines += [f"MCP servers {', '.join(data['mcpServers'])}"] if data.get("mcpServers") else []
     lines += [f"scrubEnv.passThrough {name}" for name in scrub.get("passThrough", [])]
+    lines += [f"plugin {spec}" for spec in data.get("plugins", [])]
     return [f"{line} in {path}" for line in lines]
 
 

@@ -67,16 +67,21 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
     return policy, settings
 
 
-def build_session(config, emit, ask, session_id: str | None = None, permissions=None) -> Session:
+def build_session(config, emit, ask, session_id: str | None = None, permissions=None,
+                  plugins=None) -> Session:
     """The model client and its layers, the tools, the system prompt, the permission gate,
     the hooks, the compaction ladder, the transcript, the checkpoints and the todo list,
     wired together into a Session. Every message goes to the session transcript as it is
     added (~/.agent/projects/<project>/<session_id>.jsonl, agent/session/transcript.py),
     whose path hooks get; large tool results, transcripts saved before a summary and the
     checkpoints go to ~/.agent/sessions/<session_id>/. `ask` is None in print mode.
-    `permissions`: (policy, settings) from load_permissions."""
-    from agent.compact.ladder import Ladder, ResultBudget
+    `permissions`: (policy, settings) from load_permissions. `plugins`: agent.session.plugins
+    Plugin objects, registered once the parts exist (None: those of config and settings);
+    their names are then selected (Session.select). Raises ConfigError for a plugin or a
+    name that cannot be used."""
+    from agent.compact.ladder import STRATEGIES, Ladder, ResultBudget
     from agent.compact.window import Window
+    from agent.config.config import ConfigError
     from agent.config.paths import project_folder, session_folder, user_file
     from agent.config.profiles import load_profiles, profiles_file
     from agent.config.settings import remember_rule, scrub_env
@@ -97,6 +102,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.permissions.rules import parse
     from agent.session.checkpoints import TRACKED, Checkpoints
+    from agent.session.plugins import load_all
     from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools
     from agent.tools.todo import Todos, todo_write
@@ -169,8 +175,19 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_history_replaced.add(lambda messages: ctx.read_files.clear())  # Read before Edit again
     agent.on_history_replaced.add(todos.restore)  # the list that history left
     agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
-    return Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
-                   transcript, checkpoints, todos, memory, folder)
+    session = Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
+                      transcript, checkpoints, todos, memory, folder, strategies=dict(STRATEGIES))
+    for key in ("compaction", "model_layers"):  # the settings' choice, unless a flag made one
+        chosen = getattr(settings, key)
+        if chosen is not None and key not in config.sources:
+            setattr(config, key, ",".join(chosen))
+    for plugin in load_all(config.plugins, config.cwd, settings) if plugins is None else plugins:
+        plugin.register(session)
+    try:
+        session.select()
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    return session
 
 
 def with_caches(model, config):

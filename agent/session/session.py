@@ -3,22 +3,30 @@
     session = build_session(config, emit, ask)        agent/session/compose.py
     session.run("fix the failing test")               a turn of the loop
     session.policy.mode = "plan"                      a part, by its name
+    session.add_tool(WORD_COUNT)                      the plugin API (docs/plugins.md)
 
 The composition root builds the parts once and hands back this object, so no caller digs
 them out of the agent again (`agent.authorize.policy`, the todo list among the guards). The
 parts are plain attributes; what a caller does with several of them at once (start and end
 with the hooks, /clear, /resume, the reports of print mode) is a method here, written once.
+
+The plugin API is the four `add_*` methods. A tool or a hook takes effect at once. A
+compaction strategy or a model layer is registered under a name; the names the
+configuration selects (`--compaction`, `--model-layer`, the `compaction` and `modelLayers`
+settings) are put in place by `select()`, which the composition root calls after the
+plugins have registered, and which names what is unknown.
 Claude Code counterpart: the session behind one `claude` run.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at run time
-    from agent.compact.ladder import Ladder
+    from agent.compact.ladder import Ladder, Strategy
     from agent.config.config import Config
     from agent.config.settings import Settings
     from agent.context.memory_files import SubfolderMemory
@@ -27,12 +35,15 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.loop.turn import Agent
     from agent.model.meter import Meter
     from agent.model.types import Model
-    from agent.permissions.policy import Policy
-    from agent.permissions.gate import Gate
+    from agent.permissions.policy import Gate, Policy
     from agent.session.checkpoints import Checkpoints
     from agent.session.transcript import Transcript
     from agent.tools import Tool
     from agent.tools.todo import Todos
+
+ModelLayer = Callable[["Model"], "Model"]
+"""Makes a layer around a model: `lambda inner: MyLayer(inner)` (an agent.model.types.Wrapper)."""
+
 
 @dataclass
 class Session:
@@ -58,6 +69,10 @@ class Session:
     """The memory files: those of the system prompt, and those of subfolders as they load."""
     folder: Path
     """This session's own files: checkpoints, tool results filed away (~/.agent/sessions/<id>)."""
+    strategies: dict[str, Strategy] = field(default_factory=dict)
+    """Compaction strategies by name; `config.compaction` selects and orders them."""
+    model_layers: dict[str, ModelLayer] = field(default_factory=dict)
+    """Model layers by name; `config.model_layers` selects them, innermost first."""
 
     @property
     def id(self) -> str:
@@ -76,6 +91,40 @@ class Session:
     def messages(self) -> list[dict]:
         """The history, as the loop sends it."""
         return self.agent.messages
+
+    # The plugin API
+
+    def add_tool(self, tool: Tool) -> None:
+        """Offer a tool to the model. Its paths are judged by Read rules when it only reads,
+        by Edit rules otherwise (agent/permissions/policy.py), hooks match its name."""
+        self.agent.add_tool(tool)
+
+    def add_hook(self, event: str, fn: Callable[[dict], dict | None], matcher: str | None = None,
+                 timeout: float = 60.0) -> None:
+        """A Python hook: `fn` gets the event's input dict and returns the output dict (or
+        None), as a command hook reads stdin and prints JSON (docs/hooks.md)."""
+        self.hooks.hooks.add(event, fn, matcher or "*", timeout)
+
+    def add_strategy(self, name: str, strategy: Strategy) -> None:
+        """A compaction strategy, `(messages, job) -> messages`, selectable by `name`."""
+        self.strategies[name] = strategy
+
+    def add_model_layer(self, name: str, make: ModelLayer) -> None:
+        """A model layer, `make(inner) -> model`, selectable by `name`."""
+        self.model_layers[name] = make
+
+    def select(self) -> None:
+        """Put the configured strategies and model layers in place. Raises ValueError naming
+        an unknown one and the known names."""
+        chosen = [name for name in self.config.compaction.split(",") if name]
+        self.compaction.strategies = [_known(self.strategies, name, "compaction strategy")
+                                      for name in chosen]
+        for name in (n for n in self.config.model_layers.split(",") if n):
+            make = _known(self.model_layers, name, "model layer")
+            self.meter.inner = make(self.meter.inner)  # under the meter: it counts what they do
+            if not callable(getattr(self.meter.inner, "complete", None)):
+                raise ValueError(f"model layer {name!r} made {self.meter.inner!r}, which has no "
+                                 "complete(messages, tools, emit)")
 
     # What a caller does with several parts at once
 
@@ -114,3 +163,10 @@ class Session:
         return {**self.meter.totals(),
                 "caches": [{"kind": layer.kind, "file": str(layer.path), **layer.counts()}
                            for layer in layers(self.meter)]}
+
+
+def _known(table: dict, name: str, what: str):
+    if name not in table:
+        known = ", ".join(table) or "none"
+        raise ValueError(f"unknown {what} {name!r}; known: {known} (a plugin may add more)")
+    return table[name]
