@@ -21,11 +21,8 @@ Claude Code counterpart: the `claude` command, `-p` and `--output-format`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
-import uuid
 from pathlib import Path
 
 from agent import __version__
@@ -131,83 +128,6 @@ def _repeat_count(text: str) -> int:
     return n
 
 
-def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None,
-                    context: dict | None = None, cost: dict | None = None) -> dict:
-    """The `--output-format json` document (also the last line of stream-json). `tool_calls`:
-    the repair ladder's counts per model and rung (agent/model/tool_repair.py); `context`: see
-    `context_report`; `cost`: see `cost_report`."""
-    from dataclasses import asdict
-
-    ok = end.stop_reason == "end_turn"
-    return {"type": "result", "subtype": "success" if ok else f"error_{end.stop_reason}",
-            "is_error": not ok, "result": end.text, "stop_reason": end.stop_reason,
-            "session_id": session_id, "num_turns": end.n_turns,
-            "duration_ms": round(seconds * 1000), "usage": asdict(end.usage),
-            **({"tool_calls": tool_calls} if tool_calls is not None else {}),
-            **({"context": context} if context is not None else {}),
-            **({"total_cost_usd": cost.get("cost_usd"), "cost": cost} if cost is not None else {})}
-
-
-def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
-               report: Path | None = None, resume: Path | None = None) -> int:
-    """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
-    from agent.app import custom_commands as custom
-    from agent.app.render import Terminal, to_json
-    from agent.app.slash import COMMANDS
-    from agent.config.config import ConfigError
-    from agent.session.compose import build_session
-    from agent.session.transcript import resume_into
-
-    session_id = resume.stem if resume else str(uuid.uuid4())
-    if output_format == "stream-json":
-        def emit(event: object) -> None:
-            if type(event).__name__ != "TurnEnd":  # the result document closes the stream instead
-                print(json.dumps(to_json(event), ensure_ascii=False), flush=True)
-        print(json.dumps({"type": "system", "subtype": "init", "session_id": session_id,
-                          "model": config.model, "cwd": str(config.cwd),
-                          "permission_mode": config.permission_mode}), flush=True)
-    elif verbose:
-        emit = Terminal(sys.stderr, verbose=True)
-    else:
-        def emit(event: object) -> None:
-            pass
-    try:
-        session = build_session(config, emit, ask=None, session_id=session_id,
-                                permissions=permissions)
-    except ConfigError as err:
-        print(f"agent: {err}", file=sys.stderr)
-        return 2
-    start = time.monotonic()
-    if resume:
-        resumed = resume_into(session, resume)
-        if verbose:
-            print(resumed, file=sys.stderr)
-    try:  # `agent -p "/review src"` runs a custom command
-        chosen = custom.from_prompt(prompt, session.policy.project or config.cwd, Path.home(),
-                                    session.settings.trusted, builtins=COMMANDS)
-    except ValueError as err:
-        print(f"agent: {err}", file=sys.stderr)
-        return 2
-    session.start("resume" if resume else "startup")
-    end = custom.run(*chosen, session) if chosen else session.run(prompt)
-    session.end("other")
-    if session.transcript.error:
-        print(f"agent: {session.transcript.error}; this session cannot be resumed", file=sys.stderr)
-    document = result_document(end, session_id, time.monotonic() - start,
-                               getattr(session.meter, "stats", None), session.context_report(),
-                               session.cost_report())
-    if report:
-        session.meter.write_csv(report)
-    if output_format == "text":
-        if end.stop_reason == "end_turn":
-            print(end.text)
-        else:
-            print(f"agent: {end.stop_reason}: {end.text or 'no answer'}", file=sys.stderr)
-    else:
-        print(json.dumps(document, ensure_ascii=False), flush=True)
-    return 0 if end.stop_reason == "end_turn" else 1
-
-
 def main(argv: list[str] | None = None) -> int:
     try:
         return run(sys.argv[1:] if argv is None else argv)
@@ -270,6 +190,7 @@ def run(argv: list[str]) -> int:
             print(f"agent: {err}", file=sys.stderr)
             return 2
         warn_untrusted(permissions[1])
+        from agent.app.print_mode import print_mode
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
                           args.report, resume)
     from agent.app.repl import ask_trust, repl
