@@ -1,8 +1,40 @@
-"""agent: a small coding agent harness for any OpenAI-compatible endpoint.
+"""agent: a small coding agent harness for any OpenAI-compatible endpoint. The map of the house.
 
-Nothing happens at import time: no client is built, no environment is read. The CLI
-(`agent.app.cli`) builds everything and passes it in, so tests and coursework can build the same
-pieces by hand.
+    you ─► app/ (cli, repl, print mode) ─► session/ builds a Session from config/
+                                                 │
+    ┌──────────────────── the core: runs alone with the scripted model ───────────────┐
+    │ loop/  Agent.run: ask the model, run the tools, one result per call, repeat      │
+    │ model/ the model protocol, the OpenAI-compatible client, the scripted model      │
+    │ tools/ Read Write Edit Bash Glob Grep TodoWrite, the process runner              │
+    │ events.py  what the loop and the model report                                    │
+    └──────────────────────────────────────────────────────────────────────────────────┘
+        attached at the loop's seams (loop/seams.py) by session/compose.py:
+        permissions/ (authorize)   hooks/ (every seam)   compact/ (the compactor)
+        context/ (the system prompt, on_prompt, after_tool)   session/ (on_message)
+
+The parts, in the order a learner reads them (docs/reading-order.md lists the files):
+
+    loop/         the turn and its seams; the doom-loop guard
+    model/        what a model is, the client, streaming, tool-call repair, meter, caches
+    tools/        the tools, and the shared process runner and output capping
+    events.py     the events
+    context/      the system prompt, memory files, notes
+    compact/      the window budget, the compaction ladder, prefix stability
+    permissions/  rules, modes, paths, shell parsing, the hard floor, the gate
+    hooks/        Claude Code's hook protocol, and its wiring onto the seams
+    session/      the composition root (a Session with named parts), transcripts,
+                  checkpoints, plugins
+    config/       flags, environment, settings files, data paths, profiles
+    app/          the face: CLI, REPL, print mode, rendering, slash and custom commands,
+                  demo, doctor. Nothing imports it.
+
+Each subpackage's __init__ opens with its own map. The import direction is checked by
+tests/test_layout.py: the core imports nothing outside itself, nothing imports app/, and no
+two parts import each other.
+
+Nothing happens at import time: no client is built, no environment is read. The names that
+plugins, scripts and coursework use are importable from here (PUBLIC below), each loaded on
+first use: `from agent import Tool, Session`.
 """
 
 __version__ = "0.1.0"

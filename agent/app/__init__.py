@@ -1,1 +1,18 @@
-"""agent.app."""
+"""The face: the command line, the REPL, what is shown, and the commands a person types.
+
+Only this package prints, reads the terminal or parses flags; nothing else imports it.
+
+Read in this order:
+    cli.py              the flags and the subcommands (demo, doctor, permissions, sessions)
+    print_mode.py       -p: one prompt, the answer or one json document
+    repl.py             the interactive loop: prompts, slash commands, # notes, questions
+    render.py           events shown on a terminal, or as stream-json lines
+    slash.py            /help, /clear, /compact, /context, /model, /rewind, ... as a registry
+    custom_commands.py  .agent/commands/*.md: prompts with arguments and !`cmd`
+    demo.py             `agent demo`: a scripted model fixes a bug, no server
+    doctor.py           `agent doctor`: probe an endpoint, print the fixes
+    doctor_probes.py    the doctor's four chat probes
+
+Chapters: docs/06-cli.md, docs/commands.md, docs/local-models.md (doctor).
+Claude Code counterpart: the `claude` command, its REPL and slash commands.
+"""

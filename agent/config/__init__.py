@@ -1,1 +1,16 @@
-"""agent.config."""
+"""Configuration: one Config from flags, environment and files, and the settings files.
+
+Read in this order:
+    config.py       Config and load_config: defaults < .env < environment < flags; the
+                    model's profile and the doctor's card fill what is left open
+    paths.py        every place under ~/.agent, named once
+    settings.py     the settings files, merged, and project trust (what a cloned repository
+                    may add only once trusted)
+    profiles.py     server presets and model-family profiles, kept as data (profiles.json)
+    doctor_card.py  what `agent doctor` found about an endpoint, kept for the next sessions
+    frontmatter.py  the YAML subset of markdown files' frontmatter (custom commands)
+
+Nothing here reads the environment by itself: the CLI passes it in. Chapters:
+docs/06-cli.md, docs/05-permissions.md (settings and trust), docs/local-models.md.
+Claude Code counterpart: settings.json files and its environment variables.
+"""

@@ -1,1 +1,27 @@
-"""agent.model."""
+"""The model: what "a model" is to the loop, and the client for any OpenAI-compatible server.
+
+The loop asks `model.complete(messages, tools, emit)` and gets a `Reply`. Everything else
+here makes real servers behave: streaming, retries, reasoning, tool calls written as text,
+prompts cut in silence, and the layers a session stacks around the client.
+
+Read in this order:
+    types.py           Reply, ToolCall, Usage, the Model protocol, Wrapper (a layer), the
+                       model's events, parse_arguments
+    scripted.py        ScriptedModel: plays back a script, for tests, the demo and coursework
+    reminders.py       <system-reminder> blocks: added to a message, read back
+    client.py          OpenAICompatible: one request, retries, the fallback model
+    stream.py          streamed chunks -> one Reply (fragments by index and id, reasoning, usage)
+    errors.py          what a failed request means, in one line the user can act on
+    think_tags.py      <think>...</think> split from the answer as it streams
+    text_calls.py      tool calls written as text, read back (Hermes, Qwen, fenced JSON, ...)
+    text_mode.py       tools described in the prompt, for servers that take none
+    tool_repair.py     the repair ladder: native, in content, reprompt, text mode (a layer)
+    tokens.py          token counts offline, and the truncation tripwire (a layer)
+    meter.py           one record per call: tokens, cached, seconds, dollars (the outer layer)
+    response_cache.py  exact and semantic response caches, --record and --replay (layers)
+
+Seams: a layer is a `Wrapper` around the model; a session stacks them (agent/session/
+compose.py) and plugins add named ones (docs/plugins.md). Chapters: docs/03-model-client.md,
+docs/08-tool-calls.md, docs/local-models.md, docs/caching.md.
+Claude Code counterpart: its API client.
+"""

@@ -1,1 +1,18 @@
-"""agent.session."""
+"""The session: every part built from the configuration, named, and what it keeps on disk.
+
+The composition root lives here: the one place that knows all the parts and wires each to
+the loop's seams. Everything else gets what it needs passed in.
+
+Read in this order:
+    compose.py      load_permissions and build_session: the client and its layers, the
+                    tools, the gate, the hooks, compaction, the transcript, checkpoints
+    session.py      Session: the parts by name (agent, meter, client, policy, gate, hooks,
+                    compaction, transcript, checkpoints, todos, memory) and the plugin API
+    plugins.py      plugins: a file or module with register(session), loaded and checked
+    transcript.py   every message on disk as it happens; load, repair, list, resume
+    checkpoints.py  each file before each prompt's Write or Edit; /rewind
+
+Data paths under ~/.agent are named in agent/config/paths.py. Chapters: docs/sessions.md,
+docs/checkpoints.md, docs/plugins.md.
+Claude Code counterpart: the session behind one `claude` run, ~/.claude/projects, plugins.
+"""

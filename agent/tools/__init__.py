@@ -1,13 +1,22 @@
 """Tools are data: a name, a description, a JSON schema, a function, and a read-only flag.
 
-Adding a tool is one function and one entry in `default_tools()`. The names and parameters are
-Claude Code's (Read, Write, Edit, Bash, Glob, Grep), so permission rules, hooks and habits
-written for it carry over.
+The names and parameters are Claude Code's (Read, Write, Edit, Bash, Glob, Grep, TodoWrite),
+so permission rules, hooks and habits written for it carry over. A tool function takes the
+parsed arguments and the session's `ToolContext` and returns text; a mistake the model can
+fix raises `ToolError` with what to do next, and the loop turns it into the result.
 
-A tool function takes the parsed arguments and the session's `ToolContext` and returns text.
-When the model made a mistake it can fix (a missing file, a non-unique Edit, a timeout), the
-tool raises `ToolError` with a message that says what to do next; the loop turns that into the
-tool result. Anything else is a bug of the harness and propagates.
+Read in this order:
+    tool.py      Tool, ToolContext, ToolError; which arguments are paths (for the rules)
+    files.py     Read, Write, Edit: read before edit, stale files refused, the cut stated
+    shell.py     Bash, on the process runner
+    process.py   a command in its own process group: timeouts, Ctrl-C, pipes held open
+    capping.py   long output kept short: head and tail, and what was cut
+    search.py    Glob and Grep (ripgrep when installed, the same output without it)
+    listing.py   Glob and Grep as TOON-style rows (--listing toon)
+    todo.py      TodoWrite and the reminder when the list goes stale
+
+Seams: `default_tools()` below is the registry; a plugin adds its own with
+`session.add_tool` (docs/plugins.md). Chapter: docs/02-tools.md.
 Claude Code counterpart: its built-in tool set.
 """
 
