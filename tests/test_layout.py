@@ -183,3 +183,24 @@ def test_the_tests_mirror_the_packages():
     assert set(folders) <= set(PARTS), f"tests/ folders that are not parts: {set(folders) - set(PARTS)}"
     loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
     assert loose == ["test_layout.py", "test_real_model.py"], loose  # the house, the real model
+
+
+def test_the_reading_order_lists_every_file_and_the_core_reads_in_one_sitting():
+    page = (ROOT / "docs" / "reading-order.md").read_text(encoding="utf-8")
+    listed = [line.split("`")[1] for line in page.splitlines() if line.startswith("| `agent/")]
+    files = sorted(p.relative_to(ROOT).as_posix() for p in MODULES)
+    assert sorted(listed) == files, f"not listed: {set(files) - set(listed)}; gone: {set(listed) - set(files)}"
+    sitting = page.split("## 1.")[1].split("## 2.")[0]
+    core = [line.split("`")[1] for line in sitting.splitlines() if line.startswith("| `agent/")]
+    modules = [".".join(Path(f).with_suffix("").parts).removesuffix(".__init__") for f in core]
+    assert all(part_of(m) in CORE | {"agent"} for m in modules), modules
+    n = sum(len((ROOT / f).read_text(encoding="utf-8").splitlines()) for f in core)
+    assert n < 1500, f"the core of section 1 is {n} lines"
+
+
+def test_each_chapter_names_the_package_it_explains():
+    for chapter in sorted((ROOT / "docs").glob("*.md")):
+        if chapter.name in ("00-overview.md", "reading-order.md"):
+            continue
+        opening = "\n".join(chapter.read_text(encoding="utf-8").splitlines()[:4])
+        assert opening.count("`agent/") and "Package" in opening, f"{chapter.name} names no package"
