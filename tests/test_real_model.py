@@ -94,7 +94,7 @@ def test_speeds_are_measured(llama_server, capsys):
 def test_a_real_task_through_the_repair_ladder(llama_server, tmp_path, capsys):
     """Read a file and report a word from it. The 0.5B model writes its call as JSON in the
     content, so the call only runs if the repair ladder finds it; after the result it often
-    repeats the call, and the doom-loop guard must end that cleanly. Built as build_agent
+    repeats the call, and the doom-loop guard must end that cleanly. Built as build_session
     builds it, with replies capped at 128 tokens so that the test takes seconds, not minutes."""
     from agent.context.system_prompt import system_prompt
     from agent.loop.repeat_guard import RepeatGuard

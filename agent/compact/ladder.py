@@ -10,7 +10,7 @@
     d. Ladder.overflowed: the server said the prompt is too long: summarize, keeping less,
        and the loop retries once.
 
-The `Ladder` runs before every request (agent.loop.turn). While the prompt fits under the window's
+The `Ladder` runs before every request (the loop's compactor, agent/loop/seams.py). While the prompt fits under the window's
 limit it does nothing, so the history stays append-only and the server's prefix cache keeps
 hitting. Past the limit it runs its strategies in order until the prompt is under the
 window's target (half the history space): one batch of rewrites, then many turns of room,
@@ -190,7 +190,7 @@ def save_transcript(messages: list[dict], folder: Path | None) -> Path | None:
 
 
 class ResultBudget:
-    """A guard (agent.loop.turn): a tool result over `budget` tokens goes to a file in `folder`, and
+    """On the loop's after_tool seam: a tool result over `budget` tokens goes to a file in `folder`, and
     the history keeps a preview and the path. Same result, same file (named by its hash)."""
 
     def __init__(self, budget: int, folder: Path, counter: TokenCounter | None = None):
@@ -214,7 +214,7 @@ class ResultBudget:
 
 
 class Ladder:
-    """The compaction ladder: the loop's `compactor` (agent.loop.turn.Compactor)."""
+    """The compaction ladder: the loop's `compactor` (agent.loop.seams.Compactor)."""
 
     def __init__(self, window: Window, strategies: list[Strategy] | None = None,
                  model: Model | None = None, save_dir: Path | None = None,

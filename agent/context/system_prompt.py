@@ -43,7 +43,7 @@ Working rules:
 
 
 class ChangingFacts:
-    """A note for the loop (agent.loop.turn.Note): with the first prompt, today's date; later, the
+    """On the loop's on_prompt seam (agent.loop.seams.OnPrompt): with the first prompt, today's date; later, the
     date again when it changed, and the git status when it differs from the last one shown
     (the system prompt shows it at session start)."""
 

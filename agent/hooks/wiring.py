@@ -2,7 +2,7 @@
 
     SessionStart         session start (source "startup"), /clear ("clear"), after a
                          compaction ("compact"); its context goes with the next prompt
-    UserPromptSubmit     a note (agent.loop.turn): a block drops the prompt; context goes with it
+    UserPromptSubmit     on_prompt (agent/loop/seams.py): a block drops the prompt; context goes with it
     PreToolUse           around the permission gate: deny refuses, ask asks, allow skips the
                          question (never a deny rule); updatedInput replaces the arguments
     PostToolUse(Failure) a guard: a block's reason and additionalContext join the call's one
@@ -72,7 +72,7 @@ class SessionHooks:
             return ask(tool, args, decision)
         return ask_and_notify
 
-    # UserPromptSubmit: a note of the loop
+    # UserPromptSubmit: on the loop's on_prompt seam
     def on_prompt(self, prompt: str) -> str | None:
         outcome = self.run("UserPromptSubmit", None, prompt=prompt)
         if outcome.stop:
@@ -82,7 +82,7 @@ class SessionHooks:
         texts, self.pending = [*self.pending, *outcome.context], []
         return "\n".join(texts) or None
 
-    # PostToolUse and PostToolUseFailure: a guard of the loop
+    # PostToolUse and PostToolUseFailure: on the loop's after_tool seam
     def after_tool(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         event = "PostToolUseFailure" if is_error else "PostToolUse"
         fields = {"error": result} if is_error else {}

@@ -1,6 +1,6 @@
 """Guards: checks that see each tool call with its result, and may end the turn.
 
-The loop runs its `guards` after every tool (agent.loop.turn): a guard returns the result, maybe
+The loop runs its `after_tool` functions after every tool (agent/loop/seams.py): each returns the result, maybe
 with a note added, or raises `StopTurn(reason, message)`. This module holds the doom-loop
 guard. Small models often make the same call with the same arguments again and again,
 dozens of times, each time getting the same result and learning nothing:

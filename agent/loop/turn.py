@@ -203,7 +203,8 @@ class Agent:
 
     def replace_history(self, messages: list[dict]) -> None:
         """Swap the conversation for another (a resumed session, a rewind, /clear): the
-        recorders see the new history, then what was learnt from the old one is forgotten."""
+        on_message functions see the new history, then on_history_replaced forgets what was
+        learnt from the old one."""
         self.messages[:] = messages
         for record in self.on_message:
             record(self.messages)

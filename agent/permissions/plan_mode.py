@@ -21,7 +21,7 @@ result. Do not use it for questions, or outside plan mode."""
 
 
 def exit_plan_mode(gate) -> Tool:
-    """The tool, bound to the session's `agent.permissions.policy.Gate`."""
+    """The tool, bound to the session's `agent.permissions.gate.Gate`."""
 
     def run(args: dict, ctx: ToolContext) -> str:
         from agent.permissions.policy import Decision

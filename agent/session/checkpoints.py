@@ -10,7 +10,7 @@ Write and Edit are wrapped (`wrap`): the wrapper runs only when the loop runs th
 is after the permission gate and the PreToolUse hooks allowed it, reads the file's bytes (or
 notes that it did not exist), runs the tool, and keeps those bytes when the tool succeeded.
 The first save of a file in a prompt wins: it is the state before that prompt. The prompt
-numbers come from a note of the loop (`__call__`), called as each prompt arrives; numbers
+numbers come from `__call__`, on the loop's on_prompt seam, called as each prompt arrives; numbers
 never repeat, so saves of prompts that a rewind took out of the conversation still count
 when a later rewind goes back further.
 
@@ -82,7 +82,7 @@ class Checkpoints:
             self._load()
 
     def __call__(self, prompt: str) -> None:
-        """A note of the loop (agent.loop.turn.Note): a new prompt starts; it adds no text."""
+        """On the on_prompt seam (agent.loop.seams.OnPrompt): a new prompt starts; it adds no text."""
         self.n += 1
         self.prompts.append(Prompt(self.n, prompt))
         self._log({"prompt": self.n, "text": prompt})

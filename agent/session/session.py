@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.loop.turn import Agent
     from agent.model.meter import Meter
     from agent.model.types import Model
-    from agent.permissions.policy import Gate, Policy
+    from agent.permissions.gate import Gate
+    from agent.permissions.policy import Policy
     from agent.session.checkpoints import Checkpoints
     from agent.session.transcript import Transcript
     from agent.tools import Tool

@@ -3,7 +3,7 @@ back, checked and repaired to carry on later.
 
     ~/.agent/projects/<project>/<session-id>.jsonl      <project>: the absolute cwd, "/" -> "-"
 
-    Transcript          the agent's recorder (agent.loop.turn): what is new in the history -> lines
+    Transcript          on the on_message seam (agent/loop/seams.py): what is new in the history -> lines
     load(path)          the lines -> the history; a torn last line is dropped and counted
     repair(messages)    a history the OpenAI protocol accepts: calls paired, orphans dropped
     list_sessions(folder), latest(folder), find_session(folder, id)    for the CLI
@@ -53,7 +53,7 @@ def new_id() -> str:
 
 
 class Transcript:
-    """The agent's recorder (agent.loop.turn.Recorder), called with the history after each change.
+    """On the loop's on_message seam (agent.loop.seams.OnMessage): called after each change.
 
     It remembers the messages it has written (the same dict objects: the codebase never changes
     a message in place, a rewrite makes new dicts). When the history still starts with them,

@@ -13,7 +13,7 @@ list is still true, and a refusal for a matter of style costs a small model a ro
 The tool changes no file, so it is read-only for permissions: it never asks, in any mode.
 
 `Todos` holds the list (one per session, built with the tool by `todo_write(todos)`) and is
-also the reminder: a guard of the loop (agent.loop.turn.Guard) and, through `note`, a note. Both
+also the reminder: on the loop's after_tool seam and, through `note`, on on_prompt. Both
 read the history to count the model calls since the last TodoWrite or the last reminder, so
 there is no counter to reset: /clear, a rewind or a compaction simply change the count.
 The reminder is appended to a result or to the next prompt, never a message of its own and
