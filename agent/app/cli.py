@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--listing", choices=("lines", "toon"),
                    help="how Glob and Grep lay out results: plain lines (default) or TOON rows "
                         "(env AGENT_LISTING)")
+    p.add_argument("--sandbox", action="store_true", default=None,
+                   help="run the model's commands in the OS sandbox (bubblewrap; the default "
+                        "where it works; docs/sandbox.md)")
+    p.add_argument("--no-sandbox", action="store_false", dest="sandbox",
+                   help="run the model's commands unsandboxed (the rules alone judge them)")
     p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
                    help="load a plugin: a Python file or module with register(session), which "
                         "may add tools, hooks, compaction strategies, model layers (repeatable; "
@@ -157,7 +162,8 @@ def run(argv: list[str]) -> int:
              "context_window": args.context_window, "max_tokens": args.max_tokens,
              "cache": args.cache, "record": args.record, "replay": args.replay,
              "listing": args.listing, "compaction": args.compaction,
-             "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None}
+             "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None,
+             "sandbox": args.sandbox}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2
@@ -219,12 +225,14 @@ def permissions_command(argv: list[str]) -> int:
     from agent.permissions.explain import explain, rules_report
     from agent.session.compose import build_session, load_permissions
 
-    usage = ("usage: agent permissions explain [--plugin FILE_OR_MODULE] 'Tool(argument)' ... | "
-             "agent permissions list")
-    plugins, rest = [], []
+    usage = ("usage: agent permissions explain [--plugin FILE_OR_MODULE] [--no-sandbox] "
+             "'Tool(argument)' ... | agent permissions list")
+    plugins, rest, sandbox = [], [], None
     words = iter(argv)
     for word in words:
-        if word == "--plugin":
+        if word in ("--sandbox", "--no-sandbox"):
+            sandbox = word == "--sandbox"
+        elif word == "--plugin":
             plugins.append(next(words, ""))
         elif word.startswith("--plugin="):
             plugins.append(word.partition("=")[2])
@@ -235,7 +243,8 @@ def permissions_command(argv: list[str]) -> int:
         print(usage, file=sys.stderr)
         return 2
     try:
-        config = load_config({"plugins": tuple(plugins) or None}, os.environ, Path.cwd())
+        config = load_config({"plugins": tuple(plugins) or None, "sandbox": sandbox}, os.environ,
+                             Path.cwd())
         policy, settings = load_permissions(config, [], [])
         warn_untrusted(settings)
         if rest[0] == "list":

@@ -206,4 +206,9 @@ def main(argv: list[str]) -> int:
     reachable = card.findings[0].status != "problem"
     saved = save_card(card) if reachable else None
     print(json.dumps(asdict(card), indent=2) if args.json else render(card, saved))
+    if not args.json:
+        from agent.permissions.sandbox import bubblewrap
+        why = bubblewrap()[1]
+        print(f"sandbox: {why}; the model's commands would run unsandboxed" if why else
+              "sandbox: bubblewrap works here; the model's commands run confined (docs/sandbox.md)")
     return 0 if reachable and not any(f.status == "problem" for f in card.findings) else 1

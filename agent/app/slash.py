@@ -174,7 +174,8 @@ def permissions(console: Console, rest: str) -> str:
 
     policy = console.session.policy
     if not rest:
-        return rules_report(policy) + "\nExplain one call: /permissions Bash(git push --force)"
+        return "\n".join([rules_report(policy), console.session.sandbox.describe(),
+                          "Explain one call: /permissions Bash(git push --force)"])
     try:
         return explain(policy, rest, console.session.tools)
     except ValueError as err:

@@ -7,6 +7,7 @@ Read in this order:
     settings.py     the settings files, merged, and project trust (what a cloned repository
                     may add only once trusted)
     profiles.py     server presets and model-family profiles, kept as data (profiles.json)
+    sandbox_settings.py  the `sandbox` settings, checked and merged (stricter from any file)
     doctor_card.py  what `agent doctor` found about an endpoint, kept for the next sessions
     frontmatter.py  the YAML subset of markdown files' frontmatter (custom commands)
 

@@ -95,6 +95,9 @@ class Config:
     model_layers: str = ""
     """Model layers that plugins registered, comma-separated, each around the one before
     (--model-layers, docs/plugins.md)."""
+    sandbox: bool | None = None
+    """--sandbox (True) or --no-sandbox (False); None: the `sandbox` settings decide (on
+    where bubblewrap works, docs/sandbox.md)."""
     plugins: tuple[str, ...] = ()
     """Plugins given with --plugin: a Python file or an importable module name each."""
     cwd: Path = field(default_factory=Path.cwd)

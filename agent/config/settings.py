@@ -38,11 +38,14 @@ from pathlib import Path
 
 from agent.config.config import ConfigError
 from agent.config.paths import user_file
+from agent.config.sandbox_settings import SandboxSettings, loosening
+from agent.config.sandbox_settings import check as check_sandbox
+from agent.config.sandbox_settings import merge as merge_sandbox
 
 KINDS = ("allow", "ask", "deny")
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.permissions.policy
 PERMISSION_KEYS = (*KINDS, "defaultMode", "additionalDirectories", "disableBypassPermissionsMode")
-TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv")
+TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv", "sandbox")
 LIST_KEYS = ("plugins", "compaction", "modelLayers")  # lists of names (docs/plugins.md)
 SCRUB_KEYS = ("patterns", "passThrough")
 DEFAULT_SCRUB = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*")
@@ -105,6 +108,8 @@ class Settings:
     """The compaction strategies of the highest file that names them."""
     model_layers: tuple[str, ...] | None = None
     """The model layers of the highest file that names them."""
+    sandbox: SandboxSettings = SandboxSettings()
+    """The `sandbox` objects, merged: stricter from any file, looser only from files in force."""
 
 
 def find_project(cwd: Path) -> Path:
@@ -142,7 +147,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
     trusted = _decide_trust(project, home, gated, trust, trust_project)
     rules, dirs, hooks, mcp, patterns, passes = [], [], [], [], list(DEFAULT_SCRUB), []
     mode, mode_source, bypass_disabled = None, None, False
-    plugins, chosen = [], {}
+    plugins, chosen, boxes = [], {}, []
     for path, data, base, is_project in layers:
         in_force = trusted or not is_project
         perms, scrub = data.get("permissions", {}), data.get("scrubEnv", {})
@@ -152,6 +157,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         patterns += scrub.get("patterns", [])
         bypass_disabled |= perms.get("disableBypassPermissionsMode") == "disable"
         chosen.update({key: tuple(data[key]) for key in ("compaction", "modelLayers") if key in data})
+        boxes += [(data["sandbox"], base, home, in_force)] if "sandbox" in data else []
         if not in_force:
             continue
         if "defaultMode" in perms:
@@ -171,7 +177,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         bypass_disabled=bypass_disabled, files=tuple(layer[0] for layer in layers),
         project=project, trusted=trusted, untrusted_ignored=() if trusted else tuple(gated),
         plugins=_unique(plugins, key=lambda p: p[:2]), compaction=chosen.get("compaction"),
-        model_layers=chosen.get("modelLayers"))
+        model_layers=chosen.get("modelLayers"), sandbox=merge_sandbox(boxes))
 
 
 def scrub_env(environ: Mapping[str, str], settings: Settings) -> dict[str, str]:
@@ -240,6 +246,8 @@ def _check(data: dict, path: Path) -> None:
         if key in LIST_KEYS and not (isinstance(value, list) and all(
                 isinstance(item, str) and item.strip() for item in value)):
             raise SettingsError(f"{path}: {key} must be a list of names, got {_describe(value)}")
+    for problem in check_sandbox(data["sandbox"], f"{path}: sandbox") if "sandbox" in data else []:
+        raise SettingsError(problem)
     for section, known in (("permissions", PERMISSION_KEYS), ("scrubEnv", SCRUB_KEYS)):
         for key, value in data.get(section, {}).items():
             where = f"{path}: {section}.{key}"
@@ -266,6 +274,7 @@ def _gated(data: dict, path: Path) -> list[str]:
     lines += [f"MCP servers {', '.join(data['mcpServers'])}"] if data.get("mcpServers") else []
     lines += [f"scrubEnv.passThrough {name}" for name in scrub.get("passThrough", [])]
     lines += [f"plugin {spec}" for spec in data.get("plugins", [])]
+    lines += loosening(data["sandbox"]) if isinstance(data.get("sandbox"), dict) else []
     return [f"{line} in {path}" for line in lines]
 
 

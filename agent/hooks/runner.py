@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from difflib import get_close_matches
 from pathlib import Path
 
-from agent.tools.process import run_command, stop
+from agent.tools.process import run_command, shell, stop
 
 EVENTS = ("SessionStart", "UserPromptSubmit", "PreToolUse", "PostToolUse", "PostToolUseFailure",
           "Notification", "Stop", "SubagentStop", "PreCompact", "SessionEnd")
@@ -183,7 +183,7 @@ def _execute(hook: Hook, payload: bytes, cwd: Path, env: dict, live: set) -> Hoo
     """Run a command hook in its own process group (agent/tools/process.py), killed with
     its children on timeout; `live` holds it while it runs, for Ctrl-C."""
     try:
-        done = run_command(hook.command, cwd, env, hook.timeout, stdin=payload,
+        done = run_command(shell(hook.command), cwd, env, hook.timeout, stdin=payload,
                            merge_stderr=False, head=KEEP_BYTES, tail=0, grace=0, live=live)
     except OSError as e:
         return HookRun(hook, None, "", "", None, f"could not be started: {e.strerror or e}")

@@ -13,9 +13,11 @@ Read in this order:
     gate.py         the decision carried out: run, refuse, or ask (and remember "always")
     explain.py      `agent permissions explain` and /permissions: the same decision, shown
     plan_mode.py    ExitPlanMode: the plan shown, approved, and the mode changed
+    sandbox.py      commands confined by the kernel (bubblewrap): writes only in the
+                    workspace, protected files read-only, no network, no view of the harness
 
 Seams: the gate is the loop's `authorize` (behind PreToolUse hooks, agent/hooks/wiring.py).
-Not covered: an OS sandbox (a command that is allowed can do what the user can).
-Chapter: docs/05-permissions.md.
+Without bubblewrap, commands run unsandboxed and the harness says so.
+Chapters: docs/05-permissions.md, docs/sandbox.md.
 Claude Code counterpart: permission modes and rules, --allowedTools, the permission prompt.
 """

@@ -7,6 +7,8 @@ applies wins:
     a deny rule matches (for Bash: any piece of the command)    -> deny
     an ask rule matches                                         -> ask
     bypassPermissions mode                                      -> allow
+    Bash in the sandbox (autoAllowBashIfSandboxed), no path
+      named outside the workspace                               -> allow (the kernel holds it)
     Bash: substitution, redirection to a file, sudo, ...        -> ask (plan: deny)
     an allow rule matches (Bash: every piece, each on its own)  -> allow
     the mode's default:
@@ -25,10 +27,11 @@ them allows it. An "ask" goes to the user on a terminal (yes / always, remembere
 / no, with a note for the model); in print mode it becomes a denial that says which rule or
 flag would allow the call (the gate carries decisions out: agent/permissions/gate.py).
 
-What is protected: the calls the tools make, as described. What is not: this is not a
-sandbox. A command that is allowed can do anything the user can, a script the model wrote
-can be run by an allowed `python` or `make`, and the shell analysis (agent/permissions/shell_parse.py) is a
-careful approximation of bash, which fails closed (to "ask") where it is unsure.
+What is protected: the calls the tools make, as described. Commands also run in an OS
+sandbox where one works (agent/permissions/sandbox.py); without it, a command that is
+allowed can do anything the user can, a script the model wrote can be run by an allowed
+`python` or `make`, and the shell analysis (agent/permissions/shell_parse.py) is a careful
+approximation of bash, which fails closed (to "ask") where it is unsure.
 Claude Code counterpart: permission modes and rules, `--allowedTools`, `--disallowedTools`.
 """
 
@@ -67,6 +70,9 @@ class Policy:
     home: Path = field(default_factory=Path.home)
     project: Path | None = None
     """Where remembered rules are written, and what their `/path` is relative to (default cwd)."""
+    sandbox: object | None = None
+    """The session's sandbox (agent/permissions/sandbox.py): a command it covers needs no
+    question (sandbox.autoAllowBashIfSandboxed). None: no sandbox."""
 
     def decide(self, tool: Tool, args: dict) -> Decision:
         if tool.name == "Bash":
@@ -128,6 +134,16 @@ class Policy:
                                           f"({rule.source})", rule)
         if self.mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode allows every command not denied")
+        # what the reading cannot see might be what a deny or ask rule names: then it asks
+        unsure = analysis.risks and (self.rules_of("deny", "Bash") or self.rules_of("ask", "Bash"))
+        if self.sandbox is not None and self.sandbox.covers(command) and not unsure and \
+                self.sandbox.settings.auto_allow:
+            outside = [p for piece in analysis.pieces for p in self.outside_words(piece)]
+            if outside:  # the sandbox lets it read everywhere: a named path outside still asks
+                return Decision("ask", f"the command names {outside[0]}, outside the workspace")
+            where = "nothing (plan mode)" if self.mode == "plan" else "only in the workspace"
+            return Decision("allow", f"it runs in the sandbox: it can write {where}, with no "
+                                     "network and no view of the harness")
         if analysis.risks:
             outcome = "deny" if self.mode == "plan" else "ask"
             return Decision(outcome, "the command needs a look: " + "; ".join(analysis.risks))

@@ -101,6 +101,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.permissions.gate import Gate
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.permissions.rules import parse
+    from agent.permissions.sandbox import Sandbox
     from agent.session.checkpoints import TRACKED, Checkpoints
     from agent.session.plugins import load_all
     from agent.session.transcript import Transcript
@@ -137,7 +138,12 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
         env = {k: v for k, v in env.items() if v != config.api_key}
     files = memory_files(config.cwd)
     memory = SubfolderMemory(config.cwd, home, files)
-    ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing)
+    sandbox = Sandbox(policy, settings.sandbox, tmp=folder / "tmp", forced=config.sandbox,
+                      extra_writable=tuple(settings.additional_directories))
+    if sandbox.wanted and not sandbox.active and settings.sandbox.fail_if_unavailable:
+        raise ConfigError(f"{sandbox.describe()} sandbox.failIfUnavailable is set: not starting")
+    policy.sandbox = sandbox
+    ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing, confine=sandbox.confine)
     transcript = Transcript(project_folder(config.cwd, home), session_id)
     hooks = SessionHooks(Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
                                session_id=lambda: transcript.session_id,
@@ -176,7 +182,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_history_replaced.add(todos.restore)  # the list that history left
     agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
     session = Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
-                      transcript, checkpoints, todos, memory, folder, strategies=dict(STRATEGIES))
+                      transcript, checkpoints, todos, memory, folder, sandbox,
+                      strategies=dict(STRATEGIES))
     for key in ("compaction", "model_layers"):  # the settings' choice, unless a flag made one
         chosen = getattr(settings, key)
         if chosen is not None and key not in config.sources:

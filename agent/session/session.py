@@ -37,6 +37,7 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.model.types import Model
     from agent.permissions.gate import Gate
     from agent.permissions.policy import Policy
+    from agent.permissions.sandbox import Sandbox
     from agent.session.checkpoints import Checkpoints
     from agent.session.transcript import Transcript
     from agent.tools import Tool
@@ -70,6 +71,8 @@ class Session:
     """The memory files: those of the system prompt, and those of subfolders as they load."""
     folder: Path
     """This session's own files: checkpoints, tool results filed away (~/.agent/sessions/<id>)."""
+    sandbox: Sandbox
+    """Where the model's commands run (agent/permissions/sandbox.py); `describe()` says how."""
     strategies: dict[str, Strategy] = field(default_factory=dict)
     """Compaction strategies by name; `config.compaction` selects and orders them."""
     model_layers: dict[str, ModelLayer] = field(default_factory=dict)

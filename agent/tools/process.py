@@ -1,6 +1,6 @@
 """Run a shell command in a process group of its own, and stop all of it when needed.
 
-    run_command("make test", cwd, env, timeout=120)  ->  Finished(code, out, err, ...)
+    run_command(shell("make test"), cwd, env, timeout=120)  ->  Finished(code, out, err, ...)
 
 The Bash tool and command hooks both run here. Each command is `bash -c COMMAND` (sh when
 there is no bash) in a new session, so it leads a process group: killing the group stops the
@@ -54,12 +54,17 @@ class Finished:
         return self.code is None
 
 
-def run_command(command: str, cwd: Path, env: dict | None, timeout: float, *,
+def shell(command: str) -> list[str]:
+    """The argv that runs a command line: `bash -c COMMAND`."""
+    return [SHELL, "-c", command]
+
+
+def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
                 stdin: bytes | None = None, merge_stderr: bool = True, head: int = 30_000,
                 tail: int = 30_000, grace: float = 1.0, live: set | None = None) -> Finished:
-    """Run `command` to its end or its timeout. Raises OSError when it cannot be started,
+    """Run `argv` to its end or its timeout. Raises OSError when it cannot be started,
     KeyboardInterrupt (after stopping the group) on Ctrl-C."""
-    proc = subprocess.Popen([SHELL, "-c", command], cwd=cwd, env=env,
+    proc = subprocess.Popen(argv, cwd=cwd, env=env,
                             stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,

@@ -17,16 +17,19 @@ moment for the pipe to close; if it does not, the group is killed. A background 
 output is redirected (`server > log 2>&1 &`) keeps running.
 
 Simplified: only the first and last max_result_chars bytes of the output are kept in memory.
-Not covered: sandboxing (the command can do anything the user can: see agent.permissions.policy),
-a persistent shell, streaming output to the user while the command runs, Windows.
+The session runs the command in its OS sandbox (`ctx.confine`, agent/permissions/sandbox.py);
+a command that hits the sandbox's walls gets a note saying so after its own error.
+Not covered: a persistent shell, streaming output to the user while the command runs, Windows.
 Claude Code counterpart: the Bash tool.
 """
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from agent.tools import Tool, ToolContext
 from agent.tools.files import int_arg
-from agent.tools.process import run_command
+from agent.tools.process import run_command, shell
 
 DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
@@ -37,9 +40,13 @@ GRACE_S = 1.0
 def bash(args: dict, ctx: ToolContext) -> str:
     command = args["command"]
     timeout_ms = min(int_arg(args, "timeout", DEFAULT_TIMEOUT_MS), MAX_TIMEOUT_MS)
-    done = run_command(command, ctx.cwd, ctx.env, timeout_ms / 1000, grace=GRACE_S,
-                       head=ctx.max_result_chars, tail=ctx.max_result_chars)
+    argv = shell(command)
+    with ctx.confine(argv, command) if ctx.confine else nullcontext(argv) as run:
+        done = run_command(run, ctx.cwd, ctx.env, timeout_ms / 1000, grace=GRACE_S,
+                           head=ctx.max_result_chars, tail=ctx.max_result_chars)
     text = done.out.text(ctx.max_result_chars).rstrip("\n") or "(no output)"
+    if run is not argv and done.code:
+        text += _sandbox_note(text)
     if done.timed_out:
         return (f"{text}\n[Command timed out after {timeout_ms / 1000:g} s; it and the "
                 f"processes it started were killed. Pass a larger timeout (ms, up to "
@@ -50,6 +57,18 @@ def bash(args: dict, ctx: ToolContext) -> str:
     if done.code:
         text += f"\n[exit code {done.code}]"
     return text
+
+
+def _sandbox_note(output: str) -> str:
+    """What to tell the model when a sandboxed command hit a wall."""
+    if "Read-only file system" in output or "Permission denied" in output:
+        return ("\n[The sandbox lets commands write only in the workspace (not .git/config, "
+                ".git/hooks, .agent, .claude or .env) and $TMPDIR (not /tmp): write there instead, "
+                "or ask the user to run it.]")
+    if any(s in output for s in ("Network is unreachable", "Temporary failure in name resolution",
+                                 "Could not resolve host", "Name or service not known")):
+        return "\n[The sandbox has no network: this command cannot reach other machines.]"
+    return ""
 
 
 BASH = Tool(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import ContextManager
 from pathlib import Path
 
 
@@ -33,6 +34,12 @@ class ToolContext:
     """The environment for commands (None: the harness's own)."""
     listing: str = "lines"
     """How Glob and Grep lay out results: "lines", or "toon" rows (agent/tools/listing.py)."""
+    confine: Callable[[list[str], str], ContextManager[list[str]]] | None = None
+    """Runs the model's commands in the OS sandbox: `with confine(argv, command) as argv:`
+    gives the argv to run instead (agent/permissions/sandbox.py). None: as they are."""
+    readable: Callable[[Path], bool] | None = None
+    """Whether the rules let the model read a file: Grep and Glob leave out the others, also
+    when they search a folder above them. None: every file."""
 
     def resolve(self, path: str) -> Path:
         """A path as the model gave it, made absolute against cwd, `~` expanded, symlinks resolved."""

@@ -18,7 +18,8 @@ def write(path, text: str):
 def build(repo, server, allowed=(), disallowed=()):
     from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
-    config = load_config({"base_url": server.base_url, "model": "main-model"}, {}, repo)
+    config = load_config({"base_url": server.base_url, "model": "main-model", "sandbox": False},
+                         {}, repo)
     permissions = load_permissions(config, list(allowed), list(disallowed))
     return build_session(config, lambda event: None, ask=None, permissions=permissions)
 

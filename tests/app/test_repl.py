@@ -117,7 +117,7 @@ def test_a_custom_command_with_arguments_and_a_question_for_its_bang_line(tmp_pa
         "---\ndescription: Greet someone by name\nargument-hint: <name> [title]\n---\n"
         "Greet $1 ($2), asked as: $ARGUMENTS. The answer is !`python3 -c 'print(6 * 7)'`.\n")
     server.reply("Hello, Ada.")
-    with start(tmp_path, base_url=server.base_url) as child:
+    with start(tmp_path, "--no-sandbox", base_url=server.base_url) as child:
         child.expect("> ")
         child.send("/help\r")
         child.expect("/team:greet <name> [title] Greet someone by name (project)")
@@ -252,7 +252,8 @@ def session(tmp_path, server, monkeypatch):
     (repo / "sub" / "AGENT.md").write_text("In sub, every function has a docstring.")
     (repo / "sub" / "x.py").write_text("def f():\n    return 1\n")
     monkeypatch.setenv("HOME", str(tmp_path))
-    config = load_config({"base_url": server.base_url, "model": "m", "context_window": 8192},
+    config = load_config({"base_url": server.base_url, "model": "m", "context_window": 8192,
+                          "sandbox": False},
                          {"HOME": str(tmp_path)}, repo)
     return build_session(config, lambda event: None, ask=None, session_id="s1"), repo
 
@@ -352,7 +353,7 @@ def test_trust_question_then_a_refusal_with_a_note(tmp_path, server):
     server.reply(tool_calls=[("Bash", {"command": "touch x.txt"})])
     server.reply("understood")
     env = {**os.environ, "HOME": str(tmp_path), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
-    with Pty([sys.executable, "-m", "agent"], repo, env) as child:
+    with Pty([sys.executable, "-m", "agent", "--no-sandbox"], repo, env) as child:
         child.expect("Trust this project")
         child.send("y\r")
         child.expect("> ")

@@ -254,7 +254,7 @@ CLAUDE_CODE_KEYS = ["model", "env", "statusLine", "includeCoAuthoredBy", "cleanu
                     "apiKeyHelper", "outputStyle", "enableAllProjectMcpServers",
                     "enabledMcpjsonServers", "disabledMcpjsonServers", "disableAllHooks",
                     "forceLoginMethod", "awsAuthRefresh", "awsCredentialExport",
-                    "spinnerTipsEnabled", "alwaysThinkingEnabled", "companyAnnouncements", "sandbox"]
+                    "spinnerTipsEnabled", "alwaysThinkingEnabled", "companyAnnouncements", "verbose"]
 
 
 @pytest.mark.parametrize("key", CLAUDE_CODE_KEYS)

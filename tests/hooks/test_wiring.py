@@ -48,7 +48,8 @@ def configure(home: Path, hooks: dict, permissions: dict | None = None) -> None:
 def build(repo, server, ask=None, mode="default", emit=None):
     from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
-    config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
+    config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode,
+                          "sandbox": False},
                          {"HOME": os.environ["HOME"]}, repo)
     return build_session(config, emit or (lambda e: None), ask,
                          permissions=load_permissions(config, [], []))

@@ -15,6 +15,9 @@ from invariants import assert_paired
 
 
 def run(args: list[str], cwd: Path, env: dict | None = None, stdin: str | None = None):
+    """The CLI with the rules alone judging commands (no sandbox): this file tests the rules;
+    tests/permissions/test_sandbox.py tests them with the sandbox on."""
+    args = [args[0], "--no-sandbox", *args[1:]] if args[:1] in (["-p"], ["permissions"]) else args
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
     return subprocess.run([sys.executable, "-m", "agent", *args], cwd=cwd, input=stdin,
                           env={**base, "HOME": str(cwd.parent), **(env or {})},
@@ -121,7 +124,8 @@ def test_explain_names_the_rule_and_its_file(repo):
 def build(repo, server, ask, mode="default"):
     from agent.session.compose import build_session, load_permissions
     from agent.config.config import load_config
-    config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode},
+    config = load_config({"base_url": server.base_url, "model": "m", "permission_mode": mode,
+                          "sandbox": False},
                          {"HOME": str(repo.parent)}, repo)
     return build_session(config, lambda e: None, ask, permissions=load_permissions(config, [], []))
 

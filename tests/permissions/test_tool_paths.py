@@ -130,7 +130,8 @@ def test_explain_answers_as_the_real_check_for_every_tool(home, repo, server, te
     (repo / ".agent").mkdir()
     (repo / ".agent" / "settings.json").write_text(
         '{"permissions": {"deny": ["Read(./secret.txt)", "Edit(./keep/**)"]}}')
-    config = load_config({"base_url": server.base_url, "model": "m"}, {"HOME": os.environ["HOME"]}, repo)
+    config = load_config({"base_url": server.base_url, "model": "m", "sandbox": False},
+                         {"HOME": os.environ["HOME"]}, repo)
     session = build_session(config, lambda e: None, None, permissions=load_permissions(config, [], []))
     for t in (WORDCOUNT, SHRED, OUTLINE, COPY, CLOCK):
         session.agent.add_tool(t)

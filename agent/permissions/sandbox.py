@@ -1,0 +1,228 @@
+"""The sandbox: commands the model runs are confined by the operating system, not by our reading.
+
+Reading a shell command word by word cannot be made sound: bash expands, substitutes and
+evaluates again after the harness has judged it (`echo '$(touch x)'; echo ${_@P}` runs
+`touch`). So every command the harness runs for the model (Bash, and `` !`cmd` `` in custom
+commands) runs inside bubblewrap, where the kernel holds the line:
+
+    writable    the workspace (cwd and additionalDirectories), sandbox.filesystem.allowWrite,
+                and $TMPDIR, a private folder kept for the session (in plan mode: nothing
+                but a throwaway $TMPDIR); /tmp itself is read-only
+    read-only   everything else; and inside the workspace .git/config, .git/hooks, .agent/,
+                .claude/ and .env (a command cannot grant the next session anything, or run
+                code through git); the ones that do not exist are held by an empty
+                read-only placeholder while the command runs, then removed
+    hidden      sandbox.filesystem.denyRead (an empty folder or file in their place)
+    processes   a new PID namespace: the harness and its environment are not visible
+    network     none (a new network namespace with only loopback), unless
+                sandbox.network.allowedDomains is ["*"]; domain filtering is not built
+    privileges  every capability dropped, also for root (root could remount / writable)
+
+The environment is the scrubbed one (agent/config/settings.py: scrub_env). Background jobs
+end with the command (the namespace goes with it).
+
+With the sandbox on, a command that runs in it needs no question in default and acceptEdits
+mode (sandbox.autoAllowBashIfSandboxed, on by default): the limits are the kernel's. Deny and
+ask rules, the hard floor and the workspace check of named paths still apply first, and in
+plan mode everything runs read-only. sandbox.excludedCommands (rule patterns) run outside it,
+judged by the rules alone.
+
+Where bubblewrap is missing or cannot start (no user namespaces), commands run unsandboxed
+and the harness says so at start, in /permissions and in `agent doctor`; with
+sandbox.failIfUnavailable it refuses to start. `seatbelt_profile` writes the macOS profile
+(`sandbox-exec -p`), generated and checked here, not run.
+Not covered: Landlock (a kernel without bubblewrap runs unsandboxed, and says so); per-domain
+network rules; resource limits (CPU, memory, disk).
+Claude Code counterpart: the sandboxed Bash tool, `sandbox` settings, /sandbox.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from agent.config.sandbox_settings import SandboxSettings
+
+PROTECTED = (".git/config", ".git/hooks", ".agent", ".claude", ".env")
+"""Inside each writable folder: read-only for commands (names compared without case)."""
+
+
+@cache
+def bubblewrap() -> tuple[str | None, str]:
+    """(bwrap's path, "") when it can start a sandbox here, else (None, why not)."""
+    path = shutil.which("bwrap")
+    if path is None:
+        return None, "bubblewrap (bwrap) is not installed: apt-get install bubblewrap"
+    try:
+        done = subprocess.run([path, "--ro-bind", "/", "/", "--unshare-pid", "--cap-drop", "ALL",
+                               "--die-with-parent", "true"], capture_output=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return None, f"bubblewrap could not be run ({err})"
+    if done.returncode:
+        why = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no reason"]
+        return None, f"bubblewrap cannot start a sandbox here ({why[0]})"
+    return path, ""
+
+
+@dataclass
+class Sandbox:
+    """How the session's commands run. `policy` gives the mode and the workspace."""
+
+    policy: object
+    settings: SandboxSettings = field(default_factory=SandboxSettings)
+    tmp: Path | None = None
+    """The session's private /tmp (None: a throwaway one per command)."""
+    extra_writable: tuple[Path, ...] = ()
+    """Besides cwd: the additional directories of the settings."""
+    forced: bool | None = None
+    """--sandbox (True) or --no-sandbox (False); None: the settings decide."""
+
+    @property
+    def wanted(self) -> bool:
+        if self.forced is not None:
+            return self.forced
+        return self.settings.enabled is not False
+
+    @property
+    def active(self) -> bool:
+        """Commands really run sandboxed."""
+        return self.wanted and bubblewrap()[0] is not None
+
+    def covers(self, command: str) -> bool:
+        """This command runs in the sandbox (not excluded, and the sandbox works)."""
+        if not self.active:
+            return False
+        from agent.permissions.rules import matches_command, normalize, parse
+
+        text = " ".join(normalize(command).split())
+        return not any(matches_command(parse("allow", f"Bash({p})", "sandbox", Path("/")), text)
+                       for p in self.settings.excluded)
+
+    def describe(self) -> str:
+        """One line for the start, /permissions and `agent doctor`."""
+        if not self.wanted:
+            return "Sandbox: off (--no-sandbox or sandbox.enabled false): commands run unsandboxed."
+        path, why = bubblewrap()
+        if path is None:
+            return f"Sandbox: unavailable, commands run unsandboxed: {why}."
+        net = "network allowed" if self.settings.network else "no network"
+        return (f"Sandbox: bubblewrap; commands write only in the workspace, {net}; "
+                f"{'sandboxed commands run without a question' if self.settings.auto_allow else 'rules still ask'}.")
+
+    def writable(self) -> list[Path]:
+        if self.policy.mode == "plan":
+            return []
+        return [Path(self.policy.cwd).resolve(), *(p.resolve() for p in self.extra_writable),
+                *(p.resolve() for p in self.settings.allow_write)]
+
+    @contextmanager
+    def confine(self, argv: list[str], command: str):
+        """The argv that runs `argv` in the sandbox (the same argv when it does not cover
+        `command`); placeholders for missing protected paths live as long as the block."""
+        if not self.covers(command):
+            yield argv
+            return
+        made: list[Path] = []
+        try:
+            yield self._bwrap(argv, made)
+        finally:
+            for path in reversed(made):  # the placeholders, if still empty
+                try:
+                    path.rmdir() if path.is_dir() else (path.stat().st_size or path.unlink())
+                except OSError:
+                    pass
+
+    def _bwrap(self, argv: list[str], made: list[Path]) -> list[str]:
+        args = [bubblewrap()[0], "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+        tmp, kept = self._tmp()
+        if kept:
+            args += ["--bind", str(tmp), str(tmp)]
+        else:  # plan mode: a temporary folder that is gone when the command ends
+            args += ["--tmpfs", str(tmp)]
+        for root in self.writable():
+            if root.is_dir():
+                args += ["--bind", str(root), str(root)]
+        for root in self.writable():
+            args += self._protect(root, made)
+        for path in self.settings.deny_write:
+            args += ["--ro-bind-try", str(path), str(path)]
+        for path in self.settings.deny_read:
+            if path.is_dir():
+                args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+            elif path.exists():
+                args += ["--ro-bind", "/dev/null", str(path)]
+        args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL",
+                 "--die-with-parent", "--new-session", "--setenv", "TMPDIR", str(tmp)]
+        if not self.settings.network:
+            args.append("--unshare-net")
+        return [*args, "--chdir", str(Path(self.policy.cwd).resolve()), *argv]
+
+    def _tmp(self) -> tuple[Path, bool]:
+        """$TMPDIR: the session's own folder, kept between commands; in plan mode, or when it
+        cannot be made, a throwaway one."""
+        if self.tmp is not None and self.policy.mode != "plan":
+            try:
+                self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+                return self.tmp, True
+            except OSError:
+                pass
+        mount = Path(tempfile.gettempdir()) / f"agent-sandbox-{os.getuid()}"
+        mount.mkdir(mode=0o700, exist_ok=True)
+        return mount, False
+
+    def _protect(self, root: Path, made: list[Path]) -> list[str]:
+        """Read-only binds for the protected paths under root, every case spelling found on
+        disk, and a placeholder for each canonical one that is missing."""
+        args = []
+        git = root / ".git"
+        for rel in PROTECTED:
+            if rel.startswith(".git/") and not git.is_dir():
+                continue  # no repository: .git itself is held below
+            args += self._hold(root / rel, made, folder=not rel.endswith(("config", ".env")))
+        if not git.exists():
+            args += self._hold(git, made, folder=True)
+        for entry in _entries(root):  # `.GIT`, `.Env`: the same file on a case-blind disk
+            if entry.name.lower() in (".git", ".agent", ".claude", ".env") and entry.name not in \
+                    (".git", ".agent", ".claude", ".env"):
+                args += ["--ro-bind", str(entry), str(entry)]
+        return args
+
+    def _hold(self, path: Path, made: list[Path], folder: bool) -> list[str]:
+        if path.exists() or path.is_symlink():
+            return ["--ro-bind", str(path), str(path)]
+        if not path.parent.is_dir():
+            return []
+        made.append(path)
+        if folder:
+            return ["--tmpfs", str(path), "--remount-ro", str(path)]
+        return ["--ro-bind", "/dev/null", str(path)]
+
+
+def _entries(root: Path) -> list[Path]:
+    try:
+        return list(root.iterdir())
+    except OSError:
+        return []
+
+
+def seatbelt_profile(writable: list[Path], protected: list[Path], network: bool) -> str:
+    """The macOS Seatbelt profile (for `sandbox-exec -p PROFILE bash -c CMD`) that matches
+    the bubblewrap sandbox: read everywhere, write only under `writable` but not `protected`."""
+    def q(path: Path) -> str:
+        return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    lines = ["(version 1)", "(deny default)", "(allow process-fork)", "(allow process-exec)",
+             "(allow signal (target same-sandbox))", "(allow sysctl-read)", "(allow mach-lookup)",
+             "(allow file-read*)", "(allow file-write* (literal \"/dev/null\") (literal \"/dev/tty\"))"]
+    if writable:
+        lines.append("(allow file-write* " + " ".join(f"(subpath {q(p)})" for p in writable) + ")")
+    if protected:
+        lines.append("(deny file-write* " + " ".join(f"(subpath {q(p)})" for p in protected) + ")")
+    if network:
+        lines.append("(allow network*)")
+    return "\n".join(lines) + "\n"
