@@ -19,14 +19,14 @@ from dataclasses import dataclass
 from agent.loop.seams import Verdict
 from agent.model.types import ToolCall
 from agent.permissions.policy import Decision, Policy, describe
-from agent.permissions.rules import parse
+from agent.permissions.rules import literal, parse
 from agent.tools import Tool
 
 
 def suggest_rule(tool: Tool, args: dict, policy: Policy) -> str:
     """The rule that "always allow" writes: the exact command, the file, or the tool."""
     if tool.name == "Bash":
-        return f"Bash({' '.join(str(args.get('command', '')).split())})"
+        return f"Bash({literal(str(args.get('command', '')))})"  # `*` escaped: not a wildcard
     paths = policy.paths(tool, args)
     project = (policy.project or policy.cwd).resolve()
     if paths and tool.rule_family:

@@ -44,6 +44,7 @@ from agent.permissions.hard_floor import catastrophic
 from agent.permissions.rules import Rule, applies_to, matches_command, matches_path, matches_url
 from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.tools import Tool
+from agent.tools.tool import expand_user
 
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 PROTECTED = (".git", ".agent", ".claude")
@@ -75,8 +76,14 @@ class Policy:
     question (sandbox.autoAllowBashIfSandboxed). None: no sandbox."""
 
     def decide(self, tool: Tool, args: dict) -> Decision:
-        if tool.name == "Bash":
-            return self.decide_command(str(args.get("command", "")))
+        try:
+            if tool.name == "Bash":
+                return self.decide_command(str(args.get("command", "")))
+            return self.decide_paths(tool, args)
+        except ValueError as err:  # a path that cannot be one: nothing to judge, nothing to run
+            return Decision("deny", str(err))
+
+    def decide_paths(self, tool: Tool, args: dict) -> Decision:
         paths = self.paths(tool, args)
         url = str(args.get("url", ""))
         for kind in ("deny", "ask"):
@@ -132,6 +139,10 @@ class Policy:
                 if rule:
                     return Decision(kind, f"`{piece.text}` matches the {kind} rule {rule.text} "
                                           f"({rule.source})", rule)
+        made = next((p for p in analysis.pieces if p.dynamic), None)
+        if made and self.rules_of("deny", "Bash"):  # it could be what a deny rule names
+            return Decision("deny", f"the command name of `{made.raw[:60]}` is made when it runs, "
+                                    "so a Bash deny rule cannot be checked: write the name itself")
         if self.mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode allows every command not denied")
         # what the reading cannot see might be what a deny or ask rule names: then it asks
@@ -168,8 +179,9 @@ class Policy:
         return Decision("allow", "every piece is allowed: " + "; ".join(reasons), used)
 
     def command_rule(self, kind: str, piece: Piece) -> Rule | None:
+        texts = [piece.text] if kind == "allow" else spellings(piece)  # never widen an allow
         for rule in self.rules_of(kind, "Bash"):
-            if matches_command(rule, piece.text):
+            if any(matches_command(rule, text) for text in texts):
                 return rule
         if kind == "deny":  # `cat .env` is a read: Read and Edit deny rules cover it too
             for word in path_words(piece, bare=True):
@@ -204,23 +216,56 @@ class Policy:
         return [self.resolve(raw) for raw in given]
 
     def resolve(self, path: str) -> Path:
-        if path == "~" or path.startswith("~/"):
-            path = str(self.home) + path[1:]
-        p = Path(path)
+        """As the tools and bash resolve it: `~`, `~user`, relative to cwd, symlinks followed.
+        ValueError for a path that cannot be one (a NUL byte)."""
+        p = Path(expand_user(path, self.home))
         return (p if p.is_absolute() else self.cwd / p).resolve()
 
     def inside(self, path: Path) -> bool:
         return any(path.is_relative_to(d.resolve()) for d in [self.cwd, *self.directories])
 
     def protected(self, path: Path) -> bool:
-        """In .git/, .agent/ or .claude/ (where the settings files are)."""
-        return any(name in path.parts for name in PROTECTED)
+        """In .git/, .agent/ or .claude/ (where the settings files are), or a .env file (it
+        points the next session at a server): names compared without case, as a case-blind
+        disk (macOS, Windows) compares them."""
+        parts = [part.lower() for part in path.parts]
+        return any(name in parts for name in PROTECTED) or parts[-1:] == [".env"]
+
+    def read_denied(self, path: Path) -> bool:
+        """A Read deny rule covers this file (Grep and Glob leave it out of their results)."""
+        return any(rule.specifier and matches_path(rule, path, self.cwd, self.home)
+                   for rule in self.rules_of("deny", "Read", "Read"))
 
 
 def names(rule: Rule, path: Path) -> bool:
-    """Whether a rule names a protected path itself (`Edit(.git/**)`), not just a broad pattern."""
-    spec = rule.specifier or ""
-    return any(name in spec and name in path.parts for name in PROTECTED)
+    """Whether a rule names a protected path itself (`Edit(.git/**)`), not just a broad
+    pattern: one of the rule's path segments is the protected name, literally."""
+    segments = {s.lower() for s in (rule.specifier or "").split("/")}
+    parts = [part.lower() for part in path.parts]
+    return any(name in segments and name in parts for name in (*PROTECTED, ".env"))
+
+
+GIT_VALUED = ("-C", "-c", "--git-dir", "--work-tree", "--namespace", "--config-env",
+              "--super-prefix", "--exec-path")
+
+
+def spellings(piece: Piece) -> list[str]:
+    """The piece as a deny or ask rule must see it: as written, with a command given by path
+    as its name (`/bin/rm` is `rm`), and git without its global options (`git --no-pager
+    -c x=y push` is `git push`)."""
+    words = list(piece.words)
+    if not words:
+        return [piece.text]
+    out = [piece.text]
+    if "/" in words[0]:
+        words[0] = words[0].rstrip("/").rsplit("/", 1)[-1]
+        out.append(" ".join(words))
+    if words[0] == "git":
+        rest = words[1:]
+        while rest and rest[0].startswith("-"):
+            rest = rest[2:] if rest[0] in GIT_VALUED else rest[1:]
+        out.append(" ".join(["git", *rest]))
+    return out
 
 
 def path_words(piece: Piece, bare: bool = False) -> list[str]:

@@ -3,7 +3,7 @@
     Bash                          every Bash command
     Bash(npm run test)            exactly that command (words compared after quote removal)
     Bash(npm run test:*)          the legacy prefix form: "npm run test" and anything after it
-    Bash(git status*)             `*` matches any characters, spaces included
+    Bash(git status*)             `*` matches any characters, spaces included; `\\*` is a star
     Read(./src/**)  Edit(src/*.py)    gitignore-style paths, relative to the working directory
     Edit(/docs/**)                `/path`: relative to the project of the settings file
     Read(//etc/hosts)             `//path`: an absolute path
@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+WILDCARD = re.compile(r"(?<!\\)\*")  # a star that is not escaped
 RULE = re.compile(r"^([A-Za-z_][\w-]*)(?:\((.*)\))?$", re.DOTALL)
 
 
@@ -70,18 +71,25 @@ def applies_to(rule: Rule, tool: str, family: str | None = None) -> bool:
 
 
 def matches_command(rule: Rule, text: str) -> bool:
-    """A Bash rule against one piece of a command (its words joined by single spaces)."""
+    """A Bash rule against one piece of a command (its words joined by single spaces). `\\*`
+    in a rule is a literal star (what "always allow" writes for `rm -f *.pyc`)."""
     spec = rule.specifier
     if spec is None:
         return True
-    if spec.endswith(":*"):
+    if spec.endswith(":*") and not spec.endswith("\\:*"):
         prefix = normalize(spec[:-2])
         return text == prefix or text.startswith(prefix + " ")
-    if "*" in spec:
+    parts = WILDCARD.split(spec)
+    if len(parts) > 1:
         pattern = ".*".join(re.escape(normalize(part)) if part.strip() else re.escape(part)
-                            for part in spec.split("*"))
+                            for part in parts)
         return re.fullmatch(pattern, text, re.DOTALL) is not None
     return text == normalize(spec)
+
+
+def literal(command: str) -> str:
+    """A command as a rule that matches it alone: words joined by one space, `*` escaped."""
+    return " ".join(command.split()).replace("*", "\\*")
 
 
 def normalize(command: str) -> str:

@@ -63,6 +63,7 @@ class Piece:
     words: tuple[str, ...]  # quotes removed; wrappers and leading VAR=value assignments stripped
     text: str  # " ".join(words): what Bash(...) rules are matched against
     raw: str  # the piece as written (stripped)
+    dynamic: bool = False  # the command's name is made at run time ($x, $(...), $'\x72m', r$()m)
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,8 @@ def _judge(tokens: list, raw: str, depth: int, risks: list[str], pieces: list[Pi
     words, first, code, cmd = values[n:], raws[n], None, os.path.basename(values[n])
     risks += [f"command given by path ({w[:60]})" for w in [*wrappers, words[0]]
               if w.startswith(("/", "~")) or ".." in w.split("/")]
-    if re.search(r"[$`*?{]|\[.*\]|^(for|case|esac|select|function|coproc|in|\[\[)$", first):
+    dynamic = bool(re.search(r"[$`*?{]|\[.*\]", first))
+    if dynamic or re.search(r"^(for|case|esac|select|function|coproc|in|\[\[)$", first):
         risks.append(f"the command word is an expansion, a pattern or a keyword ({first[:60]})")
     shell_c = next((k for k, w in enumerate(words) if k and re.fullmatch(r"-\w*c\w*", w)), None)
     if cmd == "eval" or re.fullmatch(SHELL, cmd) and shell_c is not None:  # the code: a piece too
@@ -218,7 +220,7 @@ def _judge(tokens: list, raw: str, depth: int, risks: list[str], pieces: list[Pi
         risks.append(f"runs {'as another user' if cmd == 'su' else 'shell code'} ({cmd})")
     elif cmd == "find" and (actions := [w for w in words if w in _FIND_ACTIONS]):
         risks.append(f"find {actions[0]} runs, deletes or writes")
-    pieces.append(Piece(tuple(words), " ".join(words), raw))
+    pieces.append(Piece(tuple(words), " ".join(words), raw, dynamic))
     if code is not None:
         risks += (inner := analyze(code, depth + 1)).risks
         pieces += inner.pieces

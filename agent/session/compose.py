@@ -143,7 +143,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     if sandbox.wanted and not sandbox.active and settings.sandbox.fail_if_unavailable:
         raise ConfigError(f"{sandbox.describe()} sandbox.failIfUnavailable is set: not starting")
     policy.sandbox = sandbox
-    ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing, confine=sandbox.confine)
+    ctx = ToolContext(cwd=config.cwd, env=env, listing=config.listing, confine=sandbox.confine,
+                      readable=lambda path: not policy.read_denied(path))
     transcript = Transcript(project_folder(config.cwd, home), session_id)
     hooks = SessionHooks(Hooks(parse_hooks(settings.hooks), config.cwd, settings.project, env=env,
                                session_id=lambda: transcript.session_id,

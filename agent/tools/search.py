@@ -94,6 +94,11 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
+def _readable(path: Path, ctx: ToolContext) -> bool:
+    """The rules let the model read this file (a Read deny rule covers it: left out)."""
+    return ctx.readable is None or ctx.readable(path.resolve())
+
+
 def _mtime(path: Path) -> int:
     try:
         return path.stat().st_mtime_ns
@@ -111,7 +116,8 @@ def glob(args: dict, ctx: ToolContext) -> str:
     if not base.is_dir():
         raise ToolError(f"{base} is not a directory. Give Glob a folder as path.")
     regex, cwd = _glob_regex(pattern), ctx.cwd.resolve()
-    found = [p for p in _walk(base) if regex.fullmatch(p.relative_to(base).as_posix())]
+    found = [p for p in _walk(base) if regex.fullmatch(p.relative_to(base).as_posix())
+             and _readable(p, ctx)]
     if not found:
         return "No files found"
     found.sort(key=_mtime, reverse=True)  # stable: equal times keep path order
@@ -140,7 +146,7 @@ class Search:
 def _grep_rg(rg: str, q: Search, ctx: ToolContext) -> list[str]:
     target = _shown(q.root, ctx.cwd.resolve())
     cmd = [rg, "--hidden", "--no-heading", "--with-filename", "--color", "never",
-           "--sort", "path", "--no-messages"]
+           "--sort", "path", "--no-messages", "--null"]  # NUL after each path: split exactly
     if q.ignore_case:
         cmd.append("-i")
     if q.mode == "files_with_matches":
@@ -148,8 +154,8 @@ def _grep_rg(rg: str, q: Search, ctx: ToolContext) -> list[str]:
     elif q.mode == "count":
         cmd.append("--count")
     else:
-        cmd += ["-n" if q.numbers else "-N", f"--before-context={q.before}",
-                f"--after-context={q.after}"]
+        cmd += ["-n", f"--before-context={q.before}",  # the number tells a match (:) from
+                f"--after-context={q.after}"]                # context (-) after --null
     if q.glob:
         cmd += ["--glob", q.glob]
     cmd += [f"--glob=!{name}/" for name in sorted(IGNORED_DIRS)]  # after: the last match wins
@@ -161,9 +167,33 @@ def _grep_rg(rg: str, q: Search, ctx: ToolContext) -> list[str]:
         raise ToolError(f"Grep took over {RG_TIMEOUT_S} s; narrow the path or the glob.") from None
     if done.returncode == 2 and not done.stdout:  # 1 is "no match"; 2 is an error
         raise ToolError(f"rg failed: {done.stderr.decode('utf-8', 'replace').strip()}")
-    lines = done.stdout.decode("utf-8", "replace").split("\n")[:-1]  # each line ends in \n
-    # rg prints "./x" for a search of "."; the fallback (and Glob) print "x".
-    return [line[2:] if target == "." and line.startswith("./") else line for line in lines]
+    return _rg_lines(done.stdout.decode("utf-8", "replace"), q, target, ctx)
+
+
+def _rg_lines(out: str, q: Search, target: str, ctx: ToolContext) -> list[str]:
+    """rg's --null output as the usual lines, without the files the rules forbid reading.
+    rg prints "./x" for a search of "."; the fallback (and Glob) print "x"."""
+    def shown(path: str) -> str:
+        return path[2:] if target == "." and path.startswith("./") else path
+
+    def readable(path: str) -> bool:
+        return _readable(ctx.cwd / path, ctx)
+    if q.mode == "files_with_matches":  # each path ends in NUL, no newline
+        return [shown(p) for p in out.split("\0")[:-1] if readable(p)]
+    lines = []
+    for line in out.split("\n")[:-1]:
+        path, nul, rest = line.partition("\0")
+        if not nul:  # "--" between groups
+            lines.append(line)
+        elif readable(path):
+            if q.mode == "count":
+                lines.append(f"{shown(path)}:{rest}")
+            else:
+                number, sep, text = re.match(r"(\d+)([:-])(.*)", rest, re.DOTALL).groups()
+                lines.append(f"{shown(path)}{sep}{number + sep if q.numbers else ''}{text}")
+    # a file left out may leave its group's separators behind
+    return [line for i, line in enumerate(lines) if line != "--" or
+            0 < i < len(lines) - 1 and lines[i - 1] != "--"]
 
 
 def _text_lines(path: Path) -> list[str] | None:
@@ -205,6 +235,8 @@ def _grep_python(q: Search, ctx: ToolContext) -> list[str]:
     cwd, out = ctx.cwd.resolve(), []
     # A file named explicitly is searched whatever the glob says, as with rg.
     for path in [q.root] if q.root.is_file() else _walk(q.root):
+        if not _readable(path, ctx):
+            continue
         shown = _shown(path, cwd)
         if name_glob and path != q.root:
             if not name_glob.fullmatch(shown if "/" in q.glob else path.name):
@@ -270,6 +302,7 @@ GLOB = Tool(
     },
     run=glob,
     read_only=True,
+    path_parameters=("path", "pattern"),  # `/etc/*` and `../*` reach outside: judged as paths
 )
 
 GREP = Tool(

@@ -59,16 +59,16 @@ def bash(args: dict, ctx: ToolContext) -> str:
     return text
 
 
+WALLS = {("Read-only file system", "Permission denied"): "The sandbox lets commands write only "
+         "in the workspace (not .git/config, .git/hooks, .agent, .claude or .env) and $TMPDIR "
+         "(not /tmp): write there instead, or ask the user to run it.",
+         ("Network is unreachable", "Could not resolve host", "Temporary failure in name"):
+         "The sandbox has no network: this command cannot reach other machines."}
+
+
 def _sandbox_note(output: str) -> str:
     """What to tell the model when a sandboxed command hit a wall."""
-    if "Read-only file system" in output or "Permission denied" in output:
-        return ("\n[The sandbox lets commands write only in the workspace (not .git/config, "
-                ".git/hooks, .agent, .claude or .env) and $TMPDIR (not /tmp): write there instead, "
-                "or ask the user to run it.]")
-    if any(s in output for s in ("Network is unreachable", "Temporary failure in name resolution",
-                                 "Could not resolve host", "Name or service not known")):
-        return "\n[The sandbox has no network: this command cannot reach other machines.]"
-    return ""
+    return "".join(f"\n[{note}]" for signs, note in WALLS.items() if any(s in output for s in signs))
 
 
 BASH = Tool(

@@ -10,6 +10,7 @@ Claude Code counterpart: the tool definitions sent to the model.
 
 from __future__ import annotations
 
+import pwd
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ContextManager
@@ -42,13 +43,27 @@ class ToolContext:
     when they search a folder above them. None: every file."""
 
     def resolve(self, path: str) -> Path:
-        """A path as the model gave it, made absolute against cwd, `~` expanded, symlinks resolved."""
-        p = Path(path).expanduser()
+        """A path as the model gave it, made absolute against cwd, `~` and `~user` expanded,
+        symlinks resolved. A path no system call takes (a NUL byte) is a ToolError."""
+        try:
+            p = Path(expand_user(path, Path.home()))
+        except ValueError as err:
+            raise ToolError(f"{err}; give the path as plain text.") from None
         return (p if p.is_absolute() else self.cwd / p).resolve()
 
 
-PATH_PARAMETERS = ("file_path", "path", "notebook_path")
-"""Argument names that name a file or folder, unless a tool declares its own."""
+def expand_user(path: str, home: Path) -> str:
+    """`~` and `~/x` under `home`; `~name/x` under that user's home, as bash does (an unknown
+    name stays as it is, as in bash). Raises ValueError for a path no system call takes."""
+    if "\0" in path:
+        raise ValueError(f"{path!r} is not a path: it contains a NUL byte")
+    name, sep, rest = path[1:].partition("/")
+    if not path.startswith("~") or name and name not in {u.pw_name for u in pwd.getpwall()}:
+        return path
+    return (pwd.getpwnam(name).pw_dir if name else str(home)) + sep + rest
+
+
+PATH_PARAMETERS = ("file_path", "path", "notebook_path")  # paths, unless a tool says otherwise
 
 
 @dataclass(frozen=True)
