@@ -37,6 +37,8 @@ Claude Code counterpart: permission modes and rules, `--allowedTools`, `--disall
 
 from __future__ import annotations
 
+import glob
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,6 +165,11 @@ class Policy:
             outside = self.outside_words(piece)
             if outside:  # even an allowed command asks before it reaches outside the workspace
                 return Decision("ask", f"`{piece.text}` names {outside[0]}, outside the workspace")
+            held = [p for w in path_words(piece, bare=True) for p in self.word_paths(w)
+                    if self.protected(p)]
+            if held and not is_read_only(piece):  # `git log --output=.git/config`, `cp x .env`
+                return Decision("ask", f"`{piece.text}` names {held[0]}, which only a rule that "
+                                       "names it may change")
             rule = self.command_rule("allow", piece)
             if rule:
                 reasons.append(f"`{piece.text}` by {rule.text} ({rule.source})")
@@ -184,15 +191,35 @@ class Policy:
             if any(matches_command(rule, text) for text in texts):
                 return rule
         if kind == "deny":  # `cat .env` is a read: Read and Edit deny rules cover it too
-            for word in path_words(piece, bare=True):
-                path = self.resolve(word)
+            for path in (p for w in path_words(piece, bare=True) for p in self.word_paths(w)):
                 for rule in self.rules_of("deny", "Read", "Read") + self.rules_of("deny", "Edit", "Edit"):
                     if rule.specifier and matches_path(rule, path, self.cwd, self.home):
                         return rule
         return None
 
-    def outside_words(self, piece: Piece) -> list[Path]:
-        return [p for p in map(self.resolve, path_words(piece)) if not self.inside(p)]
+    def outside_words(self, piece: Piece) -> list[Path | str]:
+        """The paths a piece names outside the workspace; a path built from a variable counts
+        as outside (it is known only when the command runs)."""
+        out: list[Path | str] = []
+        for word in path_words(piece):
+            paths = self.word_paths(word)
+            out += [p for p in paths if not self.inside(p)] if paths else [f"`{word}`"]
+        return out
+
+    def word_paths(self, word: str) -> list[Path]:
+        """What a word of a command may name, as bash will expand it: $HOME, {a,b} braces, and
+        glob patterns matched against the disk (the pattern itself too). [] for a word that
+        holds another variable: nobody can know it before it runs."""
+        word = re.sub(r"^\$(HOME\b|\{HOME\})", lambda m: str(self.home), word)
+        if "$" in word:
+            return []
+        paths = []
+        for each in braces(word):
+            path = self.resolve(each)
+            paths.append(path)
+            if any(c in each for c in "*?["):
+                paths += [Path(p).resolve() for p in glob.glob(str(path))[:200]]
+        return paths
 
     def rules_of(self, kind: str, tool: str, family: str | None = None) -> list[Rule]:
         return [r for r in self.rules if r.kind == kind and applies_to(r, tool, family)]
@@ -266,6 +293,17 @@ def spellings(piece: Piece) -> list[str]:
             rest = rest[2:] if rest[0] in GIT_VALUED else rest[1:]
         out.append(" ".join(["git", *rest]))
     return out
+
+
+def braces(word: str, limit: int = 64) -> list[str]:
+    """`{a,b}x` as bash expands it, `a.x b.x` (nested or numeric ranges: as written)."""
+    found = re.search(r"\{([^{}]*,[^{}]*)\}", word)
+    if not found or limit <= 1:
+        return [word]
+    out = []
+    for part in found.group(1).split(","):
+        out += braces(word[:found.start()] + part + word[found.end():], limit // 2)
+    return out[:limit]
 
 
 def path_words(piece: Piece, bare: bool = False) -> list[str]:

@@ -12,7 +12,8 @@ commands) runs inside bubblewrap, where the kernel holds the line:
                 .claude/ and .env (a command cannot grant the next session anything, or run
                 code through git); the ones that do not exist are held by an empty
                 read-only placeholder while the command runs, then removed
-    hidden      sandbox.filesystem.denyRead (an empty folder or file in their place)
+    hidden      sandbox.filesystem.denyRead, and what a Read deny rule covers in the workspace
+                (an empty folder or file in their place: `grep -r key .` skips `.env`)
     processes   a new PID namespace: the harness and its environment are not visible
     network     none (a new network namespace with only loopback), unless
                 sandbox.network.allowedDomains is ["*"]; domain filtering is not built
@@ -152,7 +153,7 @@ class Sandbox:
             args += self._protect(root, made)
         for path in self.settings.deny_write:
             args += ["--ro-bind-try", str(path), str(path)]
-        for path in self.settings.deny_read:
+        for path in [*self.settings.deny_read, *self.read_denied()]:
             if path.is_dir():
                 args += ["--tmpfs", str(path), "--remount-ro", str(path)]
             elif path.exists():
@@ -162,6 +163,26 @@ class Sandbox:
         if not self.settings.network:
             args.append("--unshare-net")
         return [*args, "--chdir", str(Path(self.policy.cwd).resolve()), *argv]
+
+    def read_denied(self, limit: int = 20_000) -> list[Path]:
+        """The files and folders under the workspace that a Read deny rule covers, to hide
+        them from a command (`grep -r key .` with `Read(./.env)` denied). The walk skips
+        dependency folders and stops after `limit` entries."""
+        denied = getattr(self.policy, "read_denied", None)
+        if denied is None or not self.policy.rules_of("deny", "Read", "Read"):
+            return []
+        from agent.tools.search import IGNORED_DIRS
+        found, seen = [], 0
+        for folder, dirs, files in os.walk(Path(self.policy.cwd).resolve()):
+            dirs[:] = [d for d in dirs if d not in IGNORED_DIRS]
+            for name in [*dirs, *files]:
+                seen += 1
+                if denied(Path(folder) / name):
+                    found.append(Path(folder) / name)
+            dirs[:] = [d for d in dirs if Path(folder, d) not in found]
+            if seen > limit:
+                break
+        return found
 
     def _tmp(self) -> tuple[Path, bool]:
         """$TMPDIR: the session's own folder, kept between commands; in plan mode, or when it

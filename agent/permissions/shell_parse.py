@@ -9,6 +9,9 @@ Covered: quotes, backslashes, line continuations, `$(...)`, backticks, `<(...)`,
 redirections (`2>&1`, `&>`), here-documents (a body without `$(` is skipped), comments, `( )`,
 `{ ...; }`, `if/then/while/do` and the WRAPPERS, looked through. Commands inside `$(...)`,
 backticks, `( )`, `sh -c '...'` and `eval` are pieces too, after the piece holding them.
+Also risks: expansions bash evaluates again (`${x@P}`, `${!x}`, `${x:offset}`, `$[..]`,
+`printf -v`, `test -v`), `time -o`, `env -S`/`-C`, input redirected from a path. A variable in
+an argument makes a command not read-only.
 Not covered: this is not a shell parser; what it cannot classify is a risk (it fails closed).
 `for`, `case`, functions and `$'...'` are flagged, not parsed. Arguments are judged as written,
 before bash expands `$VAR`, `{a,b}`, globs (a file named `--output=x` matched by `*`) and
@@ -33,6 +36,7 @@ MAX_CHARS, _MAX_DEPTH = 10_000, 8
 _SEPARATORS = ("&&", "||", "|&", ";", "|", "&", "\n")
 _REDIRECTIONS = ("&>>", "&>", "<<<", "<<-", "<<", "<>", "<&", "<", ">>", ">|", ">&", ">")
 _OPENERS = frozenset("if then else elif do while until ! fi done { }".split())
+_REEVALUATED = re.compile(r"\$\{(!|#?\w+@|#?\w+:[^-=?+])|\$\[")
 _SAFE_VARS = frozenset("LANG LC_ALL TZ TERM NO_COLOR FORCE_COLOR COLUMNS CI DEBUG NODE_ENV".split())
 SHELL = r"(ba|z|da|k|mk|a|fi|c|tc)?sh"
 _FIND_ACTIONS = tuple("-exec -execdir -ok -okdir -delete -fls -fprint -fprint0 -fprintf".split())
@@ -46,7 +50,8 @@ _WRAPPERS = {name: (frozenset(opts.split()), n) for name, opts, n in [
     ("sudo", "-u -g -C -D -h -p -r -t -U -T -R --user --group --close-from --chdir --host --prompt "
              "--role --type --other-user --command-timeout --chroot", 0),
     ("ionice", "-c -n -p -P -u --class --classdata --pid --pgid --uid", 0),
-    *((name, "", 0) for name in ("nohup", "time", "command", "builtin", "setsid"))]}
+    ("time", "-o -f --output --format", 0),
+    *((name, "", 0) for name in ("nohup", "command", "builtin", "setsid"))]}
 WRAPPERS = frozenset(_WRAPPERS)
 READ_ONLY = frozenset("ls cat head tail wc grep egrep fgrep rg find pwd echo printf which type "
                       "file stat du df tree sort cut diff cmp basename dirname realpath readlink "
@@ -154,6 +159,9 @@ def _word(s: str, i: int, depth: int, risks: list[str], nested: list) -> tuple[s
             buf.append(s[i:j])
             i = j
         else:
+            if not braces and _REEVALUATED.match(s, i):
+                risks.append(f"an expansion bash evaluates again ({s[i:i + 12]}...): "
+                             "${!x}, ${x@P}, ${x:offset}, $[...] can run code a quote hid")
             braces += s.startswith("${", i) - (c == "}" and braces > 0)
             if c > "\x7f" and not quoted and unicodedata.category(c)[0] in "PS":
                 risks.append(f"look-alike character U+{ord(c):04X} outside quotes "
@@ -190,6 +198,8 @@ def _redirect(s: str, i: int, op: str, depth: int, risks: list, nested: list, do
     if op.startswith("<<"):
         risks.append("here-document or here-string (<<, <<<)")
         docs += [(value, raw != value)] * (op != "<<<")  # a quoted delimiter: a literal body
+    elif op in ("<", "<&") and value != "/dev/null" and re.search(r"^[.~]|[/$*?{\[]", value):
+        risks.append(f"input from {value[:60]} (a path the rules do not see there)")
     elif op not in ("<", "<&") and value not in ("/dev/null", "/dev/stdout", "/dev/stderr") and (
             op != ">&" or not re.fullmatch(r"\d+-?|-", value)):
         risks.append(f"output redirection to {value[:60]}")
@@ -212,6 +222,9 @@ def _judge(tokens: list, raw: str, depth: int, risks: list[str], pieces: list[Pi
     if dynamic or re.search(r"^(for|case|esac|select|function|coproc|in|\[\[)$", first):
         risks.append(f"the command word is an expansion, a pattern or a keyword ({first[:60]})")
     shell_c = next((k for k, w in enumerate(words) if k and re.fullmatch(r"-\w*c\w*", w)), None)
+    if cmd in ("test", "[") and "-v" in words or cmd == "printf" and any(
+            re.fullmatch(r"-\w*v\w*", w) for w in words[1:]):
+        risks.append(f"{cmd} -v evaluates an array subscript, which can run code")
     if cmd == "eval" or re.fullmatch(SHELL, cmd) and shell_c is not None:  # the code: a piece too
         risks.append(f"runs a string as shell code ({cmd}{' -c' * (cmd != 'eval')})")
         code = " ".join(words[1:]) if cmd == "eval" else next(
@@ -243,12 +256,26 @@ def _prefix(values: list[str], raws: list[str], risks: list[str]) -> tuple[int, 
                 (n for n, ch in enumerate(opt[1:], 1) if "-" + ch in with_value), 0) == len(opt) - 1
         j += _WRAPPERS[name][1]
         risks += [f"runs as another user ({name})"] * (name in ("sudo", "doas"))
-        if name == "env" and any(v.startswith(("-S", "--split-string")) for v in values[k:j]):
+        options = [v for v in values[k + 1:j] if v[:1] == "-"]
+        if name == "env" and any(_has(o, "S", "--split-string") for o in options):
             risks.append("runs a string as a command (env -S)")
+        if name == "env" and any(_has(o, "C", "--chdir") for o in options):
+            risks.append("runs the command in another folder (env -C)")
+        if name == "time" and any(_has(o, "o", "--output") or _has(o, "a", "--append")
+                                  for o in options):
+            risks.append("time -o writes its report to a file")
         if j >= len(values):  # nothing left to run: the wrapper is the command (`env`, `sudo -s`)
             break
         wrappers, k = wrappers + [raws[k]], j
     return k, wrappers, names
+
+
+def _has(option: str, letter: str, long: str) -> bool:
+    """`-vS`, `-S`, `--split-string=x` or its abbreviation `--s=x` all have -S."""
+    if option[:2] == "--":
+        name = option.split("=")[0]
+        return len(name) > 2 and long.startswith(name)
+    return letter in option[1:]
 
 
 def is_read_only(piece: Piece) -> bool:
@@ -259,6 +286,10 @@ def is_read_only(piece: Piece) -> bool:
             "xargs" in map(os.path.basename, before)):
         return False
     cmd, args = piece.words[0], piece.words[1:]
+    if any("$" in a for a in args):  # a variable: the word is known only when it runs
+        return False
+    if cmd == "ps" and any(a[:1] != "-" and "e" in a for a in args):  # BSD `e`: environments
+        return False
     if cmd in ("git", "hostname"):  # a hostname operand sets it
         return _git_read_only(list(args)) if cmd == "git" else not operands(args)
     options, letters = _NOT_WITH.get(cmd, ((), ""))

@@ -213,3 +213,22 @@ def test_the_seatbelt_profile_matches_the_linux_sandbox(tmp_path):
     assert "network" not in profile and profile.count("(") == profile.count(")")
     assert "(allow network*)" in seatbelt_profile([], [], True)
     assert '"/a \\"b\\""' in seatbelt_profile([Path('/a "b"')], [], False)
+
+
+@NEEDS_BWRAP
+def test_files_a_read_deny_rule_covers_are_hidden_from_commands(project, home, server):
+    (project / ".env").write_text("API_SECRET=hunter2\n")
+    (project / "src").mkdir()
+    (project / "src" / ".env").write_text("API_SECRET=nested\n")
+    (project / "secrets").mkdir()
+    (project / "secrets" / "key.pem").write_text("PRIVATE KEY\n")
+    (project / "app.py").write_text("API_SECRET = 'from the environment'\n")
+    (home / ".agent").mkdir(exist_ok=True)
+    (home / ".agent" / "settings.json").write_text(json.dumps(
+        {"permissions": {"deny": ["Read(.env)", "Read(./secrets/**)"]}}))
+    done, results = run_commands(project, home, server,
+                                 ["grep -r -e SECRET -e KEY . || true", "cat app.py; ls secrets | wc -l"])
+    assert done.returncode == 0, done.stderr
+    assert "hunter2" not in results[0] and "nested" not in results[0]
+    assert "PRIVATE KEY" not in results[0] and "from the environment" in results[0]
+    assert (project / ".env").read_text() == "API_SECRET=hunter2\n"  # hidden, not harmed
