@@ -167,8 +167,9 @@ def run(argv: list[str]) -> int:
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2
-    try:
-        config = load_config(flags, os.environ, Path.cwd())
+    from agent.config.settings import find_project
+    try:  # without the project's own .env until the project is trusted (below)
+        config = load_config(flags, os.environ, Path.cwd(), untrusted=find_project(Path.cwd()))
     except ConfigError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
@@ -192,6 +193,7 @@ def run(argv: list[str]) -> int:
         try:
             permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
                                            trust_project=args.trust_project)
+            config = trusted_config(config, flags, permissions[1])
         except ConfigError as err:
             print(f"agent: {err}", file=sys.stderr)
             return 2
@@ -203,11 +205,21 @@ def run(argv: list[str]) -> int:
     try:
         permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
                                        trust=ask_trust, trust_project=args.trust_project)
+        config = trusted_config(config, flags, permissions[1])
     except ConfigError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     warn_untrusted(permissions[1])
     return repl(config, args.prompt, permissions, args.verbose, args.report, resume)
+
+
+def trusted_config(config, flags: dict, settings):
+    """The configuration with the project's own .env, once the project is trusted."""
+    from agent.config.config import load_config
+
+    if "ignored .env" not in config.sources or not settings.trusted:
+        return config
+    return load_config(flags, os.environ, config.cwd)
 
 
 def warn_untrusted(settings) -> None:

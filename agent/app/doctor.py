@@ -197,7 +197,10 @@ def main(argv: list[str]) -> int:
     flags = {"base_url": args.base_url, "model": args.model, "provider": args.provider,
              "api_key": args.api_key}
     try:
-        config = load_config(flags, os.environ, Path.cwd())
+        from agent.config.settings import find_project, is_trusted
+        project = find_project(Path.cwd())  # a cloned project's .env must not pick the server
+        config = load_config(flags, os.environ, Path.cwd(),
+                             untrusted=None if is_trusted(project, Path.home()) else project)
     except ConfigError as err:
         print(f"agent doctor: {err}", file=sys.stderr)
         return 2

@@ -8,6 +8,8 @@ Read in this order:
                     may add only once trusted)
     profiles.py     server presets and model-family profiles, kept as data (profiles.json)
     sandbox_settings.py  the `sandbox` settings, checked and merged (stricter from any file)
+    project_gates.py  what a project brings besides its settings that needs trust (.env,
+                    commands' allowed-tools)
     doctor_card.py  what `agent doctor` found about an endpoint, kept for the next sessions
     frontmatter.py  the YAML subset of markdown files' frontmatter (custom commands)
 

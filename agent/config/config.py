@@ -115,8 +115,10 @@ def find_dotenv(cwd: Path) -> Path | None:
     return None
 
 
-def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Path) -> Config:
+def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Path,
+                untrusted: Path | None = None) -> Config:
     """Merge the sources; `flags` holds only the flags the user gave (None means not given).
+    `untrusted`: a project whose own `.env` must not be read (agent/config/project_gates.py).
     Raises ConfigError for a value or a file that cannot be used."""
     from dotenv import dotenv_values
 
@@ -124,6 +126,8 @@ def load_config(flags: Mapping[str, object], environ: Mapping[str, str], cwd: Pa
 
     config = Config(cwd=cwd.resolve())
     dotenv_path = find_dotenv(config.cwd)
+    if dotenv_path and untrusted and dotenv_path.resolve().is_relative_to(untrusted.resolve()):
+        config.sources["ignored .env"], dotenv_path = str(dotenv_path), None  # the project's own
     dotenv = {k: v for k, v in dotenv_values(dotenv_path).items() if v} if dotenv_path else {}
     for name, var in ENV_NAMES.items():
         for source, values in ((".env", dotenv), ("environment", environ)):

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from agent.config.config import ConfigError
 from agent.config.paths import user_file
+from agent.config.project_gates import command_lines, dotenv_lines
 from agent.config.sandbox_settings import SandboxSettings, loosening
 from agent.config.sandbox_settings import check as check_sandbox
 from agent.config.sandbox_settings import merge as merge_sandbox
@@ -102,6 +103,9 @@ class Settings:
     """Whether the project's own allow rules, mode, directories and hooks are in force."""
     untrusted_ignored: tuple[str, ...] = ()
     """What the untrusted project's files would have added, one line each, for a message."""
+    trust_given: bool = False
+    """The user said so (an answer kept, or --trust-project), not only "nothing to gate":
+    memory files may then lead outside the project."""
     plugins: tuple[tuple[str, Path, str], ...] = ()
     """(plugin, the folder a relative file is found from, the settings file), files in force."""
     compaction: tuple[str, ...] | None = None
@@ -144,6 +148,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
             _check(data, path)
             layers.append((path, data, base, is_project))
     gated = [line for path, data, _, own in layers if own for line in _gated(data, path)]
+    gated += dotenv_lines(cwd, project) + command_lines(project)  # agent/config/project_gates.py
     trusted = _decide_trust(project, home, gated, trust, trust_project)
     rules, dirs, hooks, mcp, patterns, passes = [], [], [], [], list(DEFAULT_SCRUB), []
     mode, mode_source, bypass_disabled = None, None, False
@@ -176,6 +181,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         scrub_patterns=_unique(patterns), pass_through=_unique(passes),
         bypass_disabled=bypass_disabled, files=tuple(layer[0] for layer in layers),
         project=project, trusted=trusted, untrusted_ignored=() if trusted else tuple(gated),
+        trust_given=trust_project or is_trusted(project, home) is True,
         plugins=_unique(plugins, key=lambda p: p[:2]), compaction=chosen.get("compaction"),
         model_layers=chosen.get("modelLayers"), sandbox=merge_sandbox(boxes))
 

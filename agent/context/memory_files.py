@@ -76,27 +76,36 @@ def read_capped(path: Path) -> str:
     return text.strip()
 
 
-def load(paths: list[Path], home: Path, seen: set[Path] | None = None) -> list[MemoryFile]:
+def load(paths: list[Path], home: Path, seen: set[Path] | None = None,
+         confine: Path | None = None) -> list[MemoryFile]:
     """Read the files and, after each, the files it imports (depth first, each file once;
-    `seen` holds the files already read, and gets the new ones)."""
+    `seen` holds the files already read, and gets the new ones). `confine`: an untrusted
+    project; its files, and what they import, are read only where they resolve inside it (a
+    committed `AGENT.md -> /proc/self/environ` or `@~/.config/gh/hosts.yml` is not)."""
     loaded: list[MemoryFile] = []
     seen = set() if seen is None else seen
+    box = confine.resolve() if confine else None
 
-    def visit(path: Path, hops: int, importer: Path | None) -> None:
+    def visit(path: Path, hops: int, importer: Path | None, boxed: bool) -> None:
+        boxed = boxed or box is not None and path.absolute().is_relative_to(box)
         path = path.resolve()
         if path in seen or not path.is_file():
             return
         seen.add(path)
+        if boxed and not path.is_relative_to(box):
+            loaded.append(MemoryFile(path, f"[not read: it is outside the project {box}, which "
+                                           "is not trusted; trust it to read this file]", importer))
+            return
         text = read_capped(path)
         loaded.append(MemoryFile(path, text, importer))
         if hops == MAX_HOPS:
             return
         for target in imports(text):
             base = home if target.startswith("~/") else path.parent
-            visit(base / target.removeprefix("~/"), hops + 1, path)
+            visit(base / target.removeprefix("~/"), hops + 1, path, boxed)
 
     for path in paths:
-        visit(path, 0, None)
+        visit(path, 0, None, False)
     return loaded
 
 
@@ -131,8 +140,9 @@ class SubfolderMemory:
     """A guard: the memory files of a folder below cwd, appended to the result of the first
     tool call that touches it. `startup` are the files already in the system prompt."""
 
-    def __init__(self, cwd: Path, home: Path, startup: list[MemoryFile]):
-        self.cwd, self.home = cwd.resolve(), home
+    def __init__(self, cwd: Path, home: Path, startup: list[MemoryFile],
+                 confine: Path | None = None):
+        self.cwd, self.home, self.confine = cwd.resolve(), home, confine
         self.startup = startup
         self.loaded: list[tuple[Path, MemoryFile]] = []  # (the folder touched, a file it loaded)
         self._seen_files = {f.path for f in startup}
@@ -166,7 +176,7 @@ class SubfolderMemory:
             return []
         self._seen_folders.add(folder)
         paths = [folder / name for name in NAMES + LOCAL_NAMES if (folder / name).is_file()]
-        return load(paths, self.home, self._seen_files)
+        return load(paths, self.home, self._seen_files, self.confine)
 
     def text(self) -> str:
         """The subfolder files loaded so far, as blocks (put back after a summary)."""

@@ -110,12 +110,14 @@ def environment(cwd: Path) -> str:
     return "\n".join(lines)
 
 
-def memory_files(cwd: Path, home: Path | None = None) -> list[MemoryFile]:
-    """The memory files for a session in cwd, imports included (see agent.context.memory_files)."""
+def memory_files(cwd: Path, home: Path | None = None,
+                 confine: Path | None = None) -> list[MemoryFile]:
+    """The memory files for a session in cwd, imports included (see agent.context.memory_files;
+    `confine`: an untrusted project, read only inside)."""
     top = git(cwd, "rev-parse", "--show-toplevel")
     root = Path(top).resolve() if top else cwd
     home = Path.home() if home is None else home
-    return memory.load(memory.discover(cwd, root, home), home)
+    return memory.load(memory.discover(cwd, root, home), home, confine=confine)
 
 
 def system_prompt(cwd: Path, home: Path | None = None, files: list[MemoryFile] | None = None,

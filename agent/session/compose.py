@@ -136,8 +136,9 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     env = scrub_env(os.environ, settings)
     if config.api_key != "not-needed":  # the harness's own key, under whatever name it came
         env = {k: v for k, v in env.items() if v != config.api_key}
-    files = memory_files(config.cwd)
-    memory = SubfolderMemory(config.cwd, home, files)
+    confine = None if settings.trust_given else settings.project  # memory stays in the project
+    files = memory_files(config.cwd, confine=confine)
+    memory = SubfolderMemory(config.cwd, home, files, confine)
     sandbox = Sandbox(policy, settings.sandbox, tmp=folder / "tmp", forced=config.sandbox,
                       extra_writable=tuple(settings.additional_directories))
     if sandbox.wanted and not sandbox.active and settings.sandbox.fail_if_unavailable:

@@ -189,8 +189,8 @@ def test_print_mode_runs_a_custom_command_and_refuses_the_rest(repo, home, serve
     env |= {"HOME": str(home), "OPENAI_BASE_URL": server.base_url}
 
     def agent(prompt: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "agent", "-p", prompt], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run([sys.executable, "-m", "agent", "-p", prompt, "--trust-project"],
+                              cwd=repo, env=env, capture_output=True, text=True, timeout=60)
     server.reply("Fixed.")
     done = agent("/fix the-typo")
     assert (done.returncode, done.stdout) == (0, "Fixed.\n"), done.stderr
@@ -202,3 +202,21 @@ def test_print_mode_runs_a_custom_command_and_refuses_the_rest(repo, home, serve
         assert done.returncode == 2 and done.stderr.startswith(f"agent: {prompt.split()[0]} is {what}")
         assert "only custom commands run (.agent/commands/*.md: /fix)" in done.stderr
     assert len(server.requests) == 1
+
+
+def test_allowed_tools_of_an_untrusted_projects_commands_do_not_count(repo, home, server):
+    """No settings file at all, only a command that grants itself Bash: it needs trust too."""
+    import os
+    import subprocess
+    import sys
+    write(repo / ".agent" / "commands" / "go.md",
+          "---\nallowed-tools: Bash\n---\nDo it: !`touch made-by-the-command`\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    env |= {"HOME": str(home), "OPENAI_BASE_URL": server.base_url}
+    server.reply("done")
+    done = subprocess.run([sys.executable, "-m", "agent", "-p", "/go", "--no-sandbox"], cwd=repo,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "allowed-tools of the command" in done.stderr and "not trusted" in done.stderr
+    assert not (repo / "made-by-the-command").exists()
+    assert "[not run: Permission denied" in server.requests[-1]["messages"][-1]["content"]

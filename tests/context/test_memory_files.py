@@ -139,3 +139,35 @@ def test_the_agent_appends_subfolder_memory_to_the_tool_result(tree):
     result = model.requests[1][-1]
     assert result["role"] == "tool" and "return 1" in result["content"]
     assert "pkg: run tests with make check" in result["content"]
+
+
+def test_an_untrusted_projects_memory_is_read_only_inside_it(tmp_path):
+    """A committed AGENT.md that is a symlink to a secret, or that imports one, puts nothing
+    in the prompt until the project is trusted; the user's own files are read as before."""
+    from agent.context.memory_files import discover, load
+    home, repo = tmp_path / "home", tmp_path / "repo"
+    (home / ".agent").mkdir(parents=True)
+    (home / ".config").mkdir()
+    (home / ".config" / "hosts.yml").write_text("oauth_token: gho_SECRET")
+    (home / ".agent" / "AGENT.md").write_text("Mine. @~/.config/hosts.yml")
+    (repo / "sub").mkdir(parents=True)
+    (repo / "AGENT.md").write_text("Project rules. @~/.config/hosts.yml @notes.md @../outside.md")
+    (repo / "notes.md").write_text("Notes inside.")
+    (tmp_path / "outside.md").write_text("OUTSIDE TEXT")
+    (repo / "CLAUDE.md").symlink_to(home / ".config" / "hosts.yml")
+    paths = discover(repo, repo, home)
+    files = load(paths, home, confine=repo)
+    text = "\n".join(f.text for f in files)
+    mine = [f for f in files if f.path == (home / ".agent" / "AGENT.md").resolve()]
+    assert mine and "Notes inside." in text and "Project rules." in text
+    assert "OUTSIDE TEXT" not in text
+    # the user's own import is read once, by the user's file; the project's import and
+    # symlink to the same secret are refused, never read through the project
+    secret = [f for f in files if f.path == (home / ".config" / "hosts.yml").resolve()]
+    assert len(secret) == 1 and secret[0].imported_from == mine[0].path
+    home_only = load(discover(repo, repo, home)[1:], home, confine=repo)  # without the user's file
+    assert "gho_SECRET" not in "\n".join(f.text for f in home_only)
+    assert sum("not read: it is outside the project" in f.text for f in home_only) >= 2
+    trusted = load(discover(repo, repo, home)[1:], home)  # trusted: as before
+    assert "gho_SECRET" in "\n".join(f.text for f in trusted) and "OUTSIDE TEXT" in "\n".join(
+        f.text for f in trusted)
