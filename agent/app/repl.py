@@ -36,7 +36,7 @@ def ask_on_terminal(tool: Tool, args: dict, decision: Decision) -> Answer:
     else:
         print(f"  ({decision.reason})")
         question = f"  Allow {describe(tool, args)}? [y = yes, a = always, n <note> = no] "
-    answer = input(question).strip()
+    answer = ask_line(question)
     word, _, note = answer.partition(" ")
     if word.lower() in ("y", "yes"):
         return Answer(True)
@@ -50,8 +50,34 @@ def ask_trust(project: Path, reasons: list[str]) -> bool:
     print(f"The project {project} has settings that would change what the agent may do:")
     for reason in reasons:
         print(f"  - {reason}")
-    answer = input("Trust this project and use them? (remembered) [y/N] ").strip().lower()
+    answer = ask_line("Trust this project and use them? (remembered) [y/N] ").lower()
     return answer in ("y", "yes")
+
+
+PASTE_START, PASTE_END = "\x1b[200~", "\x1b[201~"
+
+
+def ask_line(question: str) -> str:
+    """An answer typed after the question was shown. What was typed or pasted before it is
+    discarded (a line pasted into the prompt must not say "always"), and pasted text, which a
+    terminal in bracketed-paste mode marks, never answers. Not through readline, which would
+    hide those marks. Off a terminal (a pipe, a test), the next line as it is."""
+    if not sys.stdin.isatty():
+        return input(question).strip()
+    import termios
+    termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)
+    print("\x1b[?2004h" + question, end="", flush=True)
+    try:
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                raise EOFError
+            if PASTE_START not in line and PASTE_END not in line:
+                return line.strip()
+            termios.tcflush(sys.stdin.fileno(), termios.TCIFLUSH)  # the rest of the paste
+            print("  (pasted text does not answer; type the answer) " + question, end="", flush=True)
+    finally:
+        print("\x1b[?2004l", end="", flush=True)
 
 
 def start_readline() -> None:

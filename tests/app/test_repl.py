@@ -393,3 +393,27 @@ def test_todos_rewind_and_cost_in_the_terminal(tmp_path, server):
         child.send("/exit\r")
         assert child.close() == 0
     assert "2 model calls" in child.seen
+
+
+def test_pasted_or_typed_ahead_text_never_answers_a_question(tmp_path, server):
+    """Lines pasted into the prompt used to answer the question that followed ("a" became
+    "always", a rule on disk). Now only a key pressed after the question is shown counts, and
+    a bracketed paste at the question is not an answer."""
+    server.reply(tool_calls=[("Bash", {"command": "touch x.txt"})])
+    server.reply("no then")
+    with start(tmp_path, "--no-sandbox", base_url=server.base_url) as child:
+        child.expect("> ")
+        child.send("make x.txt\ra\ra\r")  # the prompt, then answers typed ahead of the question
+        child.expect("Allow Bash(touch x.txt)?")
+        time.sleep(0.5)
+        assert not (tmp_path / "x.txt").exists()
+        child.send("\x1b[200~y\r\x1b[201~")  # a paste
+        child.expect("pasted text does not answer")
+        child.send("n\r")
+        child.expect("no then")
+        child.send("/exit\r")
+        assert child.close() == 0
+    assert not (tmp_path / "x.txt").exists()
+    assert not (tmp_path / ".agent" / "settings.local.json").exists()  # no "always" rule
+    result = server.requests[1]["messages"][-1]["content"]
+    assert result.startswith("Permission denied: the user refused Bash(touch x.txt)")
