@@ -28,6 +28,7 @@ Claude Code counterpart: settings.json files, `permissions`, the folder trust di
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,7 +50,9 @@ PERMISSION_KEYS = (*KINDS, "defaultMode", "additionalDirectories", "disableBypas
 TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv", "sandbox")
 LIST_KEYS = ("plugins", "compaction", "modelLayers")  # lists of names (docs/plugins.md)
 SCRUB_KEYS = ("patterns", "passThrough")
-DEFAULT_SCRUB = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*")
+DEFAULT_SCRUB = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*",
+                 "*_DSN")
+CREDENTIAL_URL = re.compile(r"[a-z][\w+.-]*://[^/\s:@]*:[^/\s@]+@", re.I)  # scheme://user:pw@
 LOCAL_FILE = Path(".agent") / "settings.local.json"  # under the project; remember_rule writes it
 NAMES = ("settings.json", "settings.local.json")  # in each of FOLDERS, lowest precedence first
 FOLDERS = (".claude", ".agent")
@@ -187,10 +190,12 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
 
 
 def scrub_env(environ: Mapping[str, str], settings: Settings) -> dict[str, str]:
-    """The environment for a tool: names matching a scrub pattern (any case) and not passed
-    through are removed."""
+    """The environment for a tool: names matching a scrub pattern (any case), and values that
+    carry a password in a URL (`DATABASE_URL=postgres://u:pw@db`), are removed unless passed
+    through by name."""
     return {name: value for name, value in environ.items() if name in settings.pass_through
-            or not any(fnmatchcase(name.upper(), p.upper()) for p in settings.scrub_patterns)}
+            or not any(fnmatchcase(name.upper(), p.upper()) for p in settings.scrub_patterns)
+            and not CREDENTIAL_URL.search(value)}
 
 
 def remember_rule(project: Path, home: Path, rule: str, kind: str = "allow") -> Path:

@@ -332,3 +332,15 @@ def test_default_scrub_patterns_and_added_ones(home, repo):
     settings = load_settings(repo, home)
     assert settings.scrub_patterns == (*DEFAULT_SCRUB, "AWS_*") and settings.pass_through == ("GITHUB_TOKEN",)
     assert scrub_env(environ, settings) == {"GITHUB_TOKEN": "t", "PATH": "/bin", "HOME": "/h"}
+
+
+def test_credentials_in_values_and_dsns_are_scrubbed_too(repo, home):
+    environ = {"DATABASE_URL": "postgres://app:s3cret@db:5432/app", "SENTRY_DSN": "https://k@o.io/1",
+               "REDIS_URL": "redis://:hunter2@cache:6379", "PUBLIC_URL": "https://example.com/a:b",
+               "HOMEPAGE": "http://user@host/", "GIT_AUTHOR_NAME": "Ada", "MY_PASSWD": "x",
+               "AWS_CREDENTIALS_FILE": "/x", "PATH": "/bin"}
+    kept = scrub_env(environ, load_settings(repo, home))
+    assert kept == {"PUBLIC_URL": "https://example.com/a:b", "HOMEPAGE": "http://user@host/",
+                    "GIT_AUTHOR_NAME": "Ada", "PATH": "/bin"}
+    settings = Settings(pass_through=("DATABASE_URL",))
+    assert "DATABASE_URL" in scrub_env(environ, settings)
