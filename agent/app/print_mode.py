@@ -77,7 +77,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     except ValueError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
-    if not session.sandbox.active:  # said once, at the start: commands run unconfined
+    if session.sandbox.kind != "bubblewrap":  # said once, at the start: less, or no, sandbox
         print(f"agent: {session.sandbox.describe()}", file=sys.stderr)
     session.start("resume" if resume else "startup")
     end = custom.run(*chosen, session) if chosen else session.run(prompt)

@@ -156,7 +156,7 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
                                     f"{console.session.policy.mode} mode · /help, Ctrl-D to exit"))
-    if not console.session.sandbox.active:
+    if console.session.sandbox.kind != "bubblewrap":
         term.line(console.session.sandbox.describe())
     pending = first_prompt
     while True:

@@ -15,9 +15,11 @@ Read in this order:
     plan_mode.py    ExitPlanMode: the plan shown, approved, and the mode changed
     sandbox.py      commands confined by the kernel (bubblewrap): writes only in the
                     workspace, protected files read-only, no network, no view of the harness
+    landlock.py     the second choice without bubblewrap: writes and TCP held by Landlock
 
 Seams: the gate is the loop's `authorize` (behind PreToolUse hooks, agent/hooks/wiring.py).
-Without bubblewrap, commands run unsandboxed and the harness says so.
+Without bubblewrap, Landlock holds writes and TCP; without both, commands run
+unsandboxed; the harness says which at start.
 Chapters: docs/05-permissions.md, docs/sandbox.md.
 Claude Code counterpart: permission modes and rules, --allowedTools, the permission prompt.
 """

@@ -148,7 +148,8 @@ class Policy:
         if self.mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode allows every command not denied")
         # what the reading cannot see might be what a deny or ask rule names: then it asks
-        unsure = analysis.risks and (self.rules_of("deny", "Bash") or self.rules_of("ask", "Bash"))
+        unsure = analysis.risks and (self.rules_of("deny", "Bash") or self.rules_of("ask", "Bash")
+                                     or getattr(self.sandbox, "kind", None) == "landlock")
         if self.sandbox is not None and self.sandbox.covers(command) and not unsure and \
                 self.sandbox.settings.auto_allow:
             outside = [p for piece in analysis.pieces for p in self.outside_words(piece)]

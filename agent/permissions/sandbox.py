@@ -28,12 +28,13 @@ ask rules, the hard floor and the workspace check of named paths still apply fir
 plan mode everything runs read-only. sandbox.excludedCommands (rule patterns) run outside it,
 judged by the rules alone.
 
-Where bubblewrap is missing or cannot start (no user namespaces), commands run unsandboxed
-and the harness says so at start, in /permissions and in `agent doctor`; with
-sandbox.failIfUnavailable it refuses to start. `seatbelt_profile` writes the macOS profile
+Where bubblewrap is missing or cannot start (no user namespaces), Landlock (kernel 5.13+,
+agent/permissions/landlock.py) holds what it can: writes outside the workspace and TCP; a
+command the rules cannot read then still asks. Without both, commands run unsandboxed. The
+harness says which at start, in /permissions and in `agent doctor`; with
+sandbox.failIfUnavailable it refuses to start without one. `seatbelt_profile` writes the macOS profile
 (`sandbox-exec -p`), generated and checked here, not run.
-Not covered: Landlock (a kernel without bubblewrap runs unsandboxed, and says so); per-domain
-network rules; resource limits (CPU, memory, disk).
+Not covered: per-domain network rules; resource limits (CPU, memory, disk).
 Claude Code counterpart: the sandboxed Bash tool, `sandbox` settings, /sandbox.
 """
 
@@ -49,6 +50,7 @@ from functools import cache
 from pathlib import Path
 
 from agent.config.sandbox_settings import SandboxSettings
+from agent.permissions import landlock
 
 PROTECTED = (".git/config", ".git/hooks", ".agent", ".claude", ".env")
 """Inside each writable folder: read-only for commands (names compared without case)."""
@@ -83,6 +85,8 @@ class Sandbox:
     """Besides cwd: the additional directories of the settings."""
     forced: bool | None = None
     """--sandbox (True) or --no-sandbox (False); None: the settings decide."""
+    backend: str | None = None
+    """"bubblewrap" or "landlock" only (tests); None: bubblewrap where it works, else Landlock."""
 
     @property
     def wanted(self) -> bool:
@@ -91,9 +95,20 @@ class Sandbox:
         return self.settings.enabled is not False
 
     @property
+    def kind(self) -> str | None:
+        """"bubblewrap", "landlock" (writes and TCP only), or None: commands run unsandboxed."""
+        if not self.wanted:
+            return None
+        if self.backend in (None, "bubblewrap") and bubblewrap()[0] is not None:
+            return "bubblewrap"
+        if self.backend in (None, "landlock") and landlock.abi() >= 1:
+            return "landlock"
+        return None
+
+    @property
     def active(self) -> bool:
         """Commands really run sandboxed."""
-        return self.wanted and bubblewrap()[0] is not None
+        return self.kind is not None
 
     def covers(self, command: str) -> bool:
         """This command runs in the sandbox (not excluded, and the sandbox works)."""
@@ -109,12 +124,19 @@ class Sandbox:
         """One line for the start, /permissions and `agent doctor`."""
         if not self.wanted:
             return "Sandbox: off (--no-sandbox or sandbox.enabled false): commands run unsandboxed."
-        path, why = bubblewrap()
-        if path is None:
-            return f"Sandbox: unavailable, commands run unsandboxed: {why}."
         net = "network allowed" if self.settings.network else "no network"
-        return (f"Sandbox: bubblewrap; commands write only in the workspace, {net}; "
-                f"{'sandboxed commands run without a question' if self.settings.auto_allow else 'rules still ask'}.")
+        asks = "sandboxed commands run without a question" if self.settings.auto_allow else \
+            "the rules still ask"
+        if self.kind == "bubblewrap":
+            return f"Sandbox: bubblewrap; commands write only in the workspace, {net}; {asks}."
+        if self.kind == "landlock":
+            why = f" ({bubblewrap()[1]})" if bubblewrap()[1] else ""
+            return (f"Sandbox: Landlock{why}; commands write only in the workspace, "
+                    f"{'network allowed' if self.settings.network else 'no TCP'}; not held: the "
+                    ".git/.agent/.claude/.env files inside it and the harness's environment; "
+                    "a command the rules cannot read still asks.")
+        return (f"Sandbox: unavailable, commands run unsandboxed: {bubblewrap()[1]}, and the "
+                "kernel has no Landlock.")
 
     def writable(self) -> list[Path]:
         if self.policy.mode == "plan":
@@ -128,6 +150,11 @@ class Sandbox:
         `command`); placeholders for missing protected paths live as long as the block."""
         if not self.covers(command):
             yield argv
+            return
+        if self.kind == "landlock":
+            tmp = self._tmp()[0]
+            yield landlock.command(argv, [str(p) for p in self.writable()], str(tmp),
+                                   self.settings.network)
             return
         made: list[Path] = []
         try:

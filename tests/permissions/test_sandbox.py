@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from agent.permissions import landlock
 from agent.permissions.sandbox import bubblewrap, seatbelt_profile
 
 NEEDS_BWRAP = pytest.mark.skipif(bubblewrap()[0] is None, reason=f"no sandbox here: {bubblewrap()[1]}")
@@ -196,10 +197,14 @@ def test_without_bubblewrap_the_start_says_so_and_can_refuse(repo, home, server,
     env = {**base, "HOME": str(home), "PATH": str(bare)}
     cmd = [sys.executable, "-m", "agent", "-p", "hi", "--base-url", server.base_url]
     done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0 and "Sandbox: unavailable, commands run unsandboxed" in done.stderr
-    (home / ".agent" / "settings.json").write_text(json.dumps({"sandbox": {"failIfUnavailable": True}}))
-    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "failIfUnavailable" in done.stderr
+    if landlock.abi():  # the second choice: said, with what it does not hold
+        assert done.returncode == 0 and "Sandbox: Landlock (bubblewrap (bwrap) is not installed" \
+            in done.stderr and "not held" in done.stderr
+    else:
+        assert done.returncode == 0 and "Sandbox: unavailable, commands run unsandboxed" in done.stderr
+        (home / ".agent" / "settings.json").write_text(json.dumps({"sandbox": {"failIfUnavailable": True}}))
+        done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and "failIfUnavailable" in done.stderr
     done = subprocess.run([*cmd, "--no-sandbox"], cwd=repo, env=env, capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and "Sandbox: off" in done.stderr
@@ -232,3 +237,31 @@ def test_files_a_read_deny_rule_covers_are_hidden_from_commands(project, home, s
     assert "hunter2" not in results[0] and "nested" not in results[0]
     assert "PRIVATE KEY" not in results[0] and "from the environment" in results[0]
     assert (project / ".env").read_text() == "API_SECRET=hunter2\n"  # hidden, not harmed
+
+
+@pytest.mark.skipif(not landlock.abi(), reason="the kernel has no Landlock")
+def test_landlock_holds_writes_and_tcp_where_bubblewrap_is_missing(project, home, tmp_path):
+    from agent.permissions.policy import Policy
+    from agent.permissions.sandbox import Sandbox
+    from agent.tools import ToolContext
+    from agent.tools.shell import BASH
+
+    policy = Policy("default", project)
+    sandbox = Sandbox(policy, backend="landlock", tmp=tmp_path / "session-tmp")
+    policy.sandbox = sandbox
+    assert sandbox.kind == "landlock" and "not held" in sandbox.describe()
+    ctx = ToolContext(cwd=project, confine=sandbox.confine)
+    assert BASH.run({"command": "echo in > in.txt && cat in.txt"}, ctx) == "in"
+    assert "Permission denied" in BASH.run({"command": f"touch {home}/out"}, ctx)
+    assert not (home / "out").exists()
+    assert BASH.run({"command": "echo t > $TMPDIR/t && cat $TMPDIR/t"}, ctx) == "t"
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    probe = f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), 3); print('CONNECTED')\""
+    assert "CONNECTED" not in BASH.run({"command": probe}, ctx)
+    listener.close()
+    # what the reading cannot trust is not auto-allowed under Landlock (protected files are not held)
+    assert policy.decide(BASH, {"command": "echo '$(touch x)'; echo ${_@P}"}).outcome == "ask"
+    assert policy.decide(BASH, {"command": "make test"}).outcome == "allow"
