@@ -6,9 +6,10 @@
     rewind 2 ─► each file saved at prompt 2 or later gets its earliest such save back:
                 app.py ◄─ (2), new.py ◄─ (3); the conversation is cut before prompt 2's message
 
-Write and Edit are wrapped (`wrap`): the wrapper runs only when the loop runs the tool, that
-is after the permission gate and the PreToolUse hooks allowed it, reads the file's bytes (or
-notes that it did not exist), runs the tool, and keeps those bytes when the tool succeeded.
+Write and Edit call `before_write` (ToolContext.before_write) once the gate, the hooks and
+their own checks have let them through, just before they replace the file: the file's bytes
+(or that it did not exist) are kept first, then the new file is written beside it and renamed
+over it (agent/tools/files.py: write_safely), so no failure can lose both.
 The first save of a file in a prompt wins: it is the state before that prompt. The prompt
 numbers come from `__call__`, on the loop's on_prompt seam, called as each prompt arrives; numbers
 never repeat, so saves of prompts that a rewind took out of the conversation still count
@@ -32,14 +33,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from agent.model.types import BadArguments, parse_arguments
-from agent.tools import Tool, ToolContext
 from agent.model.reminders import own_words
 
-TRACKED = ("Write", "Edit")
+TRACKED = ("Write", "Edit")  # the tools that call before_write
 NOT_TRACKED = ("Changes made through Bash (rm, mv, sed -i, scripts, formatters) are not "
                "tracked: a rewind does not undo them.")
 WHATS = {"both": (True, True), "code": (True, False), "conversation": (False, True)}
@@ -87,17 +87,11 @@ class Checkpoints:
         self.prompts.append(Prompt(self.n, prompt))
         self._log({"prompt": self.n, "text": prompt})
 
-    def wrap(self, tool: Tool) -> Tool:
-        """The same tool, saving the file's bytes before it changes them."""
-        def run(args: dict, ctx: ToolContext) -> str:
-            path = ctx.resolve(str(args["file_path"]))
-            if self.saved(self.n, path):
-                return tool.run(args, ctx)
-            before = path.read_bytes() if path.is_file() else None
-            result = tool.run(args, ctx)  # a ToolError propagates: nothing changed, nothing saved
-            self.save(path, before)
-            return result
-        return replace(tool, run=run)
+    def before_write(self, path: Path) -> None:
+        """ToolContext.before_write: Write or Edit is about to replace `path` (every check
+        passed, so the bytes are read only now): keep them, once per prompt."""
+        if not self.saved(self.n, path):
+            self.save(path, path.read_bytes() if path.is_file() else None)
 
     def saved(self, number: int, path: Path) -> bool:
         return any(s.prompt == number and s.path == path for s in self.saves)

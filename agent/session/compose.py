@@ -102,7 +102,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.permissions.rules import parse
     from agent.permissions.sandbox import Sandbox
-    from agent.session.checkpoints import TRACKED, Checkpoints
+    from agent.session.checkpoints import Checkpoints
     from agent.session.plugins import load_all
     from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools
@@ -163,8 +163,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     ladder.pre_compact.append(hooks.pre_compact)
     todos = Todos(lambda: agent.messages, emit)
     checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
-    tools = [checkpoints.wrap(t) if t.name in TRACKED else t for t in default_tools()]
-    agent = Agent(meter, tools + [exit_plan_mode(gate), todo_write(todos)],
+    ctx.before_write = checkpoints.before_write  # Write and Edit save the file first
+    agent = Agent(meter, default_tools() + [exit_plan_mode(gate), todo_write(todos)],
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)

@@ -20,8 +20,12 @@ Claude Code counterpart: the Read, Write and Edit tools.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import re
+import stat
+import tempfile
 from pathlib import Path
 
 from agent.tools import Tool, ToolContext, ToolError
@@ -45,6 +49,29 @@ def int_arg(args: dict, key: str, default: int, minimum: int = 1) -> int:
     if n < minimum:
         raise ToolError(f"{key} must be at least {minimum}, got {n}.")
     return n
+
+
+def write_safely(path: Path, data: bytes, ctx: ToolContext) -> None:
+    """Replace a file so that a failure at any point leaves the old one whole: the bytes go to
+    a temporary file beside it, are flushed to disk, and the temporary file is renamed over
+    the original (which keeps its mode). The checkpoint is saved first. OSError says why."""
+    if ctx.before_write is not None:
+        ctx.before_write(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:  # a full disk, a file size limit, Ctrl-C: the original stays
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -122,10 +149,10 @@ def write(args: dict, ctx: ToolContext) -> str:
     if existed:
         _check_fresh(path, shown, ctx)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8", newline="")  # newline="": no \n translation
+        write_safely(path, content.encode("utf-8", "surrogatepass"), ctx)  # no \n translation
     except OSError as e:
-        raise ToolError(f"could not write {shown}: {e.strerror or e}.") from None
+        raise ToolError(f"could not write {shown}: {e.strerror or e}; "
+                        f"{'the file is as it was' if existed else 'nothing was written'}.") from None
     ctx.read_files[path] = _stamp(path)
     n_lines = content.count("\n") + (0 if content.endswith("\n") or not content else 1)
     return (f"{'Overwrote' if existed else 'Created'} {shown} "
@@ -171,8 +198,11 @@ def edit(args: dict, ctx: ToolContext) -> str:
         raise ToolError(f"old_string matches {count} times in {shown}. Add surrounding lines "
                         f"to make it unique, or set replace_all to true to change all {count}.")
     updated = text.replace(old, new) if replace_all else text.replace(old, new, 1)
-    with path.open("w", encoding="utf-8", newline="") as f:
-        f.write(updated)
+    try:
+        write_safely(path, updated.encode("utf-8", "surrogatepass"), ctx)
+    except OSError as e:
+        raise ToolError(f"could not write {shown}: {e.strerror or e}; the file is as it "
+                        "was.") from None
     ctx.read_files[path] = _stamp(path)
     n = count if replace_all else 1
     diff = difflib.unified_diff(text.splitlines(), updated.splitlines(), f"a/{shown}",

@@ -38,6 +38,9 @@ class ToolContext:
     confine: Callable[[list[str], str], ContextManager[list[str]]] | None = None
     """Runs the model's commands in the OS sandbox: `with confine(argv, command) as argv:`
     gives the argv to run instead (agent/permissions/sandbox.py). None: as they are."""
+    before_write: Callable[[Path], None] | None = None
+    """Called by Write and Edit once every check has passed, just before the file is replaced:
+    the checkpoints save its bytes (agent/session/checkpoints.py). None: nothing is kept."""
     readable: Callable[[Path], bool] | None = None
     """Whether the rules let the model read a file: Grep and Glob leave out the others, also
     when they search a folder above them. None: every file."""

@@ -1,69 +1,15 @@
 """The REPL driven in a real pseudo-terminal: what a person sees and types."""
 
-import fcntl
 import json
 import os
-import pty
-import select
 import subprocess
 import sys
-import termios
 import time
 
 import pytest
 
 from agent.app.slash import command
-
-
-class Pty:
-    """A child process on a pseudo-terminal, with expect-style reading."""
-
-    def __init__(self, args: list[str], cwd, env: dict):
-        self.master, slave = pty.openpty()
-        # A new session whose controlling terminal is the pty, so that Ctrl-C becomes SIGINT
-        # for the child exactly as it does for a person at a terminal.
-        self.proc = subprocess.Popen(args, stdin=slave, stdout=slave, stderr=slave, cwd=cwd,
-                                     env=env, start_new_session=True,
-                                     preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
-        os.close(slave)
-        self.seen = ""
-
-    def expect(self, text: str, timeout: float = 20, count: int = 1) -> str:
-        deadline = time.monotonic() + timeout
-        while self.seen.count(text) < count:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{self.seen}")
-            ready, _, _ = select.select([self.master], [], [], left)
-            if ready:
-                try:
-                    chunk = os.read(self.master, 4096).decode(errors="replace")
-                except OSError:  # the child closed the terminal
-                    chunk = ""
-                if not chunk and self.proc.poll() is not None:
-                    raise AssertionError(f"exited before {text!r} appeared:\n{self.seen}")
-                self.seen += chunk
-        return self.seen
-
-    def send(self, text: str) -> None:
-        os.write(self.master, text.encode())
-
-    def close(self) -> int:
-        try:
-            return self.proc.wait(timeout=10)
-        finally:
-            if self.master is not None:
-                os.close(self.master)
-                self.master = None
-
-    def __enter__(self) -> "Pty":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        """A test that failed half-way leaves no child behind."""
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.close()
+from terminal import Pty
 
 
 def start(folder, *flags: str, base_url: str = "http://127.0.0.1:9/v1", home=None) -> Pty:

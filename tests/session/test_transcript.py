@@ -354,7 +354,7 @@ def test_after_clear_hooks_get_the_new_session_and_its_transcript(home, repo, se
 
 
 def test_the_repl_continues_and_clear_starts_a_new_session(home, repo, server):
-    from test_repl import Pty
+    from terminal import Pty
     server.reply("The answer is 4.")
     assert agent_cli(["-p", "what is 2+2?", "--base-url", server.base_url], repo, home).returncode == 0
     (first,) = project_folder(repo, home).glob("*.jsonl")

@@ -255,3 +255,79 @@ def test_edit_updates_the_record_so_a_second_edit_works(ctx, code):
     edit(ctx, file_path="f.py", old_string="def g():", new_string="def g1():")
     assert ctx.read_files[code.resolve()] == (code.stat().st_mtime_ns, code.stat().st_size)
     assert "def f1():" in code.read_text() and "def g1():" in code.read_text()
+
+
+# Safe writes: a failure at any point leaves the old file whole (tests/tools, real processes).
+
+WRITE_IN_CHILD = """
+import resource, signal, sys
+from pathlib import Path
+from agent.tools import ToolContext
+from agent.tools.files import EDIT, READ, WRITE
+path, limit, size, tool = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit a write fails with EFBIG
+ctx = ToolContext(cwd=path.parent, before_write=lambda p: print("checkpoint", p.stat().st_size))
+READ.run({"file_path": str(path)}, ctx)
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+try:
+    if tool == "Write":
+        print(WRITE.run({"file_path": str(path), "content": "n" * size}, ctx))
+    else:
+        print(EDIT.run({"file_path": str(path), "old_string": "START", "new_string": "n" * size}, ctx))
+except Exception as e:
+    print(type(e).__name__, e)
+"""
+
+
+@pytest.mark.parametrize("tool", ["Write", "Edit"])
+def test_a_write_that_fails_half_way_leaves_the_old_file_whole(tmp_path, tool):
+    import subprocess
+    import sys
+    path = tmp_path / "big.txt"
+    original = "START" + "o" * 400_011
+    path.write_text(original)
+    done = subprocess.run([sys.executable, "-c", WRITE_IN_CHILD, str(path), "450000", "600000", tool],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("checkpoint 400016")  # kept before the replacement
+    assert "could not write" in done.stdout and "the file is as it was" in done.stdout
+    assert path.read_text() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.txt"]  # no temporary left
+
+
+def test_a_write_killed_in_the_middle_leaves_the_old_or_the_new_file_never_half(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    path = tmp_path / "f.txt"
+    path.write_text("old\n" * 6000)
+    code = ("import sys; from pathlib import Path; from agent.tools import ToolContext; "
+            "from agent.tools.files import READ, WRITE; p = Path(sys.argv[1]); c = ToolContext(cwd=p.parent); "
+            "READ.run({'file_path': str(p)}, c); print('go', flush=True); "
+            "WRITE.run({'file_path': str(p), 'content': 'new' * 60_000_000}, c)")
+    child = subprocess.Popen([sys.executable, "-c", code, str(path)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline() == "go\n"
+    time.sleep(0.3)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    text = path.read_text()
+    assert text == "old\n" * 6000 or text == "new" * 60_000_000
+
+
+def test_the_mode_is_kept_and_a_refused_change_saves_nothing(tmp_path):
+    path = tmp_path / "run.sh"
+    path.write_text("echo old\n")
+    path.chmod(0o751)
+    saved = []
+    ctx = ToolContext(cwd=tmp_path, before_write=saved.append)
+    with pytest.raises(ToolError, match="has not been read"):
+        EDIT.run({"file_path": "run.sh", "old_string": "old", "new_string": "new"}, ctx)
+    assert saved == []  # refused before anything was read or kept
+    READ.run({"file_path": "run.sh"}, ctx)
+    with pytest.raises(ToolError, match="not found"):
+        EDIT.run({"file_path": "run.sh", "old_string": "missing", "new_string": "x"}, ctx)
+    assert saved == []
+    EDIT.run({"file_path": "run.sh", "old_string": "old", "new_string": "new"}, ctx)
+    assert saved == [path.resolve()] and path.read_text() == "echo new\n"
+    assert (path.stat().st_mode & 0o777) == 0o751
