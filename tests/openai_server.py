@@ -89,6 +89,7 @@ class FakeOpenAI:
         self._previous_messages = ""
         self._n_calls = 0
         self._lock = threading.Lock()
+        self._stalled = threading.Event()  # set at stop: stalled and dripping answers end
         self._httpd: ThreadingHTTPServer | None = None
 
     def reply(self, text: str = "", tool_calls: list[tuple[str, dict | str]] | None = None,
@@ -122,6 +123,16 @@ class FakeOpenAI:
             self.script.append({"kind": "fail", "status": status, "body": body,
                                 "headers": headers or {}})
 
+    def fault(self, body: bytes = b"", status: int = 200, content_type: str = "text/event-stream",
+              length: bool = False, wait: float = 0.0, drip: float = 0.0,
+              close: bool = True) -> None:
+        """Answer the next request with these raw bytes, as a misbehaving server does: after
+        `wait` seconds; one byte every `drip` seconds; with a Content-Length (`length`) or
+        none, the end of the body then being the connection closing (`close`). A `wait` of
+        float("inf") accepts the request and never answers."""
+        self.script.append({"kind": "fault", "body": body, "status": status, "wait": wait,
+                            "type": content_type, "length": length, "drip": drip, "close": close})
+
     def cut_stream(self, text: str = "partial answer") -> None:
         """Start an SSE stream, send some text, then drop the connection mid-body."""
         self.script.append({"kind": "cut", "text": text})
@@ -139,6 +150,7 @@ class FakeOpenAI:
         return self
 
     def stop(self) -> None:
+        self._stalled.set()  # a stalled or dripping answer ends with the server
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -239,6 +251,8 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._json(step["status"], step["body"], step["headers"])
             elif step["kind"] == "cut":
                 self._cut(step["text"])
+            elif step["kind"] == "fault":
+                self._fault(step)
             elif request.get("stream"):
                 include_usage = (request.get("stream_options") or {}).get("include_usage")
                 send_usage = include_usage and step["usage"] is not False
@@ -270,6 +284,30 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             body = b"".join(b"%x\r\n%s\r\n" % (len(e), e) for e in events)
             self._start_stream()
             self.wfile.write(body + (b"0\r\n\r\n" if end else b""))
+
+        def _fault(self, step: dict) -> None:
+            if step["wait"] == float("inf"):
+                server._stalled.wait()  # until the server stops
+                return
+            time.sleep(step["wait"])
+            self.send_response(step["status"])
+            self.send_header("Content-Type", step["type"])
+            if step["length"]:
+                self.send_header("Content-Length", str(len(step["body"])))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                for i in range(0, len(step["body"]), 1 if step["drip"] else len(step["body"]) or 1):
+                    self.wfile.write(step["body"][i:i + (1 if step["drip"] else len(step["body"]))])
+                    self.wfile.flush()
+                    if step["drip"]:
+                        if server._stalled.wait(step["drip"]):
+                            return
+            except OSError:  # the client gave up
+                return
+            if step["close"]:
+                self.close_connection = True
 
         def _cut(self, text: str) -> None:
             chunks = _chunks(server.model, {"text": text, "tool_calls": [], "ids": []})

@@ -83,7 +83,7 @@ class OpenAICompatible:
             try:
                 reply = self._send(model, body, emit)
                 break
-            except (openai.APIError, _StreamBroken) as err:
+            except (openai.APIError, _StreamBroken, _BadReply) as err:
                 delay, error = self._retry_or_raise(err, model, attempt, n_attempts)
             # Text already emitted by a stream that broke is emitted again by the retry: the
             # renderer shows it twice, the history gets only the complete reply.
@@ -112,6 +112,11 @@ class OpenAICompatible:
             wait = retry_after(err)
             delay = self._backoff(attempt) if wait is None else wait
             return delay, f"HTTP {status}: {server_message(err)}"
+        if isinstance(err, _BadReply):
+            if last:
+                raise RetriesExhausted(f"The model server at {self.base_url} did not send a whole "
+                                       f"reply: {err}; gave up after {attempt} attempts.") from None
+            return self._backoff(attempt), f"not a whole reply: {err}"
         if isinstance(err, _StreamBroken):
             if last:
                 raise RetriesExhausted(f"The model server at {self.base_url} broke off the reply "
@@ -141,7 +146,6 @@ class OpenAICompatible:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _send(self, model: str, body: bytes, emit: Emit) -> Reply:
-        import openai
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
         client = self._sdk_client()
@@ -150,17 +154,34 @@ class OpenAICompatible:
             payload = {"content": body, "options": {"headers": {"Content-Type": "application/json"}}}
         else:  # older SDKs have no `content=`: hand over the dict and let them serialize it
             payload = {"body": json.loads(body)}
-        response = client.post("/chat/completions", cast_to=ChatCompletion, stream=self.stream,
-                               stream_cls=openai.Stream[ChatCompletionChunk], **payload)
+        try:
+            response = client.post("/chat/completions", cast_to=ChatCompletion,
+                                   stream=self.stream, stream_cls=_honest()[ChatCompletionChunk],
+                                   **payload)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:  # 200 with a broken body
+            raise _BadReply(f"its answer is not JSON ({err})") from None
         think = ThinkSplitter(opened=model in self._opens_think)
         if not self.stream:
+            if not isinstance(response, ChatCompletion):  # HTML or text with status 200
+                raise _BadReply(f"it answered with text, not a chat completion: "
+                                f"{one_line(str(response), 120)!r}")
             reply = from_completion(response, emit, think)
         else:
+            kind = response.response.headers.get("content-type", "")
+            if "event-stream" not in kind and "json" not in kind:
+                text = response.response.read().decode("utf-8", "replace")
+                raise _BadReply(f"it answered {kind or 'with no content type'}, not an event "
+                                f"stream: {one_line(text, 120)!r}")
             with response:
                 try:
                     reply = assemble(_stamped(response, first), emit, think)
                 except _transport_errors() as err:
                     raise _StreamBroken() from err
+            if not response.done:
+                raise _BadReply("the stream ended before its [DONE]: cut" + (
+                    f" after {len(reply.text)} characters" if reply.text else ""))
+        if reply.finish_reason is None:
+            raise _BadReply("the reply has no finish reason (no choices, or cut)")
         if think.lone_close:  # the template opened the thinking: start there from now on
             self._opens_think.add(model)
         timing = replace(reply.timing or Timing(), total_s=time.monotonic() - start,
@@ -188,6 +209,55 @@ def _stamped(chunks, first: list[float]):
         if not first and has_token(chunk):
             first.append(time.monotonic())
         yield chunk
+
+
+class _BadReply(Exception):
+    """The server answered, but not with a whole chat reply: cut before its end, empty, not
+    JSON, HTML. Worth another try; the last one is reported, never taken for an answer."""
+
+
+def _honest():
+    """An SDK stream that knows whether it saw [DONE], skips events with no data (pings,
+    keep-alives; comments never reach it), and calls a line that is not JSON a bad reply
+    instead of raising a JSONDecodeError at the user."""
+    global _HONEST
+    if _HONEST is None:
+        import typing
+
+        import openai
+
+        T = typing.TypeVar("T")
+
+        class HonestStream(openai.Stream[T]):
+            done = False
+
+            def __stream__(self):
+                try:
+                    for sse in self._iter_events():
+                        data = sse.data.strip()
+                        if not data:
+                            continue
+                        if data.startswith("[DONE]"):
+                            self.done = True
+                            break
+                        try:
+                            item = json.loads(data)
+                        except json.JSONDecodeError:
+                            raise _BadReply(f"a line of its stream is not JSON: "
+                                            f"{one_line(data, 80)!r}") from None
+                        if isinstance(item, dict) and item.get("error"):
+                            error = item["error"]
+                            message = error.get("message") if isinstance(error, dict) else error
+                            raise openai.APIError(message=str(message or error),
+                                                  request=self.response.request, body=error)
+                        yield item
+                finally:
+                    self.response.close()
+        _HONEST = HonestStream
+    return _HONEST
+
+
+_HONEST = None
 
 
 class _StreamBroken(Exception):
