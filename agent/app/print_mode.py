@@ -92,6 +92,10 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     if output_format == "text":
         if end.stop_reason == "end_turn":
             print(end.text)
+        elif end.stop_reason == "max_tokens":  # what came is shown, and said to be cut
+            print(end.text)
+            print("agent: max_tokens: the answer was cut off at the server's output limit",
+                  file=sys.stderr)
         else:
             print(f"agent: {end.stop_reason}: {end.text or 'no answer'}", file=sys.stderr)
     else:

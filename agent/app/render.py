@@ -122,6 +122,9 @@ class Terminal:
                 self.line(self.paint(RED, f"Error: {event.text}"))
             elif event.stop_reason == "max_turns":
                 self.line(self.paint(RED, f"Stopped after {event.n_turns} model calls (--max-turns)."))
+            elif event.stop_reason == "max_tokens":
+                self.line(self.paint(RED, "The answer was cut off at the server's output limit "
+                                          "(it went on twice and was cut again)."))
             elif event.stop_reason == "interrupted":
                 self.line(self.paint(DIM, "Interrupted."))
             elif event.stop_reason != "end_turn":  # e.g. repeated_call from a guard

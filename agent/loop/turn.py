@@ -34,6 +34,14 @@ from agent.tools import Tool, ToolContext, ToolError
 
 # Why a turn ended. Plain strings, so they serialize as they are.
 END_TURN, MAX_TURNS, INTERRUPTED, ERROR = "end_turn", "max_turns", "interrupted", "error"
+MAX_TOKENS = "max_tokens"  # the answer was cut at the server's output limit, even after going on
+
+# A reply cut at the output limit (finish_reason "length") with no tool call is asked to go on
+# this many times; its pieces make one answer. A cut tool call is not: its arguments are
+# broken JSON, and the model gets that as the call's result.
+CONTINUATIONS = 2
+GO_ON = ("Your reply was cut off at the output limit. Continue exactly where it stopped, "
+         "without repeating anything.")
 
 def ignore(event: object) -> None:
     pass
@@ -87,7 +95,7 @@ class Agent:
         if facts:
             prompt = remind(prompt, facts)
         self._add({"role": "user", "content": prompt})
-        reply_text, n, sent_back = "", 0, False
+        reply_text, n, sent_back, cut = "", 0, False, []
         while n < self.max_turns:
             try:
                 reply = self.ask_model()
@@ -97,7 +105,14 @@ class Agent:
                 return self._end(INTERRUPTED, "", n)
             n += 1
             self._append_reply(reply)
-            reply_text = reply.text
+            reply_text = "".join(cut) + reply.text
+            if reply.finish_reason == "length" and not reply.tool_calls:
+                cut.append(reply.text)
+                if len(cut) > CONTINUATIONS:
+                    return self._end(MAX_TOKENS, reply_text, n)
+                self._add({"role": "user", "content": remind("", [GO_ON])})
+                continue
+            cut.clear()
             if not reply.tool_calls:
                 more = self.check_stop(reply_text, sent_back)
                 if more is None:

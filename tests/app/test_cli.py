@@ -189,3 +189,29 @@ def test_console_script_and_module_agree(tmp_path):
     a = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     b = run(["--version"], tmp_path)
     assert a.stdout == b.stdout and a.stdout.startswith("agent ")
+
+
+@pytest.mark.parametrize("stream", ["--max-turns=10", "--no-stream"])
+def test_an_answer_cut_at_the_output_limit_is_reported_as_cut(server, tmp_path, stream):
+    for piece in ["one ", "two ", "three "]:
+        server.reply(text=piece, finish_reason="length")
+    done = run(["-p", "count", "--base-url", server.base_url, "--output-format", "json", stream],
+               tmp_path)
+    document = json.loads(done.stdout.splitlines()[-1])
+    assert done.returncode == 1 and document["is_error"] is True
+    assert (document["subtype"], document["stop_reason"]) == ("error_max_tokens", "max_tokens")
+    assert document["result"] == "one two three " and len(server.requests) == 3
+    for piece in ["one ", "two ", "three "]:
+        server.reply(text=piece, finish_reason="length")
+    done = run(["-p", "count", "--base-url", server.base_url, stream], tmp_path)
+    assert done.stdout == "one two three \n" and "cut off at the server's output limit" in done.stderr
+
+
+def test_a_broken_reply_in_print_mode_is_an_error_never_a_success(server, tmp_path):
+    for _ in range(4):
+        server.fault(b'data: {"choices":[{"index":0,"delta":{"content":"this is a fairly long '
+                     b'answer that w"},"finish_reason":null}]}\n\n')
+    done = run(["-p", "hi", "--base-url", server.base_url, "--output-format", "json"], tmp_path)
+    document = json.loads(done.stdout.splitlines()[-1])
+    assert done.returncode == 1 and document["subtype"] == "error_error"
+    assert "did not send a whole reply" in document["result"] and "Traceback" not in done.stderr

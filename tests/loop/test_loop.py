@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from agent.events import AssistantMessage, TextDelta, ToolEnd, ToolStart, TurnEnd
+from agent.model.reminders import own_words
 from agent.model.types import ModelError, Reply, ToolCall
 from agent.model.scripted import ScriptedModel, call
 from agent.loop.seams import Verdict
@@ -230,3 +231,31 @@ def test_a_note_can_drop_a_prompt_and_a_stop_check_can_send_the_model_back(tmp_p
     assert checks == [False, True]
     assert [m["role"] for m in agent.messages] == ["system", "user", "assistant", "user", "assistant"]
     assert agent.messages[3]["content"] == "Run the tests first."
+
+
+def cut(text: str) -> Reply:
+    return Reply(text=text, finish_reason="length")
+
+
+def test_an_answer_cut_at_the_output_limit_is_asked_to_go_on_and_joined(tmp_path):
+    agent, model, events = make_agent(tmp_path, [cut("The answer is cu"), "t in two."])
+    end = agent.run("hi")
+    assert (end.stop_reason, end.text, end.n_turns) == ("end_turn", "The answer is cut in two.", 2)
+    go_on = agent.messages[3]
+    assert go_on["role"] == "user" and "cut off at the output limit" in go_on["content"]
+    assert own_words(go_on["content"]) == ""  # a reminder, never taken for the user's words
+
+
+def test_an_answer_still_cut_after_going_on_ends_as_max_tokens_with_what_came(tmp_path):
+    agent, model, events = make_agent(tmp_path, [cut("one "), cut("two "), cut("three "), "four"])
+    end = agent.run("hi")
+    assert (end.stop_reason, end.text, end.n_turns) == ("max_tokens", "one two three ", 3)
+    assert len(model.requests) == 3  # "four" was never asked for
+
+
+def test_a_cut_tool_call_is_answered_not_continued(tmp_path):
+    broken = Reply(tool_calls=(ToolCall("c1", "Echo", '{"text": "unfinis'),), finish_reason="length")
+    agent, model, events = make_agent(tmp_path, [broken, "gave up"])
+    end = agent.run("hi")
+    assert end.stop_reason == "end_turn" and "not valid JSON" in results(agent)[0]
+    assert_paired(agent.messages)
