@@ -4,8 +4,8 @@ The loop never prints. It hands these small records to one callback, and whoever
 (the REPL, print mode, a test, a benchmark) decides what to show. Adding an event is adding a
 dataclass here; consumers ignore the ones they do not know.
 
-Every event is importable from here. The four the model reports while a reply comes in
-(TextDelta, ReasoningDelta, Retry, Fallback) are defined beside it, in agent/model/types.py,
+Every event is importable from here. The five the model reports while a reply comes in
+(Waiting, TextDelta, ReasoningDelta, Retry, Fallback) are defined beside it, in agent/model/types.py,
 and TodosChanged beside the todo tool: the model and the tools stand alone, below this file.
 Claude Code counterpart: the messages of `--output-format stream-json`.
 """
@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent.model.types import Fallback, ReasoningDelta, Retry, TextDelta, ToolCall, Usage
+from agent.model.types import (Fallback, ReasoningDelta, Retry, TextDelta, ToolCall, Usage,
+                               Waiting)
 from agent.tools.todo import TodosChanged
 
-__all__ = ["TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage", "ToolStart",
+__all__ = ["Waiting", "TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage", "ToolStart",
            "ToolEnd", "Compacted", "HookMessage", "HookOutput", "TodosChanged", "TurnEnd"]
 
 

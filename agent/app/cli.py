@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-tokens", type=_positive, metavar="N",
                    help="the longest reply, kept free in the window (env AGENT_MAX_TOKENS; "
                         "default: a quarter of the context window, at most 8192)")
+    p.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                   help="wait this long for the first byte of a reply, and between its chunks; "
+                        "a whole request, ten times that (env AGENT_TIMEOUT; the \"timeout\" "
+                        "setting; default 600)")
     p.add_argument("--no-stream", action="store_false", dest="stream", default=None,
                    help="ask for whole replies instead of streaming")
     p.add_argument("--max-turns", type=int, help="most model calls per prompt (default 50)")
@@ -112,6 +116,15 @@ def _positive(text: str) -> int:
     return n
 
 
+def _seconds(text: str) -> float:
+    from agent.config.config import seconds
+
+    try:
+        return seconds(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds") from None
+
+
 def _cache_layers(text: str) -> str:
     from agent.config.config import ConfigError, cache_layers
 
@@ -163,7 +176,7 @@ def run(argv: list[str]) -> int:
              "cache": args.cache, "record": args.record, "replay": args.replay,
              "listing": args.listing, "compaction": args.compaction,
              "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None,
-             "sandbox": args.sandbox}
+             "sandbox": args.sandbox, "timeout": args.timeout}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2

@@ -50,7 +50,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     session_id = resume.stem if resume else str(uuid.uuid4())
     if output_format == "stream-json":
         def emit(event: object) -> None:
-            if type(event).__name__ != "TurnEnd":  # the result document closes the stream instead
+            if type(event).__name__ not in ("TurnEnd", "Waiting"):  # the result closes the stream
                 print(json.dumps(to_json(event), ensure_ascii=False), flush=True)
         print(json.dumps({"type": "system", "subtype": "init", "session_id": session_id,
                           "model": config.model, "cwd": str(config.cwd),
@@ -60,6 +60,8 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     else:
         def emit(event: object) -> None:
             pass
+    if not verbose and sys.stderr.isatty():  # a person watches: say what a long wait is for
+        emit = _with_wait_line(emit)
     try:
         session = build_session(config, emit, ask=None, session_id=session_id,
                                 permissions=permissions)
@@ -101,3 +103,14 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     else:
         print(json.dumps(document, ensure_ascii=False), flush=True)
     return 0 if end.stop_reason == "end_turn" else 1
+
+
+def _with_wait_line(emit):
+    from agent.app.render import WaitLine
+
+    waiting = WaitLine(sys.stderr, live=True)
+
+    def both(event: object) -> None:
+        waiting(event)
+        emit(event)
+    return both

@@ -2,20 +2,23 @@
 
 The loop reports events (agent.events) and never prints. This module is one of the places
 that does: `Terminal` streams text as it arrives (the model's thinking dimmed), writes one
-line per tool call, and the todo list as a checklist when the model saves it; `to_json`
-turns an event into the dict that `--output-format stream-json` prints.
+line per tool call, and the todo list as a checklist when the model saves it; `WaitLine`
+says how long a request has gone unanswered; `to_json` turns an event into the dict that
+`--output-format stream-json` prints.
 Claude Code counterpart: its terminal UI, and the stream-json output format.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from dataclasses import asdict
 from typing import TextIO
 
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
                           ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd, ToolStart,
-                          TurnEnd)
+                          TurnEnd, Waiting)
 from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.tools.todo import todo_line
 
@@ -64,6 +67,54 @@ def compacted_line(event: Compacted) -> str:
     return text + (f"; {event.note})" if event.note else ")")
 
 
+class WaitLine:
+    """While a request is out and nothing has come back: how long, so silence is never total.
+
+    On a terminal (`live`) one line is redrawn each second from `after` seconds on, and erased
+    when the next event comes; elsewhere (a log, print mode's stderr with --verbose) a plain
+    line at `after` seconds, then every `every`. Feed it every event: `Waiting` starts the
+    clock, anything else stops it."""
+
+    def __init__(self, out: TextIO, live: bool, after: float = 2.0, every: float = 10.0):
+        self.out, self.live, self.after, self.every = out, live, after, every
+        self._lock = threading.Lock()
+        self._stopped: threading.Event | None = None
+        self._drawn = False
+
+    def __call__(self, event: object) -> None:
+        self.stop()
+        if isinstance(event, Waiting):
+            self._stopped = stopped = threading.Event()
+            threading.Thread(target=self._tick, args=(event, stopped), daemon=True).start()
+
+    def _tick(self, event: Waiting, stopped: threading.Event) -> None:
+        start, wait = time.monotonic(), self.after
+        while not stopped.wait(wait):
+            seconds = time.monotonic() - start
+            with self._lock:
+                if stopped.is_set():  # stop() came between the wait and the lock
+                    return
+                if self.live:
+                    self.out.write(f"\r{DIM}waiting for {event.model}... {seconds:.0f} s{RESET}\033[K")
+                    self._drawn = True
+                else:
+                    self.out.write(f"agent: waiting for {event.model} at {event.base_url}: "
+                                   f"{seconds:.0f} s, no reply yet\n")
+                self.out.flush()
+            wait = 1.0 if self.live else self.every
+
+    def stop(self) -> None:
+        if self._stopped is None:
+            return
+        self._stopped.set()  # the ticker writes nothing once it sees this, under the lock
+        with self._lock:
+            if self._drawn:
+                self.out.write("\r\033[K")
+                self.out.flush()
+                self._drawn = False
+        self._stopped = None
+
+
 class Terminal:
     """Renders events for a person watching a terminal."""
 
@@ -72,6 +123,7 @@ class Terminal:
         self.color = out.isatty() if color is None else color
         self.mid_line = False  # streamed text that has not ended with a newline yet
         self.thinking = False  # the last streamed text was the model's thinking
+        self.waiting = WaitLine(out, live=out.isatty(), after=1.0 if out.isatty() else 2.0)
 
     def paint(self, code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if self.color else text
@@ -84,6 +136,10 @@ class Terminal:
         self.out.flush()
 
     def __call__(self, event: object) -> None:
+        if isinstance(event, Waiting) and self.mid_line:  # the line would overwrite the text
+            self.waiting.stop()
+        else:
+            self.waiting(event)  # a request went out: how long it waits, until the next event
         if isinstance(event, (TextDelta, ReasoningDelta)):
             thinking = isinstance(event, ReasoningDelta)
             if self.thinking and not thinking and self.mid_line:

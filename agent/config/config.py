@@ -14,6 +14,7 @@ Some values can also come from what is known about the server and the model:
     max_tokens      flag / env / .env  >  a quarter of the context window, 256 to 8192
     tool_mode       flag               >  `agent doctor`'s card (tools rejected: text)  >  profile
     temperature     env / .env         >  the model's profile  >  none (the server's default)
+    timeout         flag / env / .env  >  the "timeout" setting  >  600 seconds
 
 Profiles and presets live in agent/config/profiles.json, overridable in ~/.agent/profiles.json
 (agent/config/profiles.py); the doctor's card in ~/.agent/cache/doctor/ (agent/app/doctor.py). "~" is
@@ -37,7 +38,8 @@ ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model"
              "max_tokens": "AGENT_MAX_TOKENS",
              "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_RESPONSE_CACHE",
              "embedding_model": "AGENT_EMBEDDING_MODEL", "listing": "AGENT_LISTING",
-             "compaction": "AGENT_COMPACTION", "model_layers": "AGENT_MODEL_LAYERS"}
+             "compaction": "AGENT_COMPACTION", "model_layers": "AGENT_MODEL_LAYERS",
+             "timeout": "AGENT_TIMEOUT"}
 DEFAULT_COMPACTION = "mask_observations,summarize"  # agent/compact/ladder.py:STRATEGIES
 CACHE_LAYERS = ("exact", "semantic")
 
@@ -71,6 +73,10 @@ class Config:
     """Sampling temperature sent with each request; None sends none."""
     fallback_model: str | None = None
     """The model to retry with when this one keeps failing (--fallback-model)."""
+    timeout: float = 600.0
+    """Seconds to wait for the first byte of a reply and then between its chunks; a whole
+    request may take ten times that (--timeout, AGENT_TIMEOUT, the "timeout" setting;
+    agent/model/wire.py)."""
     max_repeats: int | None = None
     """Stop a turn when the same call gives the same result this often (--max-repeats)."""
     stream: bool = True
@@ -178,6 +184,14 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
         config.sources["temperature"] = f"profile {profile.family}"
 
 
+def seconds(text: str) -> float:
+    """A positive, finite number of seconds; ValueError otherwise."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise ValueError(text)
+    return value
+
+
 def names(text: str) -> str:
     """"a, b" as "a,b": a list of names, as flags and the environment give it."""
     return ",".join(n.strip() for n in text.split(",") if n.strip())
@@ -208,7 +222,10 @@ def _convert(name: str, text: str, where: str) -> object:
             return value
         if name == "temperature":
             return float(text)
+        if name == "timeout":
+            return seconds(text)
     except ValueError:
-        kind = "a number" if name == "temperature" else "a positive whole number"
+        kind = {"temperature": "a number", "timeout": "a positive number of seconds"}.get(
+            name, "a positive whole number")
         raise ConfigError(f"{where} must be {kind}, got {text!r}") from None
     return text

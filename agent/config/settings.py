@@ -49,6 +49,7 @@ MODES = ("default", "acceptEdits", "plan", "bypassPermissions")  # as in agent.p
 PERMISSION_KEYS = (*KINDS, "defaultMode", "additionalDirectories", "disableBypassPermissionsMode")
 TOP_KEYS = ("permissions", "hooks", "mcpServers", "scrubEnv", "sandbox")
 LIST_KEYS = ("plugins", "compaction", "modelLayers")  # lists of names (docs/plugins.md)
+NUMBER_KEYS = ("timeout",)  # seconds to wait for the model server (agent/model/wire.py)
 SCRUB_KEYS = ("patterns", "passThrough")
 DEFAULT_SCRUB = ("*KEY*", "*TOKEN*", "*SECRET*", "*PASSWORD*", "*PASSWD*", "*CREDENTIAL*",
                  "*_DSN")
@@ -115,6 +116,8 @@ class Settings:
     """The compaction strategies of the highest file that names them."""
     model_layers: tuple[str, ...] | None = None
     """The model layers of the highest file that names them."""
+    timeout: float | None = None
+    """Seconds to wait for the model server, from the highest file that sets it."""
     sandbox: SandboxSettings = SandboxSettings()
     """The `sandbox` objects, merged: stricter from any file, looser only from files in force."""
 
@@ -165,6 +168,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         patterns += scrub.get("patterns", [])
         bypass_disabled |= perms.get("disableBypassPermissionsMode") == "disable"
         chosen.update({key: tuple(data[key]) for key in ("compaction", "modelLayers") if key in data})
+        chosen.update({key: float(data[key]) for key in NUMBER_KEYS if key in data})
         boxes += [(data["sandbox"], base, home, in_force)] if "sandbox" in data else []
         if not in_force:
             continue
@@ -186,7 +190,8 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
         project=project, trusted=trusted, untrusted_ignored=() if trusted else tuple(gated),
         trust_given=trust_project or is_trusted(project, home) is True,
         plugins=_unique(plugins, key=lambda p: p[:2]), compaction=chosen.get("compaction"),
-        model_layers=chosen.get("modelLayers"), sandbox=merge_sandbox(boxes))
+        model_layers=chosen.get("modelLayers"), sandbox=merge_sandbox(boxes),
+        timeout=chosen.get("timeout"))
 
 
 def scrub_env(environ: Mapping[str, str], settings: Settings) -> dict[str, str]:
@@ -249,14 +254,18 @@ def _read_json(path: Path) -> dict | None:
 def _check(data: dict, path: Path) -> None:
     """Fail closed: wrong types and misspelt keys raise; unused Claude Code keys pass."""
     for key, value in data.items():
-        near = get_close_matches(key, TOP_KEYS + LIST_KEYS, n=1, cutoff=0.8)
-        if key not in TOP_KEYS + LIST_KEYS and near:
+        near = get_close_matches(key, TOP_KEYS + LIST_KEYS + NUMBER_KEYS, n=1, cutoff=0.8)
+        if key not in TOP_KEYS + LIST_KEYS + NUMBER_KEYS and near:
             raise SettingsError(f"{path}: {key} is not a setting; did you mean {near[0]}?")
         if key in TOP_KEYS and not isinstance(value, dict):
             raise SettingsError(f"{path}: {key} must be an object, got {_describe(value)}")
         if key in LIST_KEYS and not (isinstance(value, list) and all(
                 isinstance(item, str) and item.strip() for item in value)):
             raise SettingsError(f"{path}: {key} must be a list of names, got {_describe(value)}")
+        if key in NUMBER_KEYS and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                   or not 0 < value < float("inf")):
+            raise SettingsError(f"{path}: {key} must be a positive number of seconds, "
+                                f"got {_describe(value)}")
     for problem in check_sandbox(data["sandbox"], f"{path}: sandbox") if "sandbox" in data else []:
         raise SettingsError(problem)
     for section, known in (("permissions", PERMISSION_KEYS), ("scrubEnv", SCRUB_KEYS)):

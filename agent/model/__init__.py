@@ -10,6 +10,7 @@ Read in this order:
     scripted.py        ScriptedModel: plays back a script, for tests, the demo and coursework
     reminders.py       <system-reminder> blocks: added to a message, read back
     client.py          OpenAICompatible: one request, retries, the fallback model
+    wire.py            a whole reply ([DONE], finish reason) and the deadlines (--timeout)
     stream.py          streamed chunks -> one Reply (fragments by index and id, reasoning, usage)
     errors.py          what a failed request means, in one line the user can act on
     think_tags.py      <think>...</think> split from the answer as it streams

@@ -27,24 +27,30 @@ from __future__ import annotations
 import inspect
 import json
 import random
+import threading
 import time
 from dataclasses import replace
 
 from agent.model.errors import (ContextOverflow, RetriesExhausted, is_overflow, one_line,
                                 overflow_message, reason, retry_after, server_message,
                                 status_message, unreachable_message)
-from agent.model.types import Emit, Fallback, ModelError, Reply, Retry, Timing, Usage
+from agent.model.types import Emit, Fallback, ModelError, Reply, Retry, Timing, Usage, Waiting
 from agent.model.stream import assemble, from_completion, has_token
 from agent.model.think_tags import ThinkSplitter
+from agent.model.wire import (TOTAL_SPANS, BadReply, Stalled, StreamBroken, Watch, honest_stream,
+                              http_library, stall_in, transport_errors, watched)
 
 MAX_DELAY = 8.0  # backoff cap, seconds
+DEFAULT_TIMEOUT = 600.0  # seconds of silence: a CPU server may read a long prompt that long
+CONNECT_TIMEOUT = 30.0  # at most, to open the connection
 
 
 class OpenAICompatible:
     """A `Model` served over the OpenAI chat-completions protocol."""
 
     def __init__(self, base_url: str, api_key: str, model: str, stream: bool = True,
-                 max_retries: int = 3, timeout: float = 600, extra_body: dict | None = None,
+                 max_retries: int = 3, timeout: float = DEFAULT_TIMEOUT,
+                 extra_body: dict | None = None,
                  retry_delay: float = 0.5, fallback_model: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
@@ -58,6 +64,7 @@ class OpenAICompatible:
         self._client = None  # the SDK client, built on first use: `import openai` is slow
         self._sends_bytes = False
         self._opens_think: set[str] = set()  # models whose chat template opens <think> itself
+        self._flight = threading.local()  # .watch: the deadlines of this thread's request
 
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
         try:
@@ -83,7 +90,10 @@ class OpenAICompatible:
             try:
                 reply = self._send(model, body, emit)
                 break
-            except (openai.APIError, _StreamBroken, _BadReply) as err:
+            except (openai.APIError, StreamBroken, BadReply, Stalled) as err:
+                stall = stall_in(err, self.timeout)
+                if stall:  # the user's patience is spent: another try would spend it again
+                    raise ModelError(self._stall_message(stall)) from None
                 delay, error = self._retry_or_raise(err, model, attempt, n_attempts)
             # Text already emitted by a stream that broke is emitted again by the retry: the
             # renderer shows it twice, the history gets only the complete reply.
@@ -112,12 +122,12 @@ class OpenAICompatible:
             wait = retry_after(err)
             delay = self._backoff(attempt) if wait is None else wait
             return delay, f"HTTP {status}: {server_message(err)}"
-        if isinstance(err, _BadReply):
+        if isinstance(err, BadReply):
             if last:
                 raise RetriesExhausted(f"The model server at {self.base_url} did not send a whole "
                                        f"reply: {err}; gave up after {attempt} attempts.") from None
             return self._backoff(attempt), f"not a whole reply: {err}"
-        if isinstance(err, _StreamBroken):
+        if isinstance(err, StreamBroken):
             if last:
                 raise RetriesExhausted(f"The model server at {self.base_url} broke off the reply "
                                        f"mid-stream ({reason(err.__cause__)}); gave up after "
@@ -131,6 +141,11 @@ class OpenAICompatible:
         # e.g. an error event inside the stream: the server's verdict, not a network hiccup
         raise ModelError(f"The model server at {self.base_url} reported an error: "
                          f"{one_line(err.message)}") from None
+
+    def _stall_message(self, stall: str) -> str:
+        return (f"The model server at {self.base_url} {stall}; stopped waiting (--timeout "
+                f"{self.timeout:g}, also AGENT_TIMEOUT or the \"timeout\" setting). Is it "
+                "overloaded or still loading the model? A slow CPU server may need more.")
 
     def request_body(self, messages: list[dict], tools: list[dict],
                      model: str | None = None) -> bytes:
@@ -150,38 +165,41 @@ class OpenAICompatible:
 
         client = self._sdk_client()
         start, first = time.monotonic(), []
+        emit(Waiting(model, self.base_url))
+        watch = self._flight.watch = Watch(self.timeout, self.timeout * TOTAL_SPANS, self.stream)
         if self._sends_bytes:
             payload = {"content": body, "options": {"headers": {"Content-Type": "application/json"}}}
         else:  # older SDKs have no `content=`: hand over the dict and let them serialize it
             payload = {"body": json.loads(body)}
         try:
             response = client.post("/chat/completions", cast_to=ChatCompletion,
-                                   stream=self.stream, stream_cls=_honest()[ChatCompletionChunk],
+                                   stream=self.stream,
+                                   stream_cls=honest_stream()[ChatCompletionChunk],
                                    **payload)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:  # 200 with a broken body
-            raise _BadReply(f"its answer is not JSON ({err})") from None
+            raise BadReply(f"its answer is not JSON ({err})") from None
         think = ThinkSplitter(opened=model in self._opens_think)
         if not self.stream:
             if not isinstance(response, ChatCompletion):  # HTML or text with status 200
-                raise _BadReply(f"it answered with text, not a chat completion: "
+                raise BadReply(f"it answered with text, not a chat completion: "
                                 f"{one_line(str(response), 120)!r}")
             reply = from_completion(response, emit, think)
         else:
             kind = response.response.headers.get("content-type", "")
             if "event-stream" not in kind and "json" not in kind:
                 text = response.response.read().decode("utf-8", "replace")
-                raise _BadReply(f"it answered {kind or 'with no content type'}, not an event "
+                raise BadReply(f"it answered {kind or 'with no content type'}, not an event "
                                 f"stream: {one_line(text, 120)!r}")
             with response:
                 try:
-                    reply = assemble(_stamped(response, first), emit, think)
-                except _transport_errors() as err:
-                    raise _StreamBroken() from err
+                    reply = assemble(_stamped(response, first, watch), emit, think)
+                except transport_errors() as err:
+                    raise StreamBroken() from err
             if not response.done:
-                raise _BadReply("the stream ended before its [DONE]: cut" + (
+                raise BadReply("the stream ended before its [DONE]: cut" + (
                     f" after {len(reply.text)} characters" if reply.text else ""))
         if reply.finish_reason is None:
-            raise _BadReply("the reply has no finish reason (no choices, or cut)")
+            raise BadReply("the reply has no finish reason (no choices, or cut)")
         if think.lone_close:  # the template opened the thinking: start there from now on
             self._opens_think.add(model)
         timing = replace(reply.timing or Timing(), total_s=time.monotonic() - start,
@@ -192,8 +210,12 @@ class OpenAICompatible:
         if self._client is None:
             import openai
 
-            self._client = openai.OpenAI(base_url=self.base_url, api_key=self.api_key,
-                                         max_retries=0, timeout=self.timeout)
+            httpx = http_library()
+            timeout = httpx.Timeout(self.timeout, connect=min(self.timeout, CONNECT_TIMEOUT))
+            self._client = openai.OpenAI(
+                base_url=self.base_url, api_key=self.api_key, max_retries=0, timeout=timeout,
+                http_client=openai.DefaultHttpxClient(transport=watched(self._flight),
+                                                      timeout=timeout))
             self._sends_bytes = "content" in inspect.signature(self._client.post).parameters
         return self._client
 
@@ -203,77 +225,14 @@ class OpenAICompatible:
         return delay / 2 + random.uniform(0, delay / 2)
 
 
-def _stamped(chunks, first: list[float]):
-    """The chunks, noting when the first piece of the answer came (time to first token)."""
+def _stamped(chunks, first: list[float], watch: Watch):
+    """The chunks, noting when the first piece of the answer came (time to first token) and
+    that the reply is moving (a ping or a comment is not a chunk: it does not count)."""
     for chunk in chunks:
+        watch.progress = time.monotonic()
         if not first and has_token(chunk):
-            first.append(time.monotonic())
+            first.append(watch.progress)
         yield chunk
-
-
-class _BadReply(Exception):
-    """The server answered, but not with a whole chat reply: cut before its end, empty, not
-    JSON, HTML. Worth another try; the last one is reported, never taken for an answer."""
-
-
-def _honest():
-    """An SDK stream that knows whether it saw [DONE], skips events with no data (pings,
-    keep-alives; comments never reach it), and calls a line that is not JSON a bad reply
-    instead of raising a JSONDecodeError at the user."""
-    global _HONEST
-    if _HONEST is None:
-        import typing
-
-        import openai
-
-        T = typing.TypeVar("T")
-
-        class HonestStream(openai.Stream[T]):
-            done = False
-
-            def __stream__(self):
-                try:
-                    for sse in self._iter_events():
-                        data = sse.data.strip()
-                        if not data:
-                            continue
-                        if data.startswith("[DONE]"):
-                            self.done = True
-                            break
-                        try:
-                            item = json.loads(data)
-                        except json.JSONDecodeError:
-                            raise _BadReply(f"a line of its stream is not JSON: "
-                                            f"{one_line(data, 80)!r}") from None
-                        if isinstance(item, dict) and item.get("error"):
-                            error = item["error"]
-                            message = error.get("message") if isinstance(error, dict) else error
-                            raise openai.APIError(message=str(message or error),
-                                                  request=self.response.request, body=error)
-                        yield item
-                finally:
-                    self.response.close()
-        _HONEST = HonestStream
-    return _HONEST
-
-
-_HONEST = None
-
-
-class _StreamBroken(Exception):
-    """The response started, then the connection failed while the stream was being read."""
-
-
-def _transport_errors() -> tuple[type[BaseException], ...]:
-    import openai
-
-    # subtle: openai 3.x wraps a broken stream in APIConnectionError; 1.x/2.x let httpx's own
-    # error escape from the iterator, so catch that too when httpx is installed.
-    try:
-        import httpx
-    except ImportError:
-        return (openai.APIConnectionError,)
-    return (openai.APIConnectionError, httpx.TransportError)
 
 
 def _with_estimated_usage(reply: Reply, body: bytes) -> Reply:

@@ -121,6 +121,15 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """A request went out to `model` at `base_url`; nothing of the reply has come back yet.
+    Whatever the next event is, the wait is over (the face shows how long it has lasted)."""
+
+    model: str
+    base_url: str
+
+
+@dataclass(frozen=True)
 class Retry:
     """A request failed and will be sent again after `delay` seconds."""
 

@@ -109,12 +109,15 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.tools.todo import Todos, todo_write
 
     home = Path.home()
+    policy, settings = permissions or load_permissions(config, [], [])
     window = Window.of(config.context_window, config.max_tokens)
     body = {"max_tokens": window.reply_reserve}
     if config.temperature is not None:
         body["temperature"] = config.temperature
+    if settings.timeout and "timeout" not in config.sources:
+        config.timeout, config.sources["timeout"] = settings.timeout, "settings"
     client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
-                              model=config.model, stream=config.stream,
+                              model=config.model, stream=config.stream, timeout=config.timeout,
                               fallback_model=config.fallback_model, extra_body=body)
     preset = load_profiles(profiles_file()).preset(config.provider) if config.provider else None
     # the tripwire goes inside the repair, so that it sees what is sent; the meter outermost
@@ -124,7 +127,6 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     session_id = session_id or str(uuid.uuid4())
     private_folders(home)
     folder = session_folder(home, session_id)
-    policy, settings = permissions or load_permissions(config, [], [])
     policy.directories.append(folder)  # oversized results are saved there, to be Read back
     own_memory = memory_path(config.cwd, home)  # the model's MEMORY.md, its to edit
     policy.rules += [parse("allow", f"{tool}(/{own_memory})", "the model's own MEMORY.md",

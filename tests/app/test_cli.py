@@ -215,3 +215,41 @@ def test_a_broken_reply_in_print_mode_is_an_error_never_a_success(server, tmp_pa
     document = json.loads(done.stdout.splitlines()[-1])
     assert done.returncode == 1 and document["subtype"] == "error_error"
     assert "did not send a whole reply" in document["result"] and "Traceback" not in done.stderr
+
+
+def test_print_mode_says_what_it_waits_for_with_verbose_and_only_then(server, tmp_path):
+    late = (b'data: {"choices":[{"index":0,"delta":{"content":"late"},"finish_reason":"stop"}]}'
+            b'\n\ndata: [DONE]\n\n')
+    server.fault(late, wait=2.5)
+    done = run(["-p", "hi", "--base-url", server.base_url, "--model", "m", "--verbose"], tmp_path)
+    assert done.returncode == 0 and done.stdout == "late\n"
+    assert f"agent: waiting for m at {server.base_url}: 2 s, no reply yet" in done.stderr
+    server.fault(late, wait=2.5)
+    done = run(["-p", "hi", "--base-url", server.base_url, "--model", "m"], tmp_path)
+    assert done.returncode == 0 and "waiting" not in done.stderr  # a script's stderr stays quiet
+
+
+@pytest.mark.parametrize("how", ["--timeout=0.5", "AGENT_TIMEOUT=0.5", "setting"])
+def test_the_timeout_is_the_users_and_a_stall_ends_in_one_line(server, tmp_path, how):
+    server.fault(wait=float("inf"))
+    env, flags = {}, []
+    if how.startswith("--"):
+        flags = [how]
+    elif how == "setting":
+        (tmp_path / ".agent").mkdir()
+        (tmp_path / ".agent" / "settings.json").write_text('{"timeout": 0.5}')
+    else:
+        env = dict([how.split("=")])
+    done = run(["-p", "hi", "--base-url", server.base_url, *flags], tmp_path, env=env, timeout=20)
+    assert done.returncode == 1 and len(server.requests) == 1
+    assert "sent nothing for 0.5 s" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("bad", ['{"timeout": "soon"}', '{"timeout": 0}', '{"timeout": true}',
+                                 '{"timeuot": 30}'])
+def test_a_bad_timeout_setting_is_named(server, tmp_path, bad):
+    (tmp_path / ".agent").mkdir()
+    (tmp_path / ".agent" / "settings.json").write_text(bad)
+    done = run(["-p", "hi", "--base-url", server.base_url], tmp_path)
+    assert done.returncode != 0 and "timeout" in done.stderr and "settings.json" in done.stderr
+    assert not server.requests

@@ -363,3 +363,26 @@ def test_pasted_or_typed_ahead_text_never_answers_a_question(tmp_path, server):
     assert not (tmp_path / ".agent" / "settings.local.json").exists()  # no "always" rule
     result = server.requests[1]["messages"][-1]["content"]
     assert result.startswith("Permission denied: the user refused Bash(touch x.txt)")
+
+
+def test_a_slow_server_shows_a_waiting_line_that_goes_when_the_answer_comes(tmp_path, server):
+    server.fault(b'data: {"choices":[{"index":0,"delta":{"content":"late answer"},'
+                 b'"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n', wait=2.5)
+    with start(tmp_path, base_url=server.base_url) as child:
+        child.expect("/help")
+        child.send("hi\r")
+        out = child.expect("late answer")
+        child.send("/exit\r")
+        child.close()
+    shown = out[out.index("hi"):]
+    assert "waiting for " in shown and "... 1 s" in shown and "... 2 s" in shown
+    assert shown.index("\r\033[K") < shown.index("late answer")  # erased before the answer
+
+
+def test_print_mode_on_a_terminal_shows_the_wait_on_stderr(tmp_path, server):
+    server.fault(b'data: {"choices":[{"index":0,"delta":{"content":"late answer"},'
+                 b'"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n', wait=2.5)
+    with start(tmp_path, "-p", "hi", base_url=server.base_url) as child:
+        out = child.expect("late answer")
+        assert child.close() == 0
+    assert "... 2 s" in out and out.index("\r\033[K") < out.index("late answer")

@@ -5,6 +5,7 @@ Each fault is raw bytes from tests/openai_server.py's `fault` step, over real HT
 real `openai` SDK."""
 
 import json
+import time
 
 import pytest
 
@@ -111,3 +112,56 @@ def test_a_length_finish_is_a_whole_reply_that_says_it_was_cut(server):
     server.fault(chunk("the answer was cut her") + chunk(finish="length") + b"data: [DONE]\n\n")
     reply = model(server).complete(MESSAGES, [], lambda e: None)
     assert reply.finish_reason == "length" and reply.text == "the answer was cut her"
+
+
+# Stalls: --timeout bounds the wait for the first byte, the wait between chunks, and (times
+# TOTAL_SPANS) the whole request; a stall is reported at once, never retried.
+
+def timed(server, timeout, stream=True):
+    client = OpenAICompatible(server.base_url, "k", "m", stream=stream, max_retries=3,
+                              retry_delay=0.001, timeout=timeout)
+    start = time.monotonic()
+    with pytest.raises(ModelError) as info:
+        client.complete(MESSAGES, [], lambda e: None)
+    return str(info.value), time.monotonic() - start
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_server_that_never_answers_is_left_after_the_timeout_once(server, stream):
+    server.fault(wait=float("inf"))
+    message, seconds = timed(server, 0.5, stream)
+    assert "sent nothing for 0.5 s" in message and "--timeout" in message
+    assert 0.5 <= seconds < 3 and len(server.requests) == 1
+
+
+def test_keep_alive_bytes_do_not_extend_the_wait(server):
+    server.fault(b": keep-alive\n\n" * 200, drip=0.01)  # a byte every 10 ms, never a chunk
+    message, seconds = timed(server, 0.5)
+    assert "no part of a reply for 0.5 s" in message and seconds < 3
+
+
+def test_a_chunk_dripped_a_byte_at_a_time_does_not_extend_the_wait(server):
+    server.fault(WHOLE, drip=0.05)  # each chunk takes seconds to arrive
+    message, seconds = timed(server, 0.5)
+    assert "no part of a reply for 0.5 s" in message and seconds < 3
+
+
+def test_a_reply_that_keeps_coming_ends_at_the_total_bound(server):
+    server.fault(chunk("more ") * 2000, drip=0.0005)  # a chunk every ~0.1 s, for minutes
+    message, seconds = timed(server, 0.3)
+    assert "still sending its reply after 3 s" in message and 3 <= seconds < 6
+
+
+def test_a_whole_reply_dripped_byte_by_byte_ends_at_the_total_bound(server):
+    server.fault(COMPLETION, content_type="application/json", length=True, drip=0.05)
+    message, seconds = timed(server, 0.2, stream=False)
+    assert "still sending its reply after 2 s" in message and seconds < 4
+
+
+def test_a_slow_but_steady_server_is_waited_for(server):
+    server.fault(WHOLE, wait=0.6)  # longer than a third of the timeout, shorter than it
+    slow = chunk("a whole ") + b": ping\n\n" + chunk("answer") + chunk(finish="stop")
+    server.fault(slow + b"data: [DONE]\n\n", drip=0.001)
+    client = OpenAICompatible(server.base_url, "k", "m", retry_delay=0.001, timeout=1)
+    for _ in range(2):
+        assert client.complete(MESSAGES, [], lambda e: None).text == "a whole answer"
