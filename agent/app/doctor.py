@@ -47,8 +47,10 @@ NAMES = {"ollama": "Ollama", "vllm": "vLLM", "llamacpp": "llama.cpp (llama-serve
 
 
 def examine(base_url: str, model: str, api_key: str = "", provider: str | None = None,
-            profiles=None, timeout: float = 5.0, chat_timeout: float = 120.0) -> Card:
-    """Run the probes in order; stop after the first when the server cannot be reached."""
+            profiles=None, timeout: float = 5.0, chat_timeout: float = 120.0,
+            report=lambda finding: None) -> Card:
+    """Run the probes in order; stop after the first when the server cannot be reached.
+    `report` gets each finding as soon as it is known (the card is printed as it fills)."""
     from agent.config.profiles import load_profiles, profiles_file
     from agent.model.tokens import encoding_name
 
@@ -56,10 +58,12 @@ def examine(base_url: str, model: str, api_key: str = "", provider: str | None =
     http = Http(base_url, api_key, timeout, chat_timeout)
     card = Card(base_url.rstrip("/"), model,
                 checked_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    card.findings = _Reported(report)
     name = provider or profiles.guess_provider(base_url)
     preset = profiles.preset(name) if name else None
     card.findings += probe_server(http, card, preset)
     if card.findings[0].status == "problem":  # unreachable: nothing else can be asked
+        card.findings = list(card.findings)
         return card
     if card.kind in profiles.providers:
         preset = profiles.preset(card.kind)
@@ -70,11 +74,26 @@ def examine(base_url: str, model: str, api_key: str = "", provider: str | None =
     card.findings += probe_reasoning(http, card, preset)
     card.findings += probe_context(http, card, preset, profiles.profile_for(model).context_window)
     counting = encoding_name()
-    card.findings.append(Finding("token counting", "ok" if counting != "estimate" else "note",
+    card.findings += [Finding("token counting", "ok" if counting != "estimate" else "note",
                                  f"tiktoken {counting}" if counting != "estimate" else
                                  "estimated (no tiktoken vocabulary offline)",
-                                 "" if counting != "estimate" else "pip install 'agent[offline]'"))
+                                 "" if counting != "estimate" else "pip install 'agent[offline]'")]
+    card.findings = list(card.findings)
     return card
+
+
+class _Reported(list):
+    """A list of findings that reports each one as it is added."""
+
+    def __init__(self, report) -> None:
+        super().__init__()
+        self.report = report
+
+    def __iadd__(self, findings):
+        for finding in findings:
+            self.append(finding)
+            self.report(finding)
+        return self
 
 
 def probe_server(http: Http, card: Card, preset) -> list[Finding]:
@@ -166,18 +185,28 @@ def _count(value: object) -> int | None:
     return n if n > 0 else None
 
 
+WIDTH = 16  # the longest finding name, "parallel calls", and two spaces
+
+
+def header(base_url: str, model: str) -> str:
+    return f"agent doctor  {base_url.rstrip('/')}  model {model}"
+
+
+def finding_lines(f: Finding) -> str:
+    text = f"  {f.status:<8} {f.name:<{WIDTH}}{f.detail}"
+    return text + (f"\n  {'':<8} {'':<{WIDTH}}fix: {f.fix}" if f.fix else "")
+
+
 def render(card: Card, saved: Path | None = None) -> str:
     """The card as aligned lines of text."""
-    width = max([len(f.name) for f in card.findings] + [10]) + 2
-    lines = [f"agent doctor  {card.base_url}  model {card.model}"]
-    for f in card.findings:
-        lines.append(f"  {f.status:<8} {f.name:<{width}}{f.detail}")
-        if f.fix:
-            lines.append(f"  {'':<8} {'':<{width}}fix: {f.fix}")
-    n = sum(f.status == "problem" for f in card.findings)
-    summary = "no problems" if n == 0 else f"{n} problem{'s' * (n > 1)}"
-    lines.append(f"{summary}; card saved to {saved}" if saved else summary)
+    lines = [header(card.base_url, card.model), *map(finding_lines, card.findings), summary(card, saved)]
     return "\n".join(lines)
+
+
+def summary(card: Card, saved: Path | None = None) -> str:
+    n = sum(f.status == "problem" for f in card.findings)
+    text = "no problems" if n == 0 else f"{n} problem{'s' * (n > 1)}"
+    return f"{text}; card saved to {saved}" if saved else text
 
 
 def main(argv: list[str]) -> int:
@@ -204,11 +233,14 @@ def main(argv: list[str]) -> int:
     except ConfigError as err:
         print(f"agent doctor: {err}", file=sys.stderr)
         return 2
+    if not args.json:  # at once: the probes may take minutes on a slow server
+        print(header(config.base_url, config.model), flush=True)
     card = examine(config.base_url, config.model, config.api_key, config.provider,
-                   chat_timeout=args.timeout)
+                   chat_timeout=args.timeout,
+                   report=lambda f: args.json or print(finding_lines(f), flush=True))
     reachable = card.findings[0].status != "problem"
     saved = save_card(card) if reachable else None
-    print(json.dumps(asdict(card), indent=2) if args.json else render(card, saved))
+    print(json.dumps(asdict(card), indent=2) if args.json else summary(card, saved))
     if not args.json:
         from agent.permissions.sandbox import bubblewrap
         why = bubblewrap()[1]

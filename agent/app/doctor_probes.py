@@ -11,7 +11,9 @@ order (the tests script the fake server's answers in the same order):
     D  a plain question, streamed                     where the reasoning lands
 
 B and C are skipped when A shows the server takes no tools. Each has max_tokens 60-120 and a
-timeout (`chat_timeout`: a local model may have to load first). The HTTP is urllib's, not
+timeout (`chat_timeout`: a local model may have to load first) that bounds the whole answer,
+however slowly its bytes come; once one chat request has timed out, the next ones are skipped
+rather than waited for in turn. The HTTP is urllib's, not
 the SDK's, so that odd answers are seen as they are. The server kind and the context come
 from each server's own API, in agent/app/doctor.py.
 """
@@ -19,6 +21,7 @@ from each server's own API, in agent/app/doctor.py.
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -39,6 +42,7 @@ class Http:
         self.base = base_url.rstrip("/")
         self.root = self.base[:-3] if self.base.endswith("/v1") else self.base
         self.api_key, self.timeout, self.chat_timeout = api_key, timeout, chat_timeout
+        self.stalled = ""  # why a chat request timed out: the next ones are not sent
 
     def get(self, url: str) -> tuple[int, object, dict]:
         return self._send(urllib.request.Request(url, headers=self._headers()), self.timeout)
@@ -55,16 +59,28 @@ class Http:
 
     def chat(self, body: dict) -> tuple[int, object, dict]:
         """POST to chat/completions; a streamed answer comes back as the list of its chunks."""
-        return self.post(f"{self.base}/chat/completions", body, self.chat_timeout)
+        if self.stalled:
+            return 0, f"skipped: {self.stalled}", {}
+        status, answer, headers = self.post(f"{self.base}/chat/completions", body,
+                                            self.chat_timeout)
+        if status == 0 and "timed out" in str(answer):
+            self.stalled = f"a chat request timed out after {self.chat_timeout:g} s"
+        return status, answer, headers
 
     def _headers(self) -> dict:
         return {"Content-Type": "application/json",
                 "Authorization": f"Bearer {self.api_key or 'none'}"}
 
     def _send(self, request, timeout: float, stream: bool = False) -> tuple[int, object, dict]:
+        deadline = time.monotonic() + timeout  # for the whole answer, not each byte
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
-                text = response.read().decode("utf-8", "replace")
+                body = b""
+                while piece := response.read1(65536):
+                    body += piece
+                    if time.monotonic() > deadline:
+                        raise TimeoutError(f"timed out: no whole answer in {timeout:g} s")
+                text = body.decode("utf-8", "replace")
                 return response.status, _parse(text, stream), dict(response.headers)
         except urllib.error.HTTPError as err:
             return err.code, _parse(err.read().decode("utf-8", "replace"), False), dict(err.headers)

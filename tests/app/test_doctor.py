@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -164,3 +165,35 @@ def test_the_card_of_a_real_llama_server(llama_server):
     assert (card.kind, card.context_window, card.usage_in_stream) == ("llamacpp", 8192, True)
     assert finding(card, "context").status == "problem"  # the test server runs with -c 8192
     assert finding(card, "native tools").status in ("ok", "note")  # the 0.5B often writes text
+
+
+def doctor_process(server, tmp_path, *flags):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    env = {**base, "HOME": str(tmp_path), "AGENT_MODEL": "fake-model"}
+    return subprocess.Popen([sys.executable, "-m", "agent", "doctor", "--base-url", server.base_url,
+                             *flags], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_doctor_prints_its_header_at_once_and_a_stalled_server_ends_at_the_timeout(server, tmp_path):
+    server.fault(wait=float("inf"))  # the first chat request: accepted, never answered
+    start = time.monotonic()
+    with doctor_process(server, tmp_path, "--timeout", "1") as child:
+        first = child.stdout.readline()
+        header_after = time.monotonic() - start
+        rest, _ = child.communicate(timeout=30)
+    assert first.startswith(f"agent doctor  {server.base_url}") and header_after < 5
+    assert "native tools" in rest and "timed out" in rest and child.returncode == 1
+    assert rest.count("skipped: a chat request timed out after 1 s") >= 2  # not waited for again
+    assert time.monotonic() - start < 15 and len(server.requests) == 1
+
+
+def test_doctor_bounds_an_answer_that_drips(server, tmp_path):
+    answer = json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": "m",
+                         "choices": [{"index": 0, "finish_reason": "stop", "message":
+                                      {"role": "assistant", "content": "5"}}]}).encode()
+    server.fault(answer, content_type="application/json", length=True, drip=0.05)  # ~8 s
+    start = time.monotonic()
+    with doctor_process(server, tmp_path, "--timeout", "1") as child:
+        out, _ = child.communicate(timeout=30)
+    assert "no whole answer in 1 s" in out and time.monotonic() - start < 10
