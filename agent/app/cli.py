@@ -187,7 +187,8 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     from agent.session.compose import load_permissions
-    from agent.session.transcript import SessionError, find_session, latest
+    from agent.session.resume import find_session, latest
+    from agent.session.transcript import SessionError
     from agent.config.paths import project_folder
 
     resume = None
@@ -291,7 +292,8 @@ def permissions_command(argv: list[str]) -> int:
 
 def sessions_command(argv: list[str]) -> int:
     """`agent sessions`: this folder's sessions, newest first."""
-    from agent.session.transcript import SessionError, sessions_report
+    from agent.session.resume import sessions_report
+    from agent.session.transcript import SessionError
     from agent.config.paths import project_folder
 
     if argv:

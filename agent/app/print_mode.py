@@ -45,7 +45,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     from agent.app.slash import COMMANDS
     from agent.config.config import ConfigError
     from agent.session.compose import build_session
-    from agent.session.transcript import resume_into
+    from agent.session.resume import resume_into
 
     session_id = resume.stem if resume else str(uuid.uuid4())
     if output_format == "stream-json":

@@ -128,7 +128,7 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     session to go on with (agent --continue / --resume)."""
     from agent.context.memory_notes import NewNotes
     from agent.session.compose import build_session
-    from agent.session.transcript import resume_into
+    from agent.session.resume import resume_into
 
     term = Terminal(sys.stdout, verbose=verbose)
     try:

@@ -223,8 +223,9 @@ def cost(console: Console, rest: str) -> str:
 
 def resume(console: Console, rest: str) -> str:
     """/resume: the sessions of this project; /resume N or ID goes on with one
-    (agent/session/transcript.py)."""
-    from agent.session.transcript import SessionError, pick, resume_into, resume_menu
+    (agent/session/resume.py)."""
+    from agent.session.resume import pick, resume_into, resume_menu
+    from agent.session.transcript import SessionError
 
     session = console.session
     if not rest:

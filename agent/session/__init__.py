@@ -9,7 +9,8 @@ Read in this order:
     session.py      Session: the parts by name (agent, meter, client, policy, gate, hooks,
                     compaction, transcript, checkpoints, todos, memory) and the plugin API
     plugins.py      plugins: a file or module with register(session), loaded and checked
-    transcript.py   every message on disk as it happens; load, repair, list, resume
+    transcript.py   every message on disk as it happens; load, repair
+    resume.py       the sessions of a folder: list, find, the /resume menu, resume_into
     checkpoints.py  each file before each prompt's Write or Edit; /rewind
 
 Data paths under ~/.agent are named in agent/config/paths.py. Chapters: docs/sessions.md,

@@ -6,8 +6,8 @@ back, checked and repaired to carry on later.
     Transcript          on the on_message seam (agent/loop/seams.py): what is new in the history -> lines
     load(path)          the lines -> the history; a torn last line is dropped and counted
     repair(messages)    a history the OpenAI protocol accepts: calls paired, orphans dropped
-    list_sessions(folder), latest(folder), find_session(folder, id)    for the CLI
-    resume_menu(folder), pick(folder, choice), resume_into(agent, path)   for /resume
+
+Finding a session and resuming it (--continue, --resume, /resume): agent/session/resume.py.
 
 The format: each line is one JSON object, either
     {"role": ...}                  a message, exactly as it was sent to the model, or
@@ -22,7 +22,6 @@ Why each message at once: a crash must lose at most the message in flight. Each 
 the file for appending, writes the line and closes it, so the operating system has it before
 the loop goes on: a killed process loses nothing already written. There is no fsync (a disk
 round trip per message): a power cut may lose the last seconds.
-Simplified: sessions are found by file name and modification time; a listing reads each file.
 Not covered: forking a session (Claude Code's --fork-session), sessions of other folders,
 locking (two processes resuming one session both append to it); memory files of subfolders
 loaded before a resume are loaded again on first touch.
@@ -224,109 +223,3 @@ def repair(messages: list[dict], system: dict | None = None) -> Repaired:
     notes = tuple(f"{text} (x{n})" if n > 1 else text for text, n in problems.items() if n)
     return Repaired(out, notes)
 
-
-@dataclass(frozen=True)
-class SessionInfo:
-    """One session of a project, as listed."""
-
-    id: str
-    path: Path
-    modified: float
-    """When it was last written (seconds since the epoch)."""
-    size: int
-    """Bytes on disk."""
-    n_messages: int
-    """Messages in the history it resumes to (the system prompt included)."""
-    first_prompt: str
-
-
-def list_sessions(folder: Path) -> list[SessionInfo]:
-    """The sessions in a project folder, newest first; files with no prompt yet are left out."""
-    found = []
-    for path in folder.glob("*.jsonl") if folder.is_dir() else ():
-        loaded, stat = load(path), path.stat()
-        if loaded.first_prompt:
-            found.append(SessionInfo(path.stem, path, stat.st_mtime, stat.st_size,
-                                     len(loaded.messages), loaded.first_prompt))
-    return sorted(found, key=lambda s: s.modified, reverse=True)
-
-
-def latest(folder: Path) -> SessionInfo:
-    """The session written last (`agent --continue`); SessionError when there is none."""
-    sessions = list_sessions(folder)
-    if not sessions:
-        raise SessionError(f"no session to continue in this folder (looked in {folder})")
-    return sessions[0]
-
-
-def find_session(folder: Path, session_id: str) -> SessionInfo:
-    """The session with this id, or the one whose id starts with it (`agent --resume ID`)."""
-    sessions = list_sessions(folder)
-    exact = [s for s in sessions if s.id == session_id]
-    matches = exact or [s for s in sessions if session_id and s.id.startswith(session_id)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        raise SessionError(f"{len(matches)} sessions start with {session_id!r}: give more of the id")
-    raise SessionError(f"no session {session_id!r} in this folder (`agent sessions` lists them)")
-
-
-def describe(info: SessionInfo) -> str:
-    """One line: time, messages, size, id, first prompt."""
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
-    prompt = " ".join(info.first_prompt.split())
-    prompt = prompt if len(prompt) <= 60 else prompt[:57] + "..."
-    return f"{when}  {info.n_messages:>4} messages  {size_text(info.size):>8}  {info.id}  {prompt}"
-
-
-def size_text(n: int) -> str:
-    return f"{n} B" if n < 1000 else f"{n / 1000:.1f} kB" if n < 1_000_000 else f"{n / 1e6:.1f} MB"
-
-
-def sessions_report(folder: Path) -> str:
-    """`agent sessions`: this project's sessions, newest first."""
-    sessions = list_sessions(folder)
-    if not sessions:
-        raise SessionError(f"no sessions in this folder yet (looked in {folder})")
-    return "\n".join(["Sessions of this folder, newest first (agent --resume ID to go on):",
-                      *("  " + describe(s) for s in sessions)])
-
-
-def resume_menu(folder: Path) -> str:
-    """/resume with no argument: the numbered list to choose from. The REPL shows it, and
-    `/resume N` (or `/resume ID`) then calls `pick` and `resume_into`."""
-    sessions = list_sessions(folder)
-    if not sessions:
-        return "No earlier sessions in this folder."
-    lines = [f"  {i:>2}. {describe(s)}" for i, s in enumerate(sessions, 1)]
-    return "\n".join(["Sessions, newest first (/resume N to go on with one):", *lines])
-
-
-def pick(folder: Path, choice: str) -> SessionInfo:
-    """The session a `/resume` argument names: a number in `resume_menu`'s list, or an id."""
-    if choice.isdigit():
-        sessions = list_sessions(folder)
-        if not 1 <= int(choice) <= len(sessions):
-            raise SessionError(f"no session number {choice}: /resume lists {len(sessions)}")
-        return sessions[int(choice) - 1]
-    return find_session(folder, choice)
-
-
-def resume_into(session, path: Path) -> str:
-    """Load the session at `path` into `session` (agent/session/session.py): its history
-    replaces the conversation, repaired, behind the agent's own system prompt (rebuilt at
-    start: memory files and the date may have changed), and the transcript goes on writing to
-    that file. Returns the line to show. The caller runs the SessionStart hooks with source
-    "resume" (agent.app.cli does)."""
-    agent, transcript = session.agent, session.transcript
-    loaded = load(path)
-    fixed = repair(loaded.messages, agent.messages[0])
-    transcript.resume(path.stem, fixed.messages, loaded.messages)  # first: it writes to that file
-    agent.replace_history(fixed.messages)  # the todo list of that history; files read again
-    notes = list(fixed.notes)
-    if loaded.n_dropped:
-        notes.insert(0, f"{loaded.n_dropped} unreadable line(s) dropped (a write cut off)")
-    if loaded.n_skipped:
-        notes.append(f"{loaded.n_skipped} line(s) of an unknown kind skipped")
-    n = len(agent.messages) - 1
-    return f"Resumed session {path.stem} ({n} messages)" + (f"; {'; '.join(notes)}." if notes else ".")

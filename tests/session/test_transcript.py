@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from agent.session.transcript import (NO_RESULT, SessionError, Transcript, find_session, latest,
-                                      list_sessions, load, pick, repair, resume_into, prompt_text,
-                                      resume_menu)
+from agent.session.resume import find_session, latest, list_sessions, pick, resume_into, resume_menu
+from agent.session.transcript import NO_RESULT, SessionError, Transcript, load, prompt_text, repair
 from agent.config.paths import project_folder
 from invariants import assert_paired
 
