@@ -5,6 +5,7 @@
     agent -p "prompt"          print mode: run one prompt without questions, print the result
     agent -c / --continue      go on with the latest session of this folder (REPL or -p)
     agent -r ID / --resume ID  go on with that session (REPL or -p)
+    ... --fork-session         with -c or -r: go on in a copy, under a new id
     agent sessions             list this folder's sessions: id, time, size, first prompt
     agent demo                 a scripted model fixes a bug in a sample repository, no server
     agent doctor               probe the endpoint, print what it can do and the fixes
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-c", "--continue", action="store_true", dest="continue_session",
                    help="go on with the latest session of this folder")
     p.add_argument("-r", "--resume", metavar="ID", help="go on with the session ID (or an id prefix)")
+    p.add_argument("--fork-session", action="store_true",
+                   help="with --continue or --resume: go on in a new session that starts from a "
+                        "copy of that one's history (the original is left as it is)")
     p.add_argument("--output-format", choices=("text", "json", "stream-json"), default="text",
                    help="print mode output: the answer, one JSON document, or one JSON event per line")
     p.add_argument("--verbose", action="store_true", help="print mode: show tool calls on stderr; both modes: show what hooks print")
@@ -192,6 +196,9 @@ def run(argv: list[str]) -> int:
     from agent.config.paths import project_folder
 
     resume = None
+    if args.fork_session and not (args.continue_session or args.resume):
+        print("agent: --fork-session goes with --continue or --resume", file=sys.stderr)
+        return 2
     if args.continue_session or args.resume:
         folder = project_folder(config.cwd, Path.home())
         try:
@@ -214,7 +221,7 @@ def run(argv: list[str]) -> int:
         warn_untrusted(permissions[1])
         from agent.app.print_mode import print_mode
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
-                          args.report, resume)
+                          args.report, resume, args.fork_session)
     from agent.app.repl import ask_trust, repl
     try:
         permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
@@ -224,7 +231,8 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     warn_untrusted(permissions[1])
-    return repl(config, args.prompt, permissions, args.verbose, args.report, resume)
+    return repl(config, args.prompt, permissions, args.verbose, args.report, resume,
+                args.fork_session)
 
 
 def trusted_config(config, flags: dict, settings):

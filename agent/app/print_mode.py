@@ -38,16 +38,18 @@ def result_document(end, session_id: str, seconds: float, tool_calls: dict | Non
 
 
 def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
-               report: Path | None = None, resume: Path | None = None) -> int:
-    """One prompt; `resume`: the transcript of the session to go on with (its id is kept)."""
+               report: Path | None = None, resume: Path | None = None, fork: bool = False) -> int:
+    """One prompt; `resume`: the transcript of the session to go on with (its id is kept, or
+    with `fork` a new session starts from a copy of it)."""
     from agent.app import custom_commands as custom
     from agent.app.render import Terminal, to_json
     from agent.app.slash import COMMANDS
     from agent.config.config import ConfigError
     from agent.session.compose import build_session
     from agent.session.resume import resume_into
+    from agent.session.transcript import SessionInUse
 
-    session_id = resume.stem if resume else str(uuid.uuid4())
+    session_id = resume.stem if resume and not fork else str(uuid.uuid4())
     if output_format == "stream-json":
         def emit(event: object) -> None:
             if type(event).__name__ not in ("TurnEnd", "Waiting"):  # the result closes the stream
@@ -70,7 +72,11 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         return 2
     start = time.monotonic()
     if resume:
-        resumed = resume_into(session, resume)
+        try:
+            resumed = resume_into(session, resume, fork)
+        except SessionInUse as err:  # one writer per session: nothing was written
+            print(f"agent: {err}", file=sys.stderr)
+            return 1
         if verbose:
             print(resumed, file=sys.stderr)
     try:  # `agent -p "/review src"` runs a custom command

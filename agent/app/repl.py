@@ -123,17 +123,19 @@ def note(console: Console, text: str) -> str:
 
 
 def repl(config: Config, first_prompt: str | None = None, permissions=None,
-         verbose: bool = False, report: Path | None = None, resume: Path | None = None) -> int:
+         verbose: bool = False, report: Path | None = None, resume: Path | None = None,
+         fork: bool = False) -> int:
     """`report`: the per-call CSV written at exit (--report); `resume`: the transcript of a
-    session to go on with (agent --continue / --resume)."""
+    session to go on with (agent --continue / --resume), in a copy with `fork`."""
     from agent.context.memory_notes import NewNotes
     from agent.session.compose import build_session
     from agent.session.resume import resume_into
+    from agent.session.transcript import SessionInUse
 
     term = Terminal(sys.stdout, verbose=verbose)
     try:
         session = build_session(config, term, ask_on_terminal, permissions=permissions,
-                                session_id=resume.stem if resume else None)
+                                session_id=resume.stem if resume and not fork else None)
     except ConfigError as err:  # a plugin, or a strategy or layer name, that cannot be used
         print(f"agent: {err}", file=sys.stderr)
         return 2
@@ -141,7 +143,11 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
                       trusted=session.settings.trusted, notes=NewNotes())
     session.agent.on_prompt.add(console.notes, at=AFTER_HOOKS)  # new notes go with the next prompt
     if resume:
-        term.line(resume_into(session, resume))
+        try:
+            term.line(resume_into(session, resume, fork))
+        except SessionInUse as err:  # one writer per session: nothing was written
+            print(f"agent: {err}", file=sys.stderr)
+            return 1
     session.start("resume" if resume else "startup")
     try:
         return prompt_loop(console, term, config, first_prompt)

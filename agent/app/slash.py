@@ -225,7 +225,7 @@ def resume(console: Console, rest: str) -> str:
     """/resume: the sessions of this project; /resume N or ID goes on with one
     (agent/session/resume.py)."""
     from agent.session.resume import pick, resume_into, resume_menu
-    from agent.session.transcript import SessionError
+    from agent.session.transcript import SessionError, SessionInUse
 
     session = console.session
     if not rest:
@@ -239,6 +239,10 @@ def resume(console: Console, rest: str) -> str:
     session.end("other")
     try:
         said = resume_into(session, chosen.path)
+    except SessionInUse as err:  # another process writes it: one writer per session
+        holder = f" (pid {err.pid})" if err.pid else ""
+        said = (f"Session {chosen.id} is in use by another agent{holder}; this session goes on. "
+                f"`agent --resume {chosen.id} --fork-session` goes on in a copy of it.")
     except OSError as err:  # gone or unreadable since it was listed: nothing was changed
         said = f"Could not read {chosen.path} ({err.strerror or err}); this session goes on."
     else:  # the checkpoints of that session, which a rewind may use

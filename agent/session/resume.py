@@ -109,16 +109,27 @@ def pick(folder: Path, choice: str) -> SessionInfo:
     return find_session(folder, choice)
 
 
-def resume_into(session, path: Path) -> str:
+def resume_into(session, path: Path, fork: bool = False) -> str:
     """Load the session at `path` into `session` (agent/session/session.py): its history
     replaces the conversation, repaired, behind the agent's own system prompt (rebuilt at
     start: memory files and the date may have changed), and the transcript goes on writing to
-    that file. Returns the line to show. The caller runs the SessionStart hooks with source
-    "resume" (agent.app.cli does)."""
+    that file. With `fork` (`--fork-session`), the transcript keeps its own new id and starts
+    its file with a copy of that history; `path` is only read. Returns the line to show.
+    Raises SessionInUse, before anything changes, when another process writes that session.
+    The caller runs the SessionStart hooks with source "resume" (agent.app.cli does)."""
     agent, transcript = session.agent, session.transcript
-    loaded = load(path)
+    lock = None if fork else transcript.lock(path.stem)  # first: no other writer while we read
+    try:
+        loaded = load(path)
+    except OSError:
+        if lock:
+            transcript.let_go(lock)
+        raise
     fixed = repair(loaded.messages, agent.messages[0])
-    transcript.resume(path.stem, fixed.messages, loaded.messages)  # first: it writes to that file
+    if fork:
+        transcript.fork(fixed.messages)
+    else:
+        transcript.resume(path.stem, fixed.messages, loaded.messages, lock)  # it writes there
     agent.replace_history(fixed.messages)  # the todo list of that history; files read again
     notes = list(fixed.notes)
     if loaded.n_dropped:
@@ -126,4 +137,6 @@ def resume_into(session, path: Path) -> str:
     if loaded.n_skipped:
         notes.append(f"{loaded.n_skipped} line(s) of an unknown kind skipped")
     n = len(agent.messages) - 1
-    return f"Resumed session {path.stem} ({n} messages)" + (f"; {'; '.join(notes)}." if notes else ".")
+    what = (f"Forked session {path.stem} into {transcript.session_id}" if fork
+            else f"Resumed session {path.stem}")
+    return f"{what} ({n} messages)" + (f"; {'; '.join(notes)}." if notes else ".")

@@ -22,9 +22,9 @@ Why each message at once: a crash must lose at most the message in flight. Each 
 the file for appending, writes the line and closes it, so the operating system has it before
 the loop goes on: a killed process loses nothing already written. There is no fsync (a disk
 round trip per message): a power cut may lose the last seconds.
-Not covered: forking a session (Claude Code's --fork-session), sessions of other folders,
-locking (two processes resuming one session both append to it); memory files of subfolders
-loaded before a resume are loaded again on first touch.
+One writer per session: the Transcript holds the session's lock (agent/session/lock.py) from
+its first write or its resume on; `lock(id)` raises SessionInUse when another process holds it.
+Not covered: memory files of subfolders loaded before a resume are loaded again on first touch.
 Claude Code counterpart: ~/.claude/projects/<project>/<id>.jsonl, --continue, --resume, /resume.
 """
 
@@ -35,6 +35,7 @@ import time
 import uuid
 
 from agent.model.reminders import own_words
+from agent.session.lock import SessionLock
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,17 @@ ROLES = ("system", "user", "assistant", "tool")
 
 class SessionError(ValueError):
     """No session to resume: a missing id, an empty project. The message says which."""
+
+
+class SessionInUse(SessionError):
+    """Another process writes this session now (it holds the lock): one writer per session."""
+
+    def __init__(self, session_id: str, pid: int):
+        self.session_id, self.pid = session_id, pid
+        who = f"another agent (pid {pid})" if pid else "another agent"
+        super().__init__(f"session {session_id} is in use by {who}, and one process writes a "
+                         "session at a time: wait for it to end, or add --fork-session to go on "
+                         "in a copy")
 
 
 def new_id() -> str:
@@ -60,13 +72,16 @@ class Transcript:
     A history cut back to the system prompt alone is a new conversation (/clear): a new id
     and a new file. Nothing is written while the history is only the system prompt. When a
     write fails (a full disk, a read-only home), the session goes on unrecorded: `error`
-    says why, and nothing more is written (a file with a gap would resume to a wrong history)."""
+    says why, and nothing more is written (a file with a gap would resume to a wrong history).
+    From its first write on, it holds the session's lock (agent/session/lock.py)."""
 
     def __init__(self, folder: Path, session_id: str | None = None):
         self.folder = folder
         self.session_id = session_id or new_id()
         self.written: list[dict] = []
         self.error: str | None = None
+        self.held: SessionLock | None = None
+        """The lock of the file this process writes, once it has written or resumed one."""
 
     @property
     def path(self) -> Path:
@@ -89,13 +104,55 @@ class Transcript:
             self._write(records)
         self.written = list(messages)
 
-    def resume(self, session_id: str, messages: list[dict], on_disk: list[dict]) -> None:
+    def resume(self, session_id: str, messages: list[dict], on_disk: list[dict],
+               lock: SessionLock | None = None) -> None:
         """Go on in the session `session_id` with this history, which the file loads to
-        `on_disk`; when they differ (repaired, a new system prompt), one history line."""
+        `on_disk`; when they differ (repaired, a new system prompt), one history line.
+        `lock`: that session's, from `lock`; taken here when not given (SessionInUse)."""
+        self._hold(lock or self.lock(session_id))
         self.session_id = session_id
         if messages != on_disk:
             self._write([history_record(messages, "resume")])
         self.written = list(messages)
+
+    def fork(self, messages: list[dict]) -> None:
+        """Go on with a copy of another session's history, in this transcript's own new file
+        (`--fork-session`): the history is written at once, one line per message."""
+        self.written = []
+        self.sync(messages)
+
+    def lock(self, session_id: str) -> SessionLock:
+        """The lock of `session_id`'s file, taken for this process (the one it holds, when it
+        is that session's). Raises SessionInUse when another process holds it. In a folder
+        that cannot be written (a read-only or full home) the lock is not held: nothing will be
+        written there either, and the write says why."""
+        if self.held and self.held.held and self.held.path.stem == session_id:
+            return self.held
+        lock = SessionLock(self.folder / f"{session_id}.lock")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            holder = lock.acquire()
+        except OSError:
+            return lock
+        if holder is not None:
+            raise SessionInUse(session_id, holder)
+        return lock
+
+    def let_go(self, lock: SessionLock) -> None:
+        """A lock from `lock` that will not be used after all (the file could not be read)."""
+        if lock is not self.held:
+            lock.release()
+
+    def close(self) -> None:
+        """Let go of the session's lock: another process may resume it (exiting does this)."""
+        if self.held:
+            self.held.release()
+
+    def _hold(self, lock: SessionLock) -> None:
+        if lock is not self.held:
+            if self.held:
+                self.held.release()
+            self.held = lock
 
     def hook_path(self, messages: list[dict]) -> str:
         """The hooks' `transcript_path`: the file, made to exist first (a SessionStart hook
@@ -110,6 +167,7 @@ class Transcript:
         text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self._hold(self.lock(self.session_id))  # one writer per session
             with self.path.open("a+b") as f:
                 size = f.seek(0, 2)
                 if size:
@@ -117,7 +175,7 @@ class Transcript:
                     if f.read(1) != b"\n":  # subtle: a torn last line from a crash stays apart
                         text = "\n" + text
                 f.write(text.encode("utf-8", "surrogatepass"))
-        except OSError as err:
+        except (OSError, SessionInUse) as err:
             self.error = f"the transcript {self.path} could not be written ({err})"
 
 

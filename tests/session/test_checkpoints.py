@@ -211,7 +211,9 @@ def test_a_session_resumed_in_the_repl_brings_its_checkpoints(home, repo, server
     from agent.app.slash import command
     server.reply(tool_calls=[("Write", {"file_path": "made.txt", "content": "x"})])
     server.reply("made")
-    build(repo, server).run("make a file")
+    first = build(repo, server)
+    first.run("make a file")
+    first.transcript.close()  # as the process that wrote it ends: one writer per session
     other = build(repo, server, session_id="s2")
     assert command(other, "/rewind", "") == "No prompts yet: there is nothing to rewind."
     assert command(other, "/resume", "s1").startswith("Resumed session s1")
