@@ -96,14 +96,15 @@ class FakeOpenAI:
               finish_reason: str | None = None, usage: dict | bool = True,
               index_zero: bool = False, no_ids: bool = False,
               repeat_id_name: bool = False, reasoning: str = "",
-              reasoning_as: str = "reasoning_content") -> None:
+              reasoning_as: str = "reasoning_content", ids: list[str] | None = None) -> None:
         """Script a reply. `tool_calls` are (name, arguments) with arguments a dict or raw JSON
         text. `usage`: True for computed counts, False to send none (as llama-cpp-python), or a
         dict with prompt_tokens / completion_tokens / cached_tokens. Streaming quirks:
         `index_zero` (every call at index 0, as Ollama), `no_ids` (no call ids),
         `repeat_id_name` (id and name in every fragment, as llama-cpp-python). `reasoning`:
         thinking sent as `reasoning_as`: "reasoning_content", "reasoning", "think" (tags in
-        the content) or "think_closed" (only the closing tag)."""
+        the content) or "think_closed" (only the closing tag). `ids`: the calls' ids, as
+        sent (default call_1, call_2, ... across the server's life; a server may repeat one)."""
         assert reasoning_as in ("reasoning_content", "reasoning", "think", "think_closed")
         calls = [(name, args if isinstance(args, str) else json.dumps(args))
                  for name, args in tool_calls or ()]
@@ -111,7 +112,7 @@ class FakeOpenAI:
                             "finish_reason": finish_reason or ("tool_calls" if calls else "stop"),
                             "usage": usage, "index_zero": index_zero, "no_ids": no_ids,
                             "repeat_id_name": repeat_id_name, "reasoning": reasoning,
-                            "reasoning_as": reasoning_as})
+                            "reasoning_as": reasoning_as, "given_ids": ids})
 
     def fail(self, status: int, n: int = 1, body: dict | str | None = None,
              headers: dict[str, str] | None = None) -> None:
@@ -187,7 +188,7 @@ class FakeOpenAI:
             for _ in step.get("tool_calls", ()):
                 self._n_calls += 1
                 ids.append(f"call_{self._n_calls}")
-        step = {**step, "ids": ids}
+        step = {**step, "ids": step.get("given_ids") or ids}
         completion = len(step.get("text", "")) + sum(len(a) for _, a in step.get("tool_calls", ()))
         counts = {"prompt_tokens": len(messages) // 4, "completion_tokens": completion // 4,
                   "cached_tokens": cached // 4}

@@ -6,7 +6,8 @@ the OpenAI-compatible client in `agent.model.client`, the `ScriptedModel` in
 `agent.model.scripted` (used by the tests, the demo and coursework), or a backend a student
 writes.
 
-Messages are plain OpenAI chat dicts, exactly as they are sent and stored.
+Messages are plain OpenAI chat dicts, exactly as they are sent and stored. A Reply's calls
+have ids of their own: duplicates are renamed when the Reply is made (`unique_ids`).
 Simplified: one choice per request (n=1); no images.
 Claude Code counterpart: the model call inside its query loop.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 
@@ -44,6 +45,23 @@ def parse_arguments(text: str | None) -> dict:
     if not isinstance(args, dict):
         raise BadArguments("must be a JSON object.")
     return args
+
+
+def unique_ids(ids: list[str]) -> list[str]:
+    """The ids with each made unique: a second `call_0` becomes `call_0_2`, an empty one
+    `call_2`. Some servers number the calls of each reply from 0, or give them all one id; the
+    loop runs them fine, but a result is paired with its call by id, so on resume the second
+    result would answer the first call and the second call none."""
+    used: set[str] = set()
+    out = []
+    for id_ in ids:
+        new, n = id_, 1
+        while not new or new in used:
+            n += 1
+            new = f"{id_ or 'call'}_{n}"
+        used.add(new)
+        out.append(new)
+    return out
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,13 @@ class Reply:
     """The model's thinking, when the server sends it apart from the answer; never sent back."""
     timing: Timing | None = None
     """Filled by the client (agent/model/client.py); None from models that do not measure."""
+
+    def __post_init__(self) -> None:
+        # subtle: before anything stores or runs the calls; a frozen dataclass is set this way
+        ids = unique_ids([c.id for c in self.tool_calls])
+        if any(c.id != i for c, i in zip(self.tool_calls, ids)):
+            object.__setattr__(self, "tool_calls", tuple(
+                replace(c, id=i) for c, i in zip(self.tool_calls, ids)))
 
     def to_message(self) -> dict:
         """The assistant message to append to the history (OpenAI chat format)."""

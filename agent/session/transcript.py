@@ -35,6 +35,7 @@ import time
 import uuid
 
 from agent.model.reminders import own_words
+from agent.model.types import unique_ids
 from agent.session.lock import SessionLock
 from collections import Counter
 from dataclasses import dataclass
@@ -242,7 +243,9 @@ def repair(messages: list[dict], system: dict | None = None) -> Repaired:
     current prompt, replaces a stored one); each assistant tool call answered by exactly one
     tool message with its id, in the order of the calls, right after the assistant message; a
     call whose result never came gets NO_RESULT; a tool message that answers no call, a
-    second answer to one call and a message of no known role are dropped."""
+    second answer to one call and a message of no known role are dropped. Calls of one reply
+    that share an id (stored before replies were made unique) take their results in turn and
+    get ids of their own."""
     problems: Counter[str] = Counter()
     body = list(messages)
     stored = body.pop(0) if body and body[0].get("role") == "system" else None
@@ -258,26 +261,38 @@ def repair(messages: list[dict], system: dict | None = None) -> Repaired:
         if role == "tool":
             problems["a tool result that answers no call was dropped"] += 1
             continue
-        out.append(message)
         calls = message.get("tool_calls") or [] if role == "assistant" else []
-        answers: dict[str, dict] = {}
+        results: list[dict] = []
         while calls and i < len(body) and body[i].get("role") == "tool":
-            if body[i].get("tool_call_id") in answers:
-                problems["a second result for one call was dropped"] += 1
-            answers.setdefault(body[i].get("tool_call_id"), body[i])
+            results.append(body[i])
             i += 1
-        ids = [c.get("id") for c in calls if c.get("id") in answers]
-        if [a for a in answers if a in ids] != ids:
-            problems["results put back in the order of their calls"] += 1
-        for call in calls:
-            answer = answers.pop(call.get("id"), None)
+        ids = unique_ids([c.get("id") for c in calls])
+        if ids != [c.get("id") for c in calls]:  # written before replies were made unique
+            problems["calls that shared an id were given ids of their own"] += 1
+            message = {**message, "tool_calls": [{**c, "id": new} for c, new in zip(calls, ids)]}
+        out.append(message)
+        answers: dict[str, list[tuple[int, dict]]] = {}  # a shared id: its results in turn
+        for n, result in enumerate(results):
+            answers.setdefault(result.get("tool_call_id"), []).append((n, result))
+        order = []
+        for call, new in zip(calls, ids):
+            waiting = answers.get(call.get("id"))
+            n, answer = waiting.pop(0) if waiting else (None, None)
             if answer is None:
                 problems["a call cut off got a result saying so"] += 1
-                answer = {"role": "tool", "tool_call_id": call.get("id"), "content": NO_RESULT}
-            elif not isinstance(answer.get("content"), str):
-                answer = {**answer, "content": json.dumps(answer.get("content"))}
+                answer = {"role": "tool", "tool_call_id": new, "content": NO_RESULT}
+            else:
+                order.append(n)
+                answer = {**answer, "tool_call_id": new}
+                if not isinstance(answer.get("content"), str):
+                    answer = {**answer, "content": json.dumps(answer.get("content"))}
             out.append(answer)
-        problems["a tool result that answers no call was dropped"] += len(answers)
+        if order != sorted(order):
+            problems["results put back in the order of their calls"] += 1
+        call_ids = {c.get("id") for c in calls}
+        for key, waiting in answers.items():
+            problems["a second result for one call was dropped" if key in call_ids
+                     else "a tool result that answers no call was dropped"] += len(waiting)
     notes = tuple(f"{text} (x{n})" if n > 1 else text for text, n in problems.items() if n)
     return Repaired(out, notes)
 
