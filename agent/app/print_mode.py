@@ -77,7 +77,10 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         except SessionInUse as err:  # one writer per session: nothing was written
             print(f"agent: {err}", file=sys.stderr)
             return 1
-        if verbose:
+        except OSError as err:  # gone or unreadable since it was found
+            print(f"agent: {resume} cannot be read ({err.strerror or err})", file=sys.stderr)
+            return 1
+        if verbose or ";" in resumed:  # what was repaired or skipped is said once, always
             print(resumed, file=sys.stderr)
     try:  # `agent -p "/review src"` runs a custom command
         chosen = custom.from_prompt(prompt, session.policy.project or config.cwd, Path.home(),

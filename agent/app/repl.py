@@ -148,6 +148,9 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
         except SessionInUse as err:  # one writer per session: nothing was written
             print(f"agent: {err}", file=sys.stderr)
             return 1
+        except OSError as err:  # gone or unreadable since it was found
+            print(f"agent: {resume} cannot be read ({err.strerror or err})", file=sys.stderr)
+            return 1
     session.start("resume" if resume else "startup")
     try:
         return prompt_loop(console, term, config, first_prompt)

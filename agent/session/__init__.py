@@ -10,6 +10,7 @@ Read in this order:
                     compaction, transcript, checkpoints, todos, memory) and the plugin API
     plugins.py      plugins: a file or module with register(session), loaded and checked
     transcript.py   every message on disk as it happens; load, repair
+    records.py      what a transcript line must hold to be used; why a line is skipped
     lock.py         one writer per session: a lock file held with flock, let go at death
     resume.py       the sessions of a folder: list, find, the /resume menu, resume_into
     checkpoints.py  each file before each prompt's Write or Edit; /rewind

@@ -1,6 +1,7 @@
 """Finding a session and going on with it: the listing, the menu, and the resume itself.
 
     list_sessions(folder)          the sessions of a project folder, newest first
+    survey(folder)                 those, and the files that hold nothing to resume, with why
     latest(folder)                 `agent --continue`
     find_session(folder, id)       `agent --resume ID` (a unique prefix will do)
     sessions_report(folder)        `agent sessions`
@@ -8,6 +9,8 @@
     resume_into(session, path)     the history loaded, repaired and put in place
 
 The transcript's format, its writer, `load` and `repair` are in agent/session/transcript.py.
+A damaged file is one entry in a listing, never an error for the others; resuming it by id
+says it is damaged, which is not the same as "no session".
 Simplified: sessions are found by file name and modification time; a listing reads each file.
 Not covered: sessions of other folders.
 Claude Code counterpart: --continue, --resume, /resume, and the session picker.
@@ -37,35 +40,73 @@ class SessionInfo:
     first_prompt: str
 
 
-def list_sessions(folder: Path) -> list[SessionInfo]:
-    """The sessions in a project folder, newest first; files with no prompt yet are left out."""
-    found = []
+@dataclass(frozen=True)
+class Unusable:
+    """A transcript file that holds nothing to resume."""
+
+    path: Path
+    why: str
+    """What is wrong, to end the sentence "session ID cannot be resumed: its file ...". """
+    damaged: bool
+    """True for a file that cannot be read or holds no usable history; False for a session
+    with no prompt yet (the system prompt alone: opened, never asked)."""
+
+
+def survey(folder: Path) -> tuple[list[SessionInfo], list[Unusable]]:
+    """Every transcript of a project folder: the sessions (newest first) and the files that
+    hold nothing to resume. One bad file is one entry, never an error for the others."""
+    found, unusable = [], []
     for path in folder.glob("*.jsonl") if folder.is_dir() else ():
-        loaded, stat = load(path), path.stat()
+        try:
+            loaded, stat = load(path), path.stat()
+        except OSError as err:
+            unusable.append(Unusable(path, f"cannot be read ({err.strerror or err})", True))
+            continue
         if loaded.first_prompt:
             found.append(SessionInfo(path.stem, path, stat.st_mtime, stat.st_size,
                                      len(loaded.messages), loaded.first_prompt))
-    return sorted(found, key=lambda s: s.modified, reverse=True)
+        elif loaded.damage:
+            unusable.append(Unusable(path, f"holds no usable history ({loaded.damage})", True))
+        elif not loaded.messages:
+            unusable.append(Unusable(path, "is empty", True))
+        else:
+            unusable.append(Unusable(path, "has no prompt yet: there is nothing to resume", False))
+    return sorted(found, key=lambda s: s.modified, reverse=True), unusable
+
+
+def list_sessions(folder: Path) -> list[SessionInfo]:
+    """The sessions in a project folder, newest first; files with no prompt yet are left out."""
+    return survey(folder)[0]
 
 
 def latest(folder: Path) -> SessionInfo:
     """The session written last (`agent --continue`); SessionError when there is none."""
-    sessions = list_sessions(folder)
-    if not sessions:
-        raise SessionError(f"no session to continue in this folder (looked in {folder})")
-    return sessions[0]
+    sessions, unusable = survey(folder)
+    if sessions:
+        return sessions[0]
+    damaged = [u for u in unusable if u.damaged]
+    if damaged:
+        raise SessionError(f"no session to continue in this folder: {len(damaged)} transcript(s) "
+                           f"there are damaged (`agent sessions` lists them; looked in {folder})")
+    raise SessionError(f"no session to continue in this folder (looked in {folder})")
 
 
 def find_session(folder: Path, session_id: str) -> SessionInfo:
-    """The session with this id, or the one whose id starts with it (`agent --resume ID`)."""
-    sessions = list_sessions(folder)
-    exact = [s for s in sessions if s.id == session_id]
-    matches = exact or [s for s in sessions if session_id and s.id.startswith(session_id)]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
+    """The session with this id, or the one whose id starts with it (`agent --resume ID`).
+    SessionError says which: none, several, or a file that holds nothing to resume."""
+    sessions, unusable = survey(folder)
+    everything = [(s.path.stem, s) for s in sessions] + [(u.path.stem, u) for u in unusable]
+    exact = [item for stem, item in everything if stem == session_id]
+    matches = exact or [item for stem, item in everything
+                        if session_id and stem.startswith(session_id)]
+    if len(matches) > 1:
         raise SessionError(f"{len(matches)} sessions start with {session_id!r}: give more of the id")
-    raise SessionError(f"no session {session_id!r} in this folder (`agent sessions` lists them)")
+    if not matches:
+        raise SessionError(f"no session {session_id!r} in this folder (`agent sessions` lists them)")
+    if isinstance(matches[0], Unusable):
+        bad = matches[0]
+        raise SessionError(f"session {bad.path.stem} cannot be resumed: its file {bad.path} {bad.why}")
+    return matches[0]
 
 
 def describe(info: SessionInfo) -> str:
@@ -81,12 +122,16 @@ def size_text(n: int) -> str:
 
 
 def sessions_report(folder: Path) -> str:
-    """`agent sessions`: this project's sessions, newest first."""
-    sessions = list_sessions(folder)
-    if not sessions:
+    """`agent sessions`: this project's sessions, newest first, then the damaged files."""
+    sessions, unusable = survey(folder)
+    damaged = [u for u in unusable if u.damaged]
+    if not sessions and not damaged:
         raise SessionError(f"no sessions in this folder yet (looked in {folder})")
-    return "\n".join(["Sessions of this folder, newest first (agent --resume ID to go on):",
-                      *("  " + describe(s) for s in sessions)])
+    lines = ["Sessions of this folder, newest first (agent --resume ID to go on):",
+             *("  " + describe(s) for s in sessions)] if sessions else []
+    if damaged:
+        lines += ["Damaged, cannot be resumed:", *(f"  {u.path.stem}  {u.why}" for u in damaged)]
+    return "\n".join(lines)
 
 
 def resume_menu(folder: Path) -> str:
@@ -131,11 +176,7 @@ def resume_into(session, path: Path, fork: bool = False) -> str:
     else:
         transcript.resume(path.stem, fixed.messages, loaded.messages, lock)  # it writes there
     agent.replace_history(fixed.messages)  # the todo list of that history; files read again
-    notes = list(fixed.notes)
-    if loaded.n_dropped:
-        notes.insert(0, f"{loaded.n_dropped} unreadable line(s) dropped (a write cut off)")
-    if loaded.n_skipped:
-        notes.append(f"{loaded.n_skipped} line(s) of an unknown kind skipped")
+    notes = ([loaded.damage] if loaded.damage else []) + list(fixed.notes)
     n = len(agent.messages) - 1
     what = (f"Forked session {path.stem} into {transcript.session_id}" if fork
             else f"Resumed session {path.stem}")

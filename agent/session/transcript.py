@@ -16,7 +16,9 @@ The format: each line is one JSON object, either
                                    messages replace everything above.
 Loading starts empty, appends each message and starts over at each history line. A rewrite
 is one line, so it happens whole or (torn) not at all, like every other write. Lines that are
-not JSON are dropped and counted; JSON lines of no known kind are skipped and counted.
+not JSON are dropped and counted; lines of no known kind or of the wrong shape (a tool_calls
+that is not a list, nesting json.loads cannot read: agent/session/records.py) are skipped and
+counted with their reason, never raised.
 
 Why each message at once: a crash must lose at most the message in flight. Each write opens
 the file for appending, writes the line and closes it, so the operating system has it before
@@ -36,15 +38,13 @@ import uuid
 
 from agent.model.reminders import own_words
 from agent.model.types import unique_ids
+from agent.session.records import ROLES, message_problem, read_line
 from agent.session.lock import SessionLock
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 NO_RESULT = "(no result: the session ended before this call finished)"
-ROLES = ("system", "user", "assistant", "tool")
-
-
 class SessionError(ValueError):
     """No session to resume: a missing id, an empty project. The message says which."""
 
@@ -196,31 +196,57 @@ class Loaded:
     n_dropped: int = 0
     """Lines that were not JSON: a torn last line after a crash."""
     n_skipped: int = 0
-    """JSON lines of no known kind (a newer version's records, a hand edit)."""
+    """Lines of no known kind or of the wrong shape (agent/session/records.py), and messages
+    of the wrong shape inside a history line: a newer version's records, a hand edit, damage."""
+    why: tuple[str, ...] = ()
+    """Why they were skipped, each reason once with its count: "not JSON (x2)"."""
+
+    @property
+    def damage(self) -> str:
+        """What could not be used, for the one line the user sees ("" when nothing)."""
+        parts = []
+        if self.n_dropped:
+            parts.append(f"{self.n_dropped} unreadable line(s) dropped (a write cut off)")
+        if self.n_skipped:
+            parts.append(f"{self.n_skipped} skipped as damaged: " + ", ".join(self.why))
+        return "; ".join(parts)
 
 
 def load(path: Path) -> Loaded:
+    """The transcript at `path`, read line by line: a line that cannot be used is counted with
+    its reason and skipped, never raised (OSError only when the file cannot be read)."""
     messages: list[dict] = []
-    first, dropped, skipped = "", 0, 0
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    first, dropped, why = "", 0, Counter()
+    # subtle: "\n" only; splitlines() would also cut at U+2028 and \x1c, which a message holds raw
+    for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
+        record, unread = read_line(line)
+        if unread == "not JSON":
             dropped += 1
-            continue
-        if isinstance(record, dict) and isinstance(record.get("role"), str):
-            messages.append(record)
+        elif unread:
+            why[unread] += 1
+        elif isinstance(record, dict) and "role" in record:
+            problem = message_problem(record)
+            if problem:
+                why[problem] += 1
+            else:
+                messages.append(record)
         elif (isinstance(record, dict) and record.get("type") == "history"
               and isinstance(record.get("messages"), list)):
-            messages = [m for m in record["messages"] if isinstance(m, dict)]
+            kept = [m for m in record["messages"] if not message_problem(m)]
+            for problem in filter(None, map(message_problem, record["messages"])):
+                why[f"in a history line, {problem}"] += 1
+            if kept:
+                messages = kept
+            else:  # it would replace the history with nothing: the line is what is damaged
+                why["a history line with no usable message"] += 1
         else:
-            skipped += 1
-            continue
+            why["a line of no known kind"] += 1
         if not first:
-            first = next((prompt_text(m) for m in messages if m.get("role") == "user"), "")
-    return Loaded(messages, first, dropped, skipped)
+            first = next((prompt_text(m) for m in messages if m["role"] == "user"), "")
+    reasons = tuple(f"{text} (x{n})" if n > 1 else text for text, n in why.items())
+    return Loaded(messages, first, dropped, sum(why.values()), reasons)
 
 
 def prompt_text(message: dict) -> str:
