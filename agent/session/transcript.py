@@ -12,8 +12,10 @@ Finding a session and resuming it (--continue, --resume, /resume): agent/session
 The format: each line is one JSON object, either
     {"role": ...}                  a message, exactly as it was sent to the model, or
     {"type": "history", "reason": "compact" | "resume", "time": ..., "messages": [...]}
-                                   the history was rewritten (a compaction, a resume): these
-                                   messages replace everything above.
+                                   the history was rewritten (a compaction, a repair in the
+                                   middle): these messages replace everything above, or
+    {"type": "system", "message": {...}}   the system prompt of a resume: it replaces the first
+                                   message (a resume appends; it never copies the history).
 Loading starts empty, appends each message and starts over at each history line. A rewrite
 is one line, so it happens whole or (torn) not at all, like every other write. Lines that are
 not JSON are dropped and counted; lines of no known kind or of the wrong shape (a tool_calls
@@ -108,12 +110,13 @@ class Transcript:
     def resume(self, session_id: str, messages: list[dict], on_disk: list[dict],
                lock: SessionLock | None = None) -> None:
         """Go on in the session `session_id` with this history, which the file loads to
-        `on_disk`; when they differ (repaired, a new system prompt), one history line.
+        `on_disk`; what differs (a new system prompt, a repair) is appended (`resume_records`).
         `lock`: that session's, from `lock`; taken here when not given (SessionInUse)."""
         self._hold(lock or self.lock(session_id))
         self.session_id = session_id
-        if messages != on_disk:
-            self._write([history_record(messages, "resume")])
+        records = resume_records(on_disk, messages)
+        if records:
+            self._write(records)
         self.written = list(messages)
 
     def fork(self, messages: list[dict]) -> None:
@@ -185,6 +188,19 @@ def history_record(messages: list[dict], reason: str) -> dict:
             "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "messages": list(messages)}
 
 
+def resume_records(on_disk: list[dict], messages: list[dict]) -> list[dict]:
+    """What to append so that a file that loads to `on_disk` loads to `messages`: a system
+    line when only the system prompt changed (it is rebuilt at each resume), then the messages
+    a repair added at the end (a result for the call cut off); a whole history line only when
+    a repair changed the middle (once: the file is whole after it)."""
+    has_system = bool(on_disk) and on_disk[0].get("role") == "system"
+    body = on_disk[1:] if has_system else on_disk
+    if messages[1:len(body) + 1] != body:
+        return [history_record(messages, "resume")]
+    same = has_system and on_disk[0] == messages[0]
+    return ([] if same else [{"type": "system", "message": messages[0]}]) + messages[1 + len(body):]
+
+
 @dataclass(frozen=True)
 class Loaded:
     """A transcript read back."""
@@ -241,6 +257,11 @@ def load(path: Path) -> Loaded:
                 messages = kept
             else:  # it would replace the history with nothing: the line is what is damaged
                 why["a history line with no usable message"] += 1
+        elif (isinstance(record, dict) and record.get("type") == "system"
+              and not message_problem(record.get("message"))
+              and record["message"]["role"] == "system"):
+            at_start = bool(messages) and messages[0]["role"] == "system"
+            messages = [record["message"], *messages[1 if at_start else 0:]]
         else:
             why["a line of no known kind"] += 1
         if not first:
