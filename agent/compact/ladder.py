@@ -27,6 +27,7 @@ Claude Code counterpart: tool-result limits, microcompact, autocompact, /compact
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import time
@@ -106,7 +107,10 @@ def summarize(messages: list[dict], job: Job) -> list[dict]:
     if cut is None or not any(m.get("role") == "assistant" for m in messages[1:cut]):
         return messages  # only the user's own words: a summary of them would lose them
     head, tail = messages[1:cut], messages[cut:]
-    job.transcript = save_transcript(messages, job.save_dir)
+    try:
+        job.transcript = save_transcript(messages, job.save_dir)
+    except OSError as err:  # a read-only or full home: summarize anyway, and say so
+        job.notes.append(f"the transcript could not be saved first ({err.strerror or err})")
     text = write_summary(messages[0], head, job)
     note = (f"[This conversation was compacted: {len(head)} earlier messages were replaced by "
             "the summary below"
@@ -191,11 +195,14 @@ def save_transcript(messages: list[dict], folder: Path | None) -> Path | None:
 
 class ResultBudget:
     """On the loop's after_tool seam: a tool result over `budget` tokens goes to a file in `folder`, and
-    the history keeps a preview and the path. Same result, same file (named by its hash)."""
+    the history keeps a preview and the path. Same result, same file (named by its hash).
+    When the file cannot be written, the preview stays and says why there is no file."""
 
     def __init__(self, budget: int, folder: Path, counter: TokenCounter | None = None):
         self.budget, self.folder = budget, folder
         self.counter = counter or TokenCounter()
+        self.error: str | None = None
+        """Why results could not be saved (the first failure); they are then cut inline."""
 
     def __call__(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         if len(result) <= self.budget:  # nearly always more characters than tokens: no count
@@ -204,11 +211,20 @@ class ResultBudget:
         if n <= self.budget:
             return result
         digest = hashlib.sha1(result.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{call.name}-{digest}.txt"
-        path.write_text(result, encoding="utf-8", errors="surrogatepass")
-        return (f"[This result is {n:,} tokens, over the budget of {self.budget:,} for one "
-                f"result. The whole of it ({result.count(chr(10)) + 1:,} lines) is saved in "
+        head = f"[This result is {n:,} tokens, over the budget of {self.budget:,} for one result."
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path.write_text(result, encoding="utf-8", errors="surrogatepass")
+        except OSError as err:  # a full disk, a read-only home: the work goes on, capped inline
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)  # no half-written file that looks whole
+            self.error = self.error or f"{self.folder} could not be written ({err.strerror or err})"
+            return (f"{head} It could not be saved to a file ({err.strerror or err}: "
+                    f"{self.folder}), so only its start and end are kept. For the middle, call "
+                    f"again on a narrower part (Read's offset and limit, `| sed -n '100,200p'` "
+                    f"in Bash).]\n\n" + cap(result, self.budget * 2))
+        return (f"{head} The whole of it ({result.count(chr(10)) + 1:,} lines) is saved in "
                 f"{path}: Read it with offset and limit, or Grep it. A preview:]\n\n"
                 + cap(result, self.budget * 2))
 

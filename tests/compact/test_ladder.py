@@ -343,3 +343,57 @@ def test_an_empty_ladder_never_compacts_or_calls_hooks(tmp_path):
     messages = history(10)
     ladder.before_request(messages, [])
     assert ladder.compactions == [] and len(messages) == 22
+
+
+# A home that cannot be written (read-only, full, or a file where a folder should be): the
+# work goes on. Root ignores permission bits, so the folder is put under a regular file.
+
+@pytest.fixture
+def unwritable(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder\n")
+    return tmp_path / "a-file" / "home"
+
+
+def test_a_result_that_cannot_be_saved_is_cut_inline_and_says_why(unwritable):
+    budget = ResultBudget(500, unwritable / "results")
+    big = "".join(f"line {i}: some output of a command\n" for i in range(2000))
+    kept = budget(ToolCall("c1", "Bash", "{}"), big)
+    assert "could not be saved to a file (Not a directory" in kept
+    assert "line 0:" in kept and "line 1999:" in kept and len(kept) < len(big) / 10
+    assert "saved in" not in kept and "Not a directory" in budget.error
+    assert budget(ToolCall("c2", "Bash", "{}"), "short") == "short"
+
+
+def test_a_summary_goes_on_when_its_transcript_cannot_be_saved(unwritable):
+    messages = history(8)
+    job = job_for(messages, target=1500, save_dir=unwritable, tail_budget=400)
+    out = summarize(messages, job)
+    assert_paired(out)
+    assert len(out) < len(messages) and job.transcript is None
+    assert "transcript is saved" not in out[1]["content"]
+    assert any("could not be saved first (Not a directory)" in n for n in job.notes)
+
+
+def test_print_mode_under_an_unwritable_home_goes_on(server, tmp_path):
+    import os
+    import subprocess
+    import sys
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "big.txt").write_text("".join(f"line {i} of a long file\n" for i in range(3000)))
+    server.reply(tool_calls=[("Bash", {"command": "cat big.txt"})])
+    server.reply(tool_calls=[("Write", {"file_path": "new.txt", "content": "hi\n"})])
+    server.reply(tool_calls=[("Edit", {"file_path": "new.txt", "old_string": "hi",
+                                       "new_string": "ho"})])
+    server.reply("done")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    done = subprocess.run([sys.executable, "-m", "agent", "-p", "go", "--base-url",
+                           server.base_url, "--model", "m", "--context-window", "8192",
+                           "--permission-mode", "bypassPermissions"], cwd=tmp_path,
+                          env={**base, "HOME": str(tmp_path / "a-file" / "home")},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "done\n", done.stderr
+    assert "Traceback" not in done.stderr and "cannot be resumed" in done.stderr
+    results = [m["content"] for m in server.requests[-1]["messages"] if m["role"] == "tool"]
+    assert "could not be saved to a file" in results[0] and "line 2999" in results[0]
+    assert results[1].startswith("Created") and results[2].startswith("Edited")
+    assert (tmp_path / "new.txt").read_text() == "ho\n"
