@@ -53,7 +53,7 @@ def discover(cwd: Path, root: Path, home: Path) -> list[Path]:
     folders = folders[: folders.index(root) + 1] if root in folders else [cwd]
     found = [data_folder(home) / name for name in NAMES + LOCAL_NAMES]
     found += [folder / name for folder in reversed(folders) for name in NAMES + LOCAL_NAMES]
-    return [p for p in found if p.is_file()]
+    return [p for p in found if is_file(p)]
 
 
 def imports(text: str) -> list[str]:
@@ -68,8 +68,20 @@ def imports(text: str) -> list[str]:
     return found
 
 
+def is_file(path: Path) -> bool:
+    """Path.is_file, but a path in a folder the user cannot enter is no file (Path.is_file
+    raises PermissionError there: a locked folder must not stop a session)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def read_capped(path: Path) -> str:
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as err:  # a file the user may not read: said in its place
+        return f"[not read: {err.strerror or err}]"
     if len(text) > CAP:
         text = (text[:CAP] + f"\n[... cut: {path.name} is {len(text):,} characters, "
                 f"the first {CAP:,} are shown]")
@@ -89,7 +101,7 @@ def load(paths: list[Path], home: Path, seen: set[Path] | None = None,
     def visit(path: Path, hops: int, importer: Path | None, boxed: bool) -> None:
         boxed = boxed or box is not None and path.absolute().is_relative_to(box)
         path = path.resolve()
-        if path in seen or not path.is_file():
+        if path in seen or not is_file(path):
             return
         seen.add(path)
         if boxed and not path.is_relative_to(box):
@@ -165,7 +177,10 @@ class SubfolderMemory:
             return []
         target = Path(raw).expanduser()
         target = (target if target.is_absolute() else self.cwd / target).resolve()
-        folder = target if target.is_dir() else target.parent
+        try:
+            folder = target if target.is_dir() else target.parent
+        except OSError:  # inside a folder the user cannot enter: its parent is as far as we see
+            folder = target.parent
         if folder == self.cwd or self.cwd not in folder.parents:
             return []
         below = [folder, *folder.parents]
@@ -175,7 +190,7 @@ class SubfolderMemory:
         if folder in self._seen_folders:
             return []
         self._seen_folders.add(folder)
-        paths = [folder / name for name in NAMES + LOCAL_NAMES if (folder / name).is_file()]
+        paths = [folder / name for name in NAMES + LOCAL_NAMES if is_file(folder / name)]
         return load(paths, self.home, self._seen_files, self.confine)
 
     def text(self) -> str:

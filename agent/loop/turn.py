@@ -31,6 +31,7 @@ from agent.model.reminders import remind
 from agent.model.types import (BadArguments, Emit, Model, ModelError, Reply, ToolCall, Usage,
                                parse_arguments)
 from agent.tools import Tool, ToolContext, ToolError
+from agent.tools.tool import os_error_text
 
 # Why a turn ended. Plain strings, so they serialize as they are.
 END_TURN, MAX_TURNS, INTERRUPTED, ERROR = "end_turn", "max_turns", "interrupted", "error"
@@ -189,6 +190,8 @@ class Agent:
             return tool.run(verdict.args, self.ctx), False
         except ToolError as e:
             return f"Error: {e}", True
+        except OSError as e:  # the machine said no (a locked folder, a full disk): not a bug
+            return f"Error: {call.name}: {os_error_text(e)}", True
         except Exception as e:  # the one conversion point: a tool bug must not break the pairing
             return f"Error: {call.name} failed unexpectedly ({type(e).__name__}: {e}).", True
 

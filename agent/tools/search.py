@@ -94,6 +94,13 @@ def _walk(root: Path) -> Iterator[Path]:
             yield Path(entry.path)
 
 
+def _check_listable(folder: Path, shown: str) -> None:
+    """A folder the user cannot list is an error, not "nothing found"."""
+    if folder.is_dir() and not os.access(folder, os.R_OK | os.X_OK):
+        raise ToolError(f"permission denied: {shown} (the user the harness runs as may not "
+                        f"list this folder); search another one, or ask the user.")
+
+
 def _readable(path: Path, ctx: ToolContext) -> bool:
     """The rules let the model read this file (a Read deny rule covers it: left out)."""
     return ctx.readable is None or ctx.readable(path.resolve())
@@ -115,6 +122,7 @@ def glob(args: dict, ctx: ToolContext) -> str:
         base, pattern = Path(*parts[:i]).resolve(), "/".join(parts[i:])
     if not base.is_dir():
         raise ToolError(f"{base} is not a directory. Give Glob a folder as path.")
+    _check_listable(base, str(base))
     regex, cwd = _glob_regex(pattern), ctx.cwd.resolve()
     found = [p for p in _walk(base) if regex.fullmatch(p.relative_to(base).as_posix())
              and _readable(p, ctx)]
@@ -260,6 +268,7 @@ def grep(args: dict, ctx: ToolContext) -> str:
     root = ctx.resolve(args["path"]) if args.get("path") else ctx.cwd.resolve()
     if not root.exists():
         raise ToolError(f"{args['path']} does not exist. Check the path with Glob.")
+    _check_listable(root, args.get("path") or ".")
     mode = args.get("output_mode") or "files_with_matches"
     if mode not in MODES:
         raise ToolError(f"output_mode must be one of {', '.join(MODES)}; got {mode!r}.")

@@ -3,13 +3,15 @@
 A tool function takes the parsed arguments and the session's `ToolContext` and returns text.
 When the model made a mistake it can fix (a missing file, a non-unique Edit, a timeout), the
 tool raises `ToolError` with a message that says what to do next; the loop turns that into the
-tool result. Anything else is a bug of the harness and propagates (the loop still answers
-the call, agent/loop/turn.py).
+tool result. An OSError (a permission denied, a full disk) is the machine's answer, and the
+loop words it with `os_error_text`. Anything else is a bug of the harness and propagates
+(the loop still answers the call, agent/loop/turn.py).
 Claude Code counterpart: the tool definitions sent to the model.
 """
 
 from __future__ import annotations
 
+import errno
 import pwd
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +21,27 @@ from pathlib import Path
 
 class ToolError(Exception):
     """A mistake the model can fix; the message becomes the tool result."""
+
+
+_OS_HINTS = {
+    errno.EACCES: "the user the harness runs as may not use it; pick another path, or ask "
+                  "the user to change its permissions",
+    errno.EPERM: "the system does not allow it; pick another path, or ask the user",
+    errno.EROFS: "that file system is read-only; write somewhere else",
+    errno.ENOSPC: "the disk is full; ask the user to free space",
+    errno.EDQUOT: "the disk quota is used up; ask the user to free space",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+}
+
+
+def os_error_text(err: OSError) -> str:
+    """What the system refused, for the model: "permission denied: /x/y (what to do)".
+    The loop words every OSError a tool lets through this way: a locked folder, a full disk
+    or a read-only file system is a fact about the machine, not a bug of the harness."""
+    what = (err.strerror or type(err).__name__).lower()
+    where = f": {err.filename}" if err.filename else ""
+    hint = _OS_HINTS.get(err.errno)
+    return f"{what}{where}" + (f" ({hint})." if hint else ".")
 
 
 @dataclass

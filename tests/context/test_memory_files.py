@@ -1,5 +1,6 @@
 """Memory files on real folder trees: the user's folder, .local variants, @imports and caps."""
 
+import os
 import subprocess
 
 import pytest
@@ -171,3 +172,30 @@ def test_an_untrusted_projects_memory_is_read_only_inside_it(tmp_path):
     trusted = load(discover(repo, repo, home)[1:], home)  # trusted: as before
     assert "gho_SECRET" in "\n".join(f.text for f in trusted) and "OUTSIDE TEXT" in "\n".join(
         f.text for f in trusted)
+
+
+def test_locked_folders_and_unreadable_memory_files_never_stop_a_session():
+    """As an unprivileged user: an AGENT.md the user may not read, an import into a folder it
+    may not enter, and a call that touches that folder load what they can and go on."""
+    from agent.context.memory_files import SubfolderMemory
+    from agent.model.scripted import call
+    from unprivileged import as_nobody
+
+    def run(folder):
+        home, repo = folder / "home", folder / "repo"
+        (home / ".agent").mkdir(parents=True)
+        (repo / "locked").mkdir(parents=True)
+        (repo / "sub").mkdir()
+        (repo / "AGENT.md").write_text("root rules @locked/more.md\n")
+        (repo / "locked" / "more.md").write_text("more rules\n")
+        (repo / "sub" / "AGENT.md").write_text("sub rules\n")
+        os.chmod(repo / "sub" / "AGENT.md", 0)
+        os.chmod(repo / "locked", 0)
+        files = memory_files(repo, home)
+        guard = SubfolderMemory(repo, home, files)
+        return ([f.text for f in files], guard(call("Read", file_path="locked/x.py"), "r"),
+                guard(call("Read", file_path="sub/x.py"), "r"))
+    startup, locked, sub = as_nobody(run)
+    assert startup == ["root rules @locked/more.md"]  # the import it cannot see is left out
+    assert locked == "r"
+    assert "[not read: Permission denied]" in sub

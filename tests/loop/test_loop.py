@@ -259,3 +259,22 @@ def test_a_cut_tool_call_is_answered_not_continued(tmp_path):
     end = agent.run("hi")
     assert end.stop_reason == "end_turn" and "not valid JSON" in results(agent)[0]
     assert_paired(agent.messages)
+
+
+def test_an_os_error_in_a_tool_is_worded_as_the_machines_answer(tmp_path):
+    def locked(args: dict, ctx: ToolContext) -> str:
+        raise PermissionError(13, "Permission denied", "/srv/locked/a.txt")
+
+    def full(args: dict, ctx: ToolContext) -> str:
+        raise OSError(28, "No space left on device", str(ctx.cwd / "out.bin"))
+    agent, model, _ = make_agent(tmp_path, [call("Locked", text="x"), call("Full", text="x"),
+                                            "ok"])
+    agent.add_tool(tool("Locked", locked))
+    agent.add_tool(tool("Full", full))
+    assert agent.run("go").stop_reason == "end_turn"
+    denied, no_space = results(agent)
+    assert denied == ("Error: Locked: permission denied: /srv/locked/a.txt (the user the "
+                      "harness runs as may not use it; pick another path, or ask the user to "
+                      "change its permissions).")
+    assert no_space.startswith(f"Error: Full: no space left on device: {tmp_path}/out.bin")
+    assert "unexpectedly" not in denied + no_space

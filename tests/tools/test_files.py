@@ -331,3 +331,44 @@ def test_the_mode_is_kept_and_a_refused_change_saves_nothing(tmp_path):
     EDIT.run({"file_path": "run.sh", "old_string": "old", "new_string": "new"}, ctx)
     assert saved == [path.resolve()] and path.read_text() == "echo new\n"
     assert (path.stat().st_mode & 0o777) == 0o751
+
+
+def _locked_tree(folder):
+    """locked/ (mode 000) with a file and a memory file inside; secret.txt (mode 000)."""
+    (folder / "locked").mkdir()
+    (folder / "locked" / "x.txt").write_text("inside\n")
+    (folder / "locked" / "AGENT.md").write_text("locked rules\n")
+    (folder / "secret.txt").write_text("secret\n")
+    os.chmod(folder / "secret.txt", 0)
+    os.chmod(folder / "locked", 0)
+
+
+def test_permission_denied_is_a_clear_tool_error_never_a_crash():
+    """As an unprivileged user (root ignores the bits): every call into a locked folder or on
+    an unreadable file answers "permission denied: <path>", the memory guard included."""
+    from agent.context.memory_files import SubfolderMemory
+    from agent.loop.turn import Agent
+    from agent.model.scripted import ScriptedModel, call
+    from agent.tools import default_tools
+    from unprivileged import as_nobody
+
+    def run(folder):
+        _locked_tree(folder)
+        calls = [call("Read", file_path="locked/x.txt"), call("Read", file_path="secret.txt"),
+                 call("Write", file_path="locked/new.txt", content="x"),
+                 call("Edit", file_path="locked/x.txt", old_string="a", new_string="b"),
+                 call("Grep", pattern="in", path="locked/x.txt"),
+                 call("Grep", pattern="in", path="locked"),
+                 call("Glob", pattern="*", path="locked")]
+        agent = Agent(ScriptedModel([*calls, "done"]), default_tools(), "sys",
+                      ToolContext(cwd=folder, env={"PATH": ""}))
+        agent.after_tool.add(SubfolderMemory(folder, folder, []))
+        end = agent.run("go")
+        return end.stop_reason, [m["content"] for m in agent.messages if m["role"] == "tool"]
+    stop, results = as_nobody(run)
+    assert stop == "end_turn"
+    assert len(results) == 7
+    for result in results:
+        assert result.startswith("Error:") and "permission denied: " in result, result
+        assert "unexpectedly" not in result and "Errno" not in result
+    assert "locked/x.txt" in results[0] and "secret.txt" in results[1]
