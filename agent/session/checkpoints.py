@@ -31,14 +31,17 @@ Claude Code counterpart: checkpointing and /rewind (Esc Esc).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.model.types import BadArguments, parse_arguments
 from agent.model.reminders import own_words
 
+MAX_SAVED_BYTES = 64 * 10**6  # checked with stat first: a 2 GB file is never read into memory
 TRACKED = ("Write", "Edit")  # the tools that call before_write
 NOT_TRACKED = ("Changes made through Bash (rm, mv, sed -i, scripts, formatters) are not "
                "tracked: a rewind does not undo them.")
@@ -89,9 +92,19 @@ class Checkpoints:
 
     def before_write(self, path: Path) -> None:
         """ToolContext.before_write: Write or Edit is about to replace `path` (every check
-        passed, so the bytes are read only now): keep them, once per prompt."""
-        if not self.saved(self.n, path):
-            self.save(path, path.read_bytes() if path.is_file() else None)
+        passed, so the bytes are read only now): keep them, once per prompt. A file over
+        MAX_SAVED_BYTES is not read at all: OSError, and the tool leaves it as it is."""
+        if self.saved(self.n, path):
+            return
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            st = None
+        if st is not None and stat.S_ISREG(st.st_mode) and st.st_size > MAX_SAVED_BYTES:
+            raise OSError(errno.EFBIG, f"it is {st.st_size / 1e6:,.0f} MB, too large to keep "
+                                       f"a checkpoint of (the limit is "
+                                       f"{MAX_SAVED_BYTES // 10**6} MB)")
+        self.save(path, path.read_bytes() if st and stat.S_ISREG(st.st_mode) else None)
 
     def saved(self, number: int, path: Path) -> bool:
         return any(s.prompt == number and s.path == path for s in self.saves)

@@ -11,6 +11,9 @@ Edit replaces an exact string, which must be unique unless replace_all is set: t
 quotes the text it wants changed, so a wrong guess fails loudly instead of editing the wrong
 place. The file's other bytes are kept, CRLF line endings included.
 
+What a file is, and how big, is known before a byte is read (`read_checked`): FIFOs, sockets
+and devices are refused (a FIFO blocks, /dev/zero never ends), and so are files over 10 MB.
+
 Simplified: the freshness check compares mtime and size, not content; text is UTF-8 (Read
 shows other bytes as U+FFFD, Edit refuses non-UTF-8 files).
 Not covered: images, PDFs and notebooks (Claude Code's Read shows them), other encodings,
@@ -79,6 +82,35 @@ def _stamp(path: Path) -> tuple[int, int]:
     return st.st_mtime_ns, st.st_size
 
 
+KINDS = {stat.S_IFIFO: "a FIFO (a named pipe)", stat.S_IFSOCK: "a socket",
+         stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
+
+
+def _regular(st: os.stat_result, shown: str) -> None:
+    """Refuse what is not a regular file: a FIFO blocks until a writer comes, /dev/zero and
+    /dev/urandom never end."""
+    if not stat.S_ISREG(st.st_mode):
+        kind = KINDS.get(stat.S_IFMT(st.st_mode), "not a file")
+        raise ToolError(f"{shown} is {kind}, not a regular file; the file tools only take "
+                        f"regular files (reading it could block or never end). Use Bash with a "
+                        f"limit if you need it, e.g. `timeout 5 head -c 2000 {shown}`.")
+
+
+def read_checked(path: Path, shown: str, tool: str) -> tuple[bytes, tuple[int, int]]:
+    """A regular file's bytes and its (mtime_ns, size), checked before anything is read: its
+    kind and its size (MAX_FILE_BYTES) by stat. Opened without blocking, so that a FIFO put
+    in its place after the check is refused too, not waited on."""
+    _regular(os.stat(path), shown)
+    with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+        st = os.fstat(f.fileno())
+        _regular(st, shown)
+        if st.st_size > MAX_FILE_BYTES:
+            raise ToolError(f"{shown} is {st.st_size / 1e6:.1f} MB, over {tool}'s 10 MB limit. "
+                            f"Look inside with Grep, or Bash (`head -n 100`, `sed -n "
+                            f"'500,600p'`{', `sed -i`' if tool == 'Edit' else ''}).")
+        return f.read(), (st.st_mtime_ns, st.st_size)
+
+
 def _existing_file(path: Path, shown: str) -> None:
     if path.is_dir():
         raise ToolError(f"{shown} is a directory, not a file. Use Glob or Bash `ls` to list it.")
@@ -103,16 +135,13 @@ def read(args: dict, ctx: ToolContext) -> str:
     # subtle: small models send offset 0 for "from the start" (0-based habits); read it so.
     offset = max(int_arg(args, "offset", 1, minimum=0), 1)
     limit = int_arg(args, "limit", DEFAULT_LIMIT)
-    # subtle: stamp before reading; if the file changes in between, the next check sees it.
-    stamp = _stamp(path)
-    if stamp[1] > MAX_FILE_BYTES:
-        raise ToolError(f"{shown} is {stamp[1] / 1e6:.1f} MB, over Read's 10 MB limit. Look "
-                        f"inside with Grep, or Bash (`head -n 100`, `sed -n '500,600p'`).")
-    with path.open("rb") as f:
-        if b"\0" in f.read(BINARY_SNIFF_BYTES):
-            raise ToolError(f"{shown} looks binary (it has NUL bytes); Read shows text only. "
-                            f"Use Bash (`file`, `xxd | head`) to inspect it.")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    # subtle: stamped before reading; if the file changes in between, the next check sees it.
+    data, stamp = read_checked(path, shown, "Read")
+    if b"\0" in data[:BINARY_SNIFF_BYTES]:
+        raise ToolError(f"{shown} looks binary (it has NUL bytes); Read shows text only. "
+                        f"Use Bash (`file`, `xxd | head`) to inspect it.")
+    # universal newlines, as a text-mode open reads: \r\n and \r end lines
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     ctx.read_files[path] = stamp
     if not text:
         return f"{shown} is empty."
@@ -147,6 +176,8 @@ def write(args: dict, ctx: ToolContext) -> str:
     if path.is_dir():
         raise ToolError(f"{shown} is a directory; give the path of a file.")
     if existed:
+        _regular(path.stat(), shown)
+    if existed:
         _check_fresh(path, shown, ctx)
     try:
         write_safely(path, content.encode("utf-8", "surrogatepass"), ctx)  # no \n translation
@@ -180,11 +211,11 @@ def edit(args: dict, ctx: ToolContext) -> str:
         raise ToolError("old_string and new_string are the same; there is nothing to change.")
     path = ctx.resolve(shown)
     _existing_file(path, shown)
+    _regular(path.stat(), shown)
     _check_fresh(path, shown, ctx)
     try:
-        # newline="": keep \r\n as it is, so the rest of the file is written back unchanged.
-        with path.open(encoding="utf-8", newline="") as f:
-            text = f.read()
+        # as bytes: \r\n stays as it is, so the rest of the file is written back unchanged.
+        text = read_checked(path, shown, "Edit")[0].decode("utf-8")
     except UnicodeDecodeError:
         raise ToolError(f"{shown} is not UTF-8 text; Edit cannot change it safely. "
                         f"Use Bash (e.g. sed) instead.") from None

@@ -1,6 +1,8 @@
 """Read, Write and Edit on real files, including the read-before-change rule."""
 
 import os
+import stat
+import sys
 import subprocess
 
 import pytest
@@ -372,3 +374,83 @@ def test_permission_denied_is_a_clear_tool_error_never_a_crash():
         assert result.startswith("Error:") and "permission denied: " in result, result
         assert "unexpectedly" not in result and "Errno" not in result
     assert "locked/x.txt" in results[0] and "secret.txt" in results[1]
+
+
+# Not regular files: a FIFO blocks until a writer comes, a device never ends. Each call runs
+# in a child with a timeout, so that a regression fails instead of hanging the suite.
+
+NOT_REGULAR = """
+import os, socket, sys
+from pathlib import Path
+from agent.tools import ToolContext, ToolError
+from agent.tools.files import EDIT, READ, WRITE
+cwd = Path(sys.argv[1])
+os.mkfifo(cwd / "fifo")
+socket.socket(socket.AF_UNIX).bind(str(cwd / "sock"))
+ctx = ToolContext(cwd=cwd)
+for path in ("fifo", "sock", "/dev/zero", "/dev/urandom", "/dev/null"):
+    for tool, args in ((READ, {}), (EDIT, {"old_string": "a", "new_string": "b"}),
+                       (WRITE, {"content": "x"})):
+        try:
+            print(tool.name, path, "ran:", tool.run({"file_path": path, **args}, ctx)[:40])
+        except ToolError as e:
+            print(tool.name, path, "refused:", e)
+"""
+
+
+def test_fifos_sockets_and_devices_are_refused_at_once(tmp_path):
+    done = subprocess.run([sys.executable, "-c", NOT_REGULAR, str(tmp_path)],
+                          capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 15
+    kinds = {"fifo": "a FIFO (a named pipe)", "sock": "a socket", "/dev/zero": "a character device",
+             "/dev/urandom": "a character device", "/dev/null": "a character device"}
+    for line in lines:
+        name, path, verdict = line.split(" ", 2)
+        assert verdict.startswith(f"refused: {path} is {kinds[path]}, not a regular file"), line
+        assert "Bash" in verdict
+    assert stat.S_ISFIFO(os.stat(tmp_path / "fifo").st_mode)  # Write left it as it was
+
+
+BIG_FILES = """
+import resource, sys
+from pathlib import Path
+from agent.session.checkpoints import Checkpoints
+from agent.tools import ToolContext, ToolError
+from agent.tools.files import EDIT, READ, WRITE
+cwd = Path(sys.argv[1])
+with (cwd / "big.log").open("wb") as f:
+    f.truncate(2 * 1024**3)  # sparse: 2 GB on paper, nothing on disk
+checkpoints = Checkpoints(cwd / "checkpoints", cwd)
+ctx = ToolContext(cwd=cwd, before_write=checkpoints.before_write)
+ctx.read_files[cwd / "big.log"] = ((cwd / "big.log").stat().st_mtime_ns, 2 * 1024**3)
+for tool, args in ((READ, {}), (EDIT, {"old_string": "a", "new_string": "b"}),
+                   (WRITE, {"content": "x"})):
+    try:
+        print(tool.name, "ran:", tool.run({"file_path": "big.log", **args}, ctx)[:60])
+    except ToolError as e:
+        print(tool.name, "refused:", e)
+try:
+    checkpoints.before_write(cwd / "big.log")
+except OSError as e:
+    print("checkpoint refused:", e)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+"""
+
+
+def test_a_2_gb_file_is_never_read_whole(tmp_path):
+    """Read and Edit check the size with stat first; Write (here as if the file had been
+    read) is stopped by the checkpoint, which checks the size before keeping the bytes."""
+    done = subprocess.run([sys.executable, "-c", BIG_FILES, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    *lines, peak_mb = done.stdout.splitlines()
+    assert lines[0].startswith("Read refused: big.log is 2147.5 MB, over Read's 10 MB limit")
+    assert lines[1].startswith("Edit refused: big.log is 2147.5 MB, over Edit's 10 MB limit")
+    assert lines[2].startswith("Write refused: could not write big.log: it is 2,147 MB, too "
+                               "large to keep a checkpoint of"), lines[2]
+    assert "the file is as it was" in lines[2]
+    assert lines[3].startswith("checkpoint refused: [Errno 27] it is 2,147 MB")
+    assert (tmp_path / "big.log").stat().st_size == 2 * 1024**3
+    assert int(peak_mb) < 200, f"peak memory {peak_mb} MB"
