@@ -12,6 +12,7 @@ Read in this order:
     process.py   a command in its own process group: timeouts, Ctrl-C, pipes held open
     capping.py   long output kept short: head and tail, and what was cut
     search.py    Glob and Grep (ripgrep when installed, the same output without it)
+    grep_python.py  Grep without ripgrep: Python's re in a child, on a time budget
     listing.py   Glob and Grep as TOON-style rows (--listing toon)
     todo.py      TodoWrite and the reminder when the list goes stale
 

@@ -86,7 +86,7 @@ KINDS = {stat.S_IFIFO: "a FIFO (a named pipe)", stat.S_IFSOCK: "a socket",
          stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device"}
 
 
-def _regular(st: os.stat_result, shown: str) -> None:
+def check_regular(st: os.stat_result, shown: str) -> None:
     """Refuse what is not a regular file: a FIFO blocks until a writer comes, /dev/zero and
     /dev/urandom never end."""
     if not stat.S_ISREG(st.st_mode):
@@ -100,10 +100,10 @@ def read_checked(path: Path, shown: str, tool: str) -> tuple[bytes, tuple[int, i
     """A regular file's bytes and its (mtime_ns, size), checked before anything is read: its
     kind and its size (MAX_FILE_BYTES) by stat. Opened without blocking, so that a FIFO put
     in its place after the check is refused too, not waited on."""
-    _regular(os.stat(path), shown)
+    check_regular(os.stat(path), shown)
     with os.fdopen(os.open(path, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
         st = os.fstat(f.fileno())
-        _regular(st, shown)
+        check_regular(st, shown)
         if st.st_size > MAX_FILE_BYTES:
             raise ToolError(f"{shown} is {st.st_size / 1e6:.1f} MB, over {tool}'s 10 MB limit. "
                             f"Look inside with Grep, or Bash (`head -n 100`, `sed -n "
@@ -176,7 +176,7 @@ def write(args: dict, ctx: ToolContext) -> str:
     if path.is_dir():
         raise ToolError(f"{shown} is a directory; give the path of a file.")
     if existed:
-        _regular(path.stat(), shown)
+        check_regular(path.stat(), shown)
     if existed:
         _check_fresh(path, shown, ctx)
     try:
@@ -211,7 +211,7 @@ def edit(args: dict, ctx: ToolContext) -> str:
         raise ToolError("old_string and new_string are the same; there is nothing to change.")
     path = ctx.resolve(shown)
     _existing_file(path, shown)
-    _regular(path.stat(), shown)
+    check_regular(path.stat(), shown)
     _check_fresh(path, shown, ctx)
     try:
         # as bytes: \r\n stays as it is, so the rest of the file is written back unchanged.

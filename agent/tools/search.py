@@ -17,7 +17,8 @@ spans folders, `{a,b}` is either); Grep's `glob` matches the file name, or the p
 the working directory when it contains a `/`. The regex dialect is ripgrep's (Rust regex) with
 rg and Python's `re` without it: the common syntax is the same, but look-around and
 backreferences work only in Python, `\\p{Greek}`-style classes only in rg. ripgrep also honours
-.gitignore in git repositories; the fallback does not, and it reads each file whole.
+.gitignore in git repositories; the fallback does not. The fallback (agent/tools/grep_python.py)
+runs in a child process with a time budget and skips files over 10 MB, saying so.
 Not covered: Claude Code's Grep `type`, `multiline` and `offset` parameters.
 Claude Code counterpart: the Glob and Grep tools.
 """
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from agent.tools import Tool, ToolContext, ToolError
 from agent.tools.capping import cap
-from agent.tools.files import BINARY_SNIFF_BYTES, MAX_LINE_CHARS, int_arg
+from agent.tools.files import MAX_LINE_CHARS, check_regular, int_arg
 from agent.tools.listing import grep_listing, inline
 
 IGNORED_DIRS = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".mypy_cache",
@@ -49,7 +50,7 @@ def _rg(ctx: ToolContext) -> str | None:
     return shutil.which("rg", path=None if ctx.env is None else ctx.env.get("PATH", ""))
 
 
-def _shown(path: Path, cwd: Path) -> str:
+def shown_path(path: Path, cwd: Path) -> str:
     try:
         return path.relative_to(cwd).as_posix()
     except ValueError:
@@ -60,7 +61,7 @@ _GLOB = {"**/": "(?:.*/)?", "**": ".*", "*": "[^/]*", "?": "[^/]"}
 _BRACES = {"{": ("(?:", 1), "}": (")", -1), ",": ("|", 0)}
 
 
-def _glob_regex(pattern: str) -> re.Pattern:
+def glob_regex(pattern: str) -> re.Pattern:
     """A glob as a regex for whole `/`-separated paths."""
     out, depth = [], 0
     for token in re.findall(r"\*\*/|\*\*|\[!?[^]]+\]|.", pattern, re.DOTALL):
@@ -78,7 +79,7 @@ def _glob_regex(pattern: str) -> re.Pattern:
             from None
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def walk(root: Path) -> Iterator[Path]:
     """Files under root, depth first, each folder's entries by name (ripgrep's --sort path
     order), skipping IGNORED_DIRS and not following symlinks."""
     try:
@@ -89,7 +90,7 @@ def _walk(root: Path) -> Iterator[Path]:
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             if entry.name not in IGNORED_DIRS:
-                yield from _walk(Path(entry.path))
+                yield from walk(Path(entry.path))
         elif entry.is_file(follow_symlinks=False):
             yield Path(entry.path)
 
@@ -101,7 +102,7 @@ def _check_listable(folder: Path, shown: str) -> None:
                         f"list this folder); search another one, or ask the user.")
 
 
-def _readable(path: Path, ctx: ToolContext) -> bool:
+def readable(path: Path, ctx: ToolContext) -> bool:
     """The rules let the model read this file (a Read deny rule covers it: left out)."""
     return ctx.readable is None or ctx.readable(path.resolve())
 
@@ -123,13 +124,13 @@ def glob(args: dict, ctx: ToolContext) -> str:
     if not base.is_dir():
         raise ToolError(f"{base} is not a directory. Give Glob a folder as path.")
     _check_listable(base, str(base))
-    regex, cwd = _glob_regex(pattern), ctx.cwd.resolve()
-    found = [p for p in _walk(base) if regex.fullmatch(p.relative_to(base).as_posix())
-             and _readable(p, ctx)]
+    regex, cwd = glob_regex(pattern), ctx.cwd.resolve()
+    found = [p for p in walk(base) if regex.fullmatch(p.relative_to(base).as_posix())
+             and readable(p, ctx)]
     if not found:
         return "No files found"
     found.sort(key=_mtime, reverse=True)  # stable: equal times keep path order
-    lines = [_shown(p, cwd) for p in found[:MAX_GLOB_RESULTS]]
+    lines = [shown_path(p, cwd) for p in found[:MAX_GLOB_RESULTS]]
     if ctx.listing == "toon":
         lines = [inline("files", lines)]
     if len(found) > MAX_GLOB_RESULTS:
@@ -152,7 +153,7 @@ class Search:
 
 
 def _grep_rg(rg: str, q: Search, ctx: ToolContext) -> list[str]:
-    target = _shown(q.root, ctx.cwd.resolve())
+    target = shown_path(q.root, ctx.cwd.resolve())
     cmd = [rg, "--hidden", "--no-heading", "--with-filename", "--color", "never",
            "--sort", "path", "--no-messages", "--null"]  # NUL after each path: split exactly
     if q.ignore_case:
@@ -184,16 +185,16 @@ def _rg_lines(out: str, q: Search, target: str, ctx: ToolContext) -> list[str]:
     def shown(path: str) -> str:
         return path[2:] if target == "." and path.startswith("./") else path
 
-    def readable(path: str) -> bool:
-        return _readable(ctx.cwd / path, ctx)
+    def allowed(path: str) -> bool:
+        return readable(ctx.cwd / path, ctx)
     if q.mode == "files_with_matches":  # each path ends in NUL, no newline
-        return [shown(p) for p in out.split("\0")[:-1] if readable(p)]
+        return [shown(p) for p in out.split("\0")[:-1] if allowed(p)]
     lines = []
     for line in out.split("\n")[:-1]:
         path, nul, rest = line.partition("\0")
         if not nul:  # "--" between groups
             lines.append(line)
-        elif readable(path):
+        elif allowed(path):
             if q.mode == "count":
                 lines.append(f"{shown(path)}:{rest}")
             else:
@@ -204,71 +205,13 @@ def _rg_lines(out: str, q: Search, target: str, ctx: ToolContext) -> list[str]:
             0 < i < len(lines) - 1 and lines[i - 1] != "--"]
 
 
-def _text_lines(path: Path) -> list[str] | None:
-    """A file's lines, or None when it is binary or unreadable (skipped, as rg does)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None
-    if b"\0" in data[:BINARY_SNIFF_BYTES]:
-        return None
-    lines = data.decode("utf-8", "replace").split("\n")  # \n only, like rg: \r stays
-    if lines[-1] == "":
-        lines.pop()
-    return lines
-
-
-def _with_context(shown: str, lines: list[str], hits: list[int], q: Search) -> list[str]:
-    """Matches and their context lines, ripgrep style; `--` where lines are skipped."""
-    hit_set, out, last = set(hits), [], None
-    gap_mark = q.before or q.after  # rg marks gaps only when it shows context
-    wanted = sorted({j for i in hits
-                     for j in range(max(0, i - q.before), min(len(lines), i + q.after + 1))})
-    for j in wanted:
-        if gap_mark and last is not None and j != last + 1:
-            out.append("--")
-        sep = ":" if j in hit_set else "-"
-        number = f"{j + 1}{sep}" if q.numbers else ""
-        out.append(f"{shown}{sep}{number}{lines[j]}")
-        last = j
-    return out
-
-
-def _grep_python(q: Search, ctx: ToolContext) -> list[str]:
-    try:
-        regex = re.compile(q.pattern, re.IGNORECASE if q.ignore_case else 0)
-    except re.error as e:
-        raise ToolError(f"{q.pattern!r} is not a valid regular expression: {e}.") from None
-    name_glob = _glob_regex(q.glob) if q.glob else None
-    cwd, out = ctx.cwd.resolve(), []
-    # A file named explicitly is searched whatever the glob says, as with rg.
-    for path in [q.root] if q.root.is_file() else _walk(q.root):
-        if not _readable(path, ctx):
-            continue
-        shown = _shown(path, cwd)
-        if name_glob and path != q.root:
-            if not name_glob.fullmatch(shown if "/" in q.glob else path.name):
-                continue
-        lines = _text_lines(path)
-        hits = [i for i, line in enumerate(lines or []) if regex.search(line)]
-        if not hits:
-            continue
-        if q.mode == "files_with_matches":
-            out.append(shown)
-        elif q.mode == "count":
-            out.append(f"{shown}:{len(hits)}")
-        else:
-            if out and (q.before or q.after):
-                out.append("--")
-            out += _with_context(shown, lines, hits, q)
-    return out
-
-
 def grep(args: dict, ctx: ToolContext) -> str:
     root = ctx.resolve(args["path"]) if args.get("path") else ctx.cwd.resolve()
     if not root.exists():
         raise ToolError(f"{args['path']} does not exist. Check the path with Glob.")
     _check_listable(root, args.get("path") or ".")
+    if not root.is_dir():
+        check_regular(root.stat(), args["path"])  # rg would wait on a FIFO for ever
     mode = args.get("output_mode") or "files_with_matches"
     if mode not in MODES:
         raise ToolError(f"output_mode must be one of {', '.join(MODES)}; got {mode!r}.")
@@ -277,10 +220,11 @@ def grep(args: dict, ctx: ToolContext) -> str:
                numbers=bool(args.get("-n", True)), glob=args.get("glob") or None,
                before=int_arg(args, "-B", context, minimum=0),
                after=int_arg(args, "-A", context, minimum=0))
+    from agent.tools.grep_python import grep_python  # it imports this module: here, not above
     rg = _rg(ctx)
-    lines = _grep_rg(rg, q, ctx) if rg else _grep_python(q, ctx)
+    lines, notes = (_grep_rg(rg, q, ctx), []) if rg else grep_python(q, ctx)
     if not lines:
-        return "No matches found"
+        return "\n".join(["No matches found", *notes])
     lines = [line.rstrip("\r") if len(line) <= MAX_LINE_CHARS
              else f"{line[:MAX_LINE_CHARS]} [... line cut]" for line in lines]
     head_limit, more = int_arg(args, "head_limit", 0, minimum=0), []
@@ -290,7 +234,7 @@ def grep(args: dict, ctx: ToolContext) -> str:
         lines = lines[:head_limit]
     if ctx.listing == "toon" and (q.numbers or q.mode != "content"):
         lines = [grep_listing(lines, q.mode)]
-    return cap("\n".join(lines + more), ctx.max_result_chars)
+    return cap("\n".join(lines + more + notes), ctx.max_result_chars)
 
 
 GLOB = Tool(

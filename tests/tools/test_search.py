@@ -3,11 +3,15 @@ fallback, against the same expected text, so the two engines cannot drift apart.
 
 import os
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from agent.tools import ToolContext, ToolError
+from agent.tools import grep_python
 from agent.tools.search import GLOB, GREP
 
 ROOT = Path(__file__).parents[2]
@@ -198,3 +202,68 @@ def test_glob_caps_at_100_results(tmp_path):
 def test_glob_refuses_a_missing_folder(tree):
     with pytest.raises(ToolError, match="not a directory"):
         GLOB.run({"pattern": "*", "path": "nope"}, ToolContext(cwd=tree))
+
+
+# The Python search (no ripgrep) runs in a child process with a time budget, and skips files
+# over a size limit; both are said in the result.
+
+def test_a_catastrophic_regex_is_stopped_at_the_budget_with_what_was_found(tmp_path,
+                                                                           monkeypatch):
+    monkeypatch.setattr(grep_python, "FALLBACK_BUDGET_S", 1.0)
+    (tmp_path / "1.txt").write_text("aaaa\n")
+    (tmp_path / "2.txt").write_text("a" * 30 + "b\n")  # (a+)+$ backtracks 2**30 ways here
+    (tmp_path / "3.txt").write_text("aaa\n")
+    start = time.monotonic()
+    out = GREP.run({"pattern": "(a+)+$"}, ToolContext(cwd=tmp_path, env={"PATH": ""}))
+    took = time.monotonic() - start
+    assert took < 2.5, f"took {took:.1f} s"
+    first, note = out.split("\n")
+    assert first == "1.txt"
+    assert note.startswith("[Grep was stopped after 1 s, while searching 2.txt: the results "
+                           "above are only those found so far.")
+    assert "install ripgrep" in note and "narrow the pattern" in note
+
+
+def test_a_search_within_the_budget_has_no_note(tmp_path, monkeypatch):
+    monkeypatch.setattr(grep_python, "FALLBACK_BUDGET_S", 1.0)
+    (tmp_path / "a.txt").write_text("a" * 30 + "b\n")
+    out = GREP.run({"pattern": "a+b$"}, ToolContext(cwd=tmp_path, env={"PATH": ""}))
+    assert out == "a.txt"
+
+
+BIG_GREP = """
+import resource, sys
+from pathlib import Path
+from agent.tools import ToolContext
+from agent.tools.search import GREP
+cwd = Path(sys.argv[1])
+with (cwd / "big.log").open("wb") as f:
+    f.truncate(2 * 1024**3)  # sparse: 2 GB on paper, nothing on disk
+(cwd / "small.txt").write_text("needle\\n")
+print(GREP.run({"pattern": "needle"}, ToolContext(cwd=cwd, env={"PATH": ""})))
+print(GREP.run({"pattern": "needle"}, ToolContext(cwd=cwd, env={"PATH": ""},
+                                                  readable=lambda p: p.name != "big.log")))
+print(max(resource.getrusage(who).ru_maxrss // 1024
+          for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+"""
+
+
+def test_the_python_search_skips_files_over_the_limit_and_says_so(tmp_path):
+    done = subprocess.run([sys.executable, "-c", BIG_GREP, str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    found, note, denied, peak_mb = done.stdout.splitlines()
+    assert found == "small.txt"
+    assert note == ("[not searched, over 10 MB: big.log (2,147 MB). Install ripgrep (rg) to "
+                    "search large files, or use Bash.]")
+    assert denied == "small.txt"  # a file the rules hide is not named either
+    assert int(peak_mb) < 200, f"peak memory {peak_mb} MB"
+
+
+def test_a_fifo_in_the_tree_is_skipped_and_named_alone_is_refused(ctx, tree):
+    os.mkfifo(tree / "pipe")
+    start = time.monotonic()
+    assert grep(ctx, "hello") == ".hidden/h.txt\nb.txt\nsrc/c.py"
+    with pytest.raises(ToolError, match="pipe is a FIFO .a named pipe., not a regular file"):
+        grep(ctx, "hello", path="pipe")
+    assert time.monotonic() - start < 5
