@@ -160,8 +160,16 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
             session.meter.write_csv(report)
 
 
+def disk_problems(session) -> set[str]:
+    """What could not be written under ~/.agent (a full disk, a read-only home), as notes."""
+    problems = {session.checkpoints.error}
+    if session.transcript.error:
+        problems.add(f"{session.transcript.error}; this session cannot be resumed")
+    return problems - {None}
+
+
 def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: str | None) -> int:
-    agent = console.session.agent
+    agent, warned = console.session.agent, set()
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
                                     f"{console.session.policy.mode} mode · /help, Ctrl-D to exit"))
@@ -198,3 +206,6 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
             action.turn()
         except KeyboardInterrupt:  # the loop handles Ctrl-C itself; this is a last guard
             term.line("Interrupted.")
+        for problem in disk_problems(console.session) - warned:  # a home that says no: once
+            warned.add(problem)
+            term.line(f"Note: {problem}. The work goes on.")

@@ -386,3 +386,25 @@ def test_print_mode_on_a_terminal_shows_the_wait_on_stderr(tmp_path, server):
         out = child.expect("late answer")
         assert child.close() == 0
     assert "... 2 s" in out and out.index("\r\033[K") < out.index("late answer")
+
+
+def test_a_home_that_cannot_be_written_is_said_once_and_the_repl_goes_on(tmp_path, server):
+    (tmp_path / "a-file").write_text("")  # a file where ~/.agent's parent should be
+    server.reply(tool_calls=[("Write", {"file_path": "one.txt", "content": "1\n"})])
+    server.reply("first done")
+    server.reply(tool_calls=[("Write", {"file_path": "two.txt", "content": "2\n"})])
+    server.reply("second done")
+    with start(tmp_path, "--permission-mode", "acceptEdits", base_url=server.base_url,
+               home=tmp_path / "a-file" / "home") as child:
+        child.expect("> ")
+        child.send("first\r")
+        child.expect("first done")
+        child.expect("this session cannot be resumed. The work goes on.")
+        child.send("second\r")
+        child.expect("second done")
+        child.expect("> ", count=3)
+        child.send("/exit\r")
+        assert child.close() == 0
+        seen = child.seen  # everything the terminal showed
+    assert seen.count("cannot be resumed") == 1 and seen.count("checkpoints in") == 1
+    assert (tmp_path / "one.txt").exists() and (tmp_path / "two.txt").exists()
