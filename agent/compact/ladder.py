@@ -6,7 +6,9 @@
        `keep_results` stay whole.
     c. summarize: the transcript is saved, the model writes a structured summary (or, with
        no model or no usable reply, a listing: agent/compact/summary.py), and the history becomes
-       the system prompt, the summary and the most recent turns.
+       the system prompt, the summary and the most recent turns. The summary (with its note
+       and the user's latest request) takes at most a quarter of the history space, the
+       recent turns another quarter: half the space is free after it.
     d. Ladder.overflowed: the server said the prompt is too long: summarize, keeping less,
        and the loop retries once.
 
@@ -37,7 +39,8 @@ from pathlib import Path
 
 from agent.events import Compacted
 from agent.model.types import Model, ModelError, Reply, ToolCall
-from agent.compact.summary import SUMMARY_PROMPT, append_user, listing, looks_like_summary
+from agent.compact.summary import (NOTE, REQUEST, SUMMARY_PROMPT, append_user, latest_request,
+                                   listing, looks_like_summary)
 from agent.model.tokens import TokenCounter, server_prompt_tokens
 from agent.tools.capping import cap
 from agent.compact.prefix_stability import PrefixCheck, common_prefix
@@ -63,6 +66,9 @@ class Job:
     memory: Callable[[], str] = lambda: ""
     tail_budget: int = 0
     """The most tokens of recent turns a summary keeps as they are (0: summarize them all)."""
+    summary_budget: int = 0
+    """The most tokens the compaction message may carry: its note, the summary and the quoted
+    request (memory files aside). 0: no bound but the listing's 8,000 characters."""
     tools: list[dict] = field(default_factory=list)
     """The tool schemas, sent with the summary request too: the server's cached prefix then
     serves the history, and only the request for a summary is new."""
@@ -111,20 +117,34 @@ def summarize(messages: list[dict], job: Job) -> list[dict]:
         job.transcript = save_transcript(messages, job.save_dir)
     except OSError as err:  # a read-only or full home: summarize anyway, and say so
         job.notes.append(f"the transcript could not be saved first ({err.strerror or err})")
-    text = write_summary(messages[0], head, job)
-    note = (f"[This conversation was compacted: {len(head)} earlier messages were replaced by "
-            "the summary below"
+    note = (f"{NOTE}: {len(head)} earlier messages were replaced by the summary below"
             + (f"; the full transcript is saved in {job.transcript}" if job.transcript else "")
             + ".]")
-    latest = [m for m in head if m.get("role") == "user"][-1:]
-    if latest and not any(m.get("role") == "user" for m in tail):
-        note += f"\n\nThe user's latest request, word for word:\n{cap(str(latest[0]['content']), 4000)}"
+    budget = max(200, job.summary_budget - job.counter.count_text(note)) if job.summary_budget else 0
+    request = ""
+    if tail and tail[0].get("role") == "user":  # moved in whole: one user message, not two in a row
+        request, tail = str(tail[0].get("content") or ""), tail[1:]
+    elif not any(m.get("role") == "user" for m in tail):  # the request would be summarized away
+        request = fit(lambda n: cap(latest_request(head), n), 4000, budget // 2, job.counter)
+        budget -= job.counter.count_text(request)
+    text = write_summary(messages[0], head, job, max(100, budget) if job.summary_budget else 0)
     memory = job.memory()
-    new = [messages[0], {"role": "user", "content": f"{note}\n\n<summary>\n{text}\n</summary>"
-                                                    + (f"\n\n{memory}" if memory else "")}]
-    if tail and tail[0].get("role") == "user":  # one user message, not two in a row
-        new, tail = append_user(new, str(tail[0].get("content") or "")), tail[1:]
-    return new + tail
+    content = (f"{note}\n\n<summary>\n{text}\n</summary>" + (f"\n\n{memory}" if memory else "")
+               + (f"\n\n{REQUEST}{request}" if request else ""))
+    return [messages[0], {"role": "user", "content": content}] + tail
+
+
+def fit(make: Callable[[int], str], limit: int, tokens: int, counter: TokenCounter) -> str:
+    """`make(limit)`, a text of at most `limit` characters, with the limit lowered until the
+    text is at most `tokens` tokens (no bound when `tokens` is 0 or less)."""
+    text = make(limit)
+    for _ in range(8):
+        n = counter.count_text(text)
+        if tokens <= 0 or n <= tokens or limit < 100:
+            break
+        limit = int(limit * tokens / n * 0.9)
+        text = make(limit)
+    return text
 
 
 STRATEGIES: dict[str, Strategy] = {"mask_observations": mask_observations, "summarize": summarize}
@@ -146,23 +166,28 @@ def tail_start(messages: list[dict], counts: list[int], budget: int) -> int | No
     return best if best >= 2 else None
 
 
-def write_summary(system: dict, head: list[dict], job: Job) -> str:
-    """The model's summary of `head`, or a plain listing when there is no model or it failed."""
+def write_summary(system: dict, head: list[dict], job: Job, tokens: int = 0) -> str:
+    """The model's summary of `head`, or a plain listing when there is no model or it failed;
+    at most `tokens` tokens (0: no bound but the listing's 8,000 characters)."""
     if job.model is None:
-        return listing(head)
+        return fit(lambda n: listing(head, n), 8000, tokens, job.counter)
     prompt = SUMMARY_PROMPT + (f"\n\nFocus the summary on: {job.focus}" if job.focus else "")
+    if tokens:
+        prompt += f"\n\nKeep it under {tokens * 2 // 3:,} words."
     request = fit_for_summary(system, head, job)
     try:
         reply: Reply = job.model.complete(append_user([system, *request], prompt), job.tools,
                                           lambda e: None)
     except ModelError as e:
         job.notes.append(f"the model could not write the summary ({e}); a listing was kept instead")
-        return listing(head)
+        return fit(lambda n: listing(head, n), 8000, tokens, job.counter)
     if not looks_like_summary(reply):
         job.notes.append("the model did not write a summary (no headings, or a tool call); "
                          "a listing was kept instead")
-        return listing(head)
-    return reply.text.strip()
+        return fit(lambda n: listing(head, n), 8000, tokens, job.counter)
+    text = reply.text.strip()
+    where = f"the full transcript is in {job.transcript}" if job.transcript else "they are gone"
+    return fit(lambda n: cap(text, n, where), len(text), tokens, job.counter)
 
 
 def fit_for_summary(system: dict, head: list[dict], job: Job) -> list[dict]:
@@ -287,7 +312,8 @@ class Ladder:
                 tail_budget: int | None = None) -> Compacted | None:
         """Run the strategies in order until the prompt fits; rewrite `messages` in place.
         A summary keeps `tail_budget` tokens of recent turns (default: half the target's
-        history space; /compact passes 0)."""
+        history space; /compact passes 0), and its compaction message carries at most the
+        other half: after it, at least half of the history space is free."""
         strategies = self.strategies if strategies is None else strategies
         if not strategies:
             return None  # no compaction: nothing to announce to PreCompact hooks either
@@ -299,7 +325,7 @@ class Ladder:
             tail_budget = (target - fixed) // 2
         job = Job(self.window, lambda ms: self.count(ms, tools), target, self.counter,
                   self.keep_results, self.model, self.save_dir, focus, self.memory,
-                  tail_budget, list(tools))
+                  tail_budget, summary_budget=(target - fixed) // 2, tools=list(tools))
         before, n_before, used = self.count(messages, tools), len(messages), []
         for strategy in strategies:
             new = strategy(messages, job)

@@ -1,11 +1,23 @@
-"""What a compaction leaves in place of the history: the summary prompt, and a listing.
+"""What a compaction leaves in place of the history: the summary prompt, a listing, and the
+compaction message itself.
 
 A summary is written by the model from SUMMARY_PROMPT (agent/compact/ladder.py sends it). When
 there is no model (the offline benchmark), the model fails, or its reply is not a summary
 (small models sometimes answer with a tool call written as text), `listing` is used instead:
 the user's requests, the model's own notes and the calls made, with the lines of an earlier
-summary carried over, cut to a limit oldest-first. The summary goes into the history between
-`<summary>` tags, so that the next compaction can find it and not nest notes in notes.
+summary carried over, cut to a limit oldest-first.
+
+The compaction message, the user message that replaces the history, always reads:
+
+    [This conversation was compacted: ...]           NOTE: what marks it as one
+    <summary>...</summary>                           the next compaction carries these lines
+    <memory-file ...>                                memory loaded from subfolders (if any)
+    The user's latest request, word for word:        REQUEST, when the request would be lost
+    ...
+
+`is_compaction` recognises it and `latest_request` finds the user's own last words behind it,
+so that a compaction never quotes an earlier one as the user's request (summaries nested in
+summaries grew without bound on a long session before this).
 Claude Code counterpart: the compaction prompt of /compact and autocompact.
 """
 
@@ -13,6 +25,7 @@ from __future__ import annotations
 
 import re
 
+from agent.model.reminders import without_reminders
 from agent.model.types import Reply
 from agent.tools.capping import cap
 
@@ -33,9 +46,37 @@ What to do next, in order.
 
 Be specific: names, paths, numbers, error messages. Do not call tools."""
 
+NOTE = "[This conversation was compacted"
+REQUEST = "The user's latest request, word for word:\n"
+
 
 LISTING = "## Summary (written without a model: a listing of what happened)"
 SUMMARY = re.compile(r"<summary>\n(.*?)\n</summary>", re.DOTALL)
+
+
+def is_compaction(message: dict) -> bool:
+    """Whether `message` is a compaction message (it opens with NOTE)."""
+    return message.get("role") == "user" and str(message.get("content") or "").startswith(NOTE)
+
+
+def carried_request(content: str) -> str:
+    """The user's request a compaction message carries after its summary, or ''."""
+    _, _, after = content.partition("\n</summary>")
+    _, found, request = after.partition(REQUEST)
+    return without_reminders(request).strip() if found else ""
+
+
+def latest_request(messages: list[dict]) -> str:
+    """The user's own words of their latest request in `messages`: a compaction message counts
+    only for the request it carries, and the harness's reminders are not the user's words."""
+    for m in reversed(messages):
+        if m.get("role") != "user":
+            continue
+        content = str(m.get("content") or "")
+        words = carried_request(content) if is_compaction(m) else without_reminders(content).strip()
+        if words:
+            return words
+    return ""
 
 
 def listing(head: list[dict], limit: int = 8000) -> str:
@@ -43,20 +84,26 @@ def listing(head: list[dict], limit: int = 8000) -> str:
     an earlier listing carried over, and at most `limit` characters: past it, the oldest
     calls go first, then the oldest notes, then the oldest requests (a stated count)."""
     lines: list[tuple[str, str]] = []  # (kind, line)
+    dropped = 0
     for m in head:
         content = str(m.get("content") or "").strip()
-        earlier = SUMMARY.search(content) if m.get("role") == "user" else None
-        if earlier:  # a summary from before: keep its lines, not the note around them
-            lines += [("note", line) for line in earlier.group(1).splitlines()
-                      if line.strip() and line != LISTING]
+        if is_compaction(m):  # a summary from before: keep its lines, not the note around them
+            earlier = SUMMARY.search(content)
+            for line in earlier.group(1).splitlines() if earlier else ():
+                if gone := DROPPED.fullmatch(line):  # counts add up over compactions
+                    dropped += int(gone.group(1))
+                elif line.strip() and line != LISTING:
+                    lines.append((kind_of(line), line))
+            request = f"- User: {cap(carried_request(content), 1000)}"
+            if request != "- User: " and request not in (line for _, line in lines):
+                lines.append(("user", request))
         elif m.get("role") == "user":
-            lines.append(("user", f"- User: {cap(content, 1000)}"))
+            lines.append(("user", f"- User: {cap(without_reminders(content).strip(), 1000)}"))
         elif m.get("role") == "assistant":
             if content:
                 lines.append(("note", f"- Assistant: {cap(content, 600)}"))
             for c in m.get("tool_calls") or ():
                 lines.append(("call", f"- Called {c['function']['name']}({c['function']['arguments'][:160]})"))
-    dropped = 0
     for kind in ("call", "note", None):
         while sum(len(line) + 1 for _, line in lines) > limit and lines:
             i = next((i for i, (k, _) in enumerate(lines) if kind is None or k == kind), None)
@@ -66,6 +113,14 @@ def listing(head: list[dict], limit: int = 8000) -> str:
             dropped += 1
     head_line = [LISTING] + ([f"({dropped} older lines dropped to fit)"] if dropped else [])
     return "\n".join(head_line + [line for _, line in lines])
+
+
+DROPPED = re.compile(r"\((\d+) older lines dropped to fit\)")
+
+
+def kind_of(line: str) -> str:
+    """The kind of a line carried over from an earlier listing: what goes first past the limit."""
+    return "user" if line.startswith("- User: ") else "call" if line.startswith("- Called ") else "note"
 
 
 def looks_like_summary(reply: Reply) -> bool:

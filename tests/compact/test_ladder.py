@@ -326,6 +326,22 @@ def test_a_listing_keeps_to_its_limit_dropping_calls_first():
     assert "- User: the goal" in text and "note 199" in text and "Called" not in text
 
 
+def test_a_carried_listing_drops_its_calls_first_and_keeps_counting():
+    from agent.compact.summary import listing
+    earlier = ("[This conversation was compacted: 9 earlier messages were replaced by the summary "
+               "below.]\n\n<summary>\n## Summary (written without a model: a listing of what "
+               "happened)\n(5 older lines dropped to fit)\n- User: the goal\n"
+               + "".join(f"- Called Read({{\"n\": {n}}})\n- Assistant: note {n}\n" for n in range(40))
+               + "</summary>\n\nThe user's latest request, word for word:\nthe second request")
+    text = listing([{"role": "user", "content": earlier},
+                    {"role": "assistant", "content": "a new note"}], limit=600)
+    assert "Called" not in text and "note 39" in text and "a new note" in text
+    assert "- User: the goal" in text and "- User: the second request" in text
+    assert text.count("older lines dropped") == 1
+    dropped = int(text.split("\n(")[1].split(" ")[0])
+    assert dropped > 40 + 5  # the 40 calls, some notes, and the 5 dropped before
+
+
 @pytest.mark.parametrize("reply", [Reply('{"name": "Lookup", "arguments": {"n": 3}}'),
                                    Reply("", tool_calls=(ToolCall("c", "Lookup", "{}"),)),
                                    Reply("ok")])
@@ -397,3 +413,104 @@ def test_print_mode_under_an_unwritable_home_goes_on(server, tmp_path):
     assert "could not be saved to a file" in results[0] and "line 2999" in results[0]
     assert results[1].startswith("Created") and results[2].startswith("Edited")
     assert (tmp_path / "new.txt").read_text() == "ho\n"
+
+
+# Long sessions: a compaction never nests the one before, and what it carries is bounded.
+
+def big_lookup(args: dict, ctx: ToolContext) -> str:
+    n = int(args["n"])
+    return f"fact {n}: the code word for item {n} is word{n * 7}\n" + "".join(
+        f"log line {i} of item {n}: status ok, latency {i * 13 % 97} ms\n" for i in range(200))
+
+
+BIG_LOOKUP = Tool("Lookup", "look an item up", LOOKUP.parameters, big_lookup, True)
+SUMMARY_REPLY = Reply("## Goal\nlook the items up\n## Current state\nsome items looked up\n"
+                      "## Next steps\nthe next items", finish_reason="stop")
+
+
+def is_summary_request(messages: list[dict]) -> bool:
+    return "Use these headings" in str(messages[-1].get("content"))
+
+
+@pytest.mark.parametrize("writer", ["model", "listing"])
+def test_150_turns_on_an_8k_window_keep_every_compaction_message_bounded(tmp_path, writer):
+    NOTE, REQUEST = "[This conversation was compacted", "The user's latest request, word for word:\n"
+    prompts = ["look up items 0 to 49", "now items 50 to 99", "and items 100 to 149"]
+    plan = iter([step for k in range(3)
+                 for step in [call("Lookup", n=n) for n in range(50 * k, 50 * k + 50)] + ["done"]])
+    model = ScriptedModel([lambda ms: SUMMARY_REPLY if is_summary_request(ms) else next(plan)] * 1000)
+    window = Window.of(8000)
+    ladder = Ladder(window, model=model if writer == "model" else None, save_dir=tmp_path)
+    agent = Agent(model, [BIG_LOOKUP], "You are a test agent.", ToolContext(cwd=tmp_path),
+                  max_turns=100, compactor=ladder)
+    agent.after_tool.add(ResultBudget(window.result_budget, tmp_path / "results"))
+    for prompt in prompts:
+        assert agent.run(prompt).stop_reason == "end_turn"
+    counter = TokenCounter()
+    fixed = counter.messages(model.requests[0][:1], agent.schemas)
+    target = window.target(fixed)
+    bound = (target - fixed) // 2  # the compaction message's share: a quarter of the history space
+    sent = [r for r in model.requests if not is_summary_request(r)]
+    assert len(sent) == 153
+    n_checked = 0
+    for request, prompt in zip(sent, [p for p in prompts for _ in range(51)]):
+        first = request[1]["content"]
+        if not first.startswith(NOTE):
+            continue
+        n_checked += 1
+        assert first.count(NOTE) == 1 and first.count("<summary>") == 1, "a summary nested in a summary"
+        assert counter.count_text(first) <= bound + 10, f"{counter.count_text(first)} > {bound}"
+        if REQUEST in first:  # the request it carries is the user's own, never a compaction
+            assert first.partition(REQUEST)[2] in prompts[:prompts.index(prompt) + 1]
+    assert n_checked > 100
+    # batched: each compaction leaves half the history space free, so many requests pass
+    breaks = [i for i, p in enumerate(ladder.prefix) if p.broke_at is not None]
+    assert len(breaks) == len(ladder.compactions) <= 150 / 4
+    gaps = [b - a for a, b in zip(breaks, breaks[1:])]
+    assert min(gaps) >= 4, gaps
+    assert all(e.tokens_after <= e.tokens_before and e.tokens_after <= target
+               for e in ladder.compactions)
+
+
+def test_the_latest_request_skips_compactions_and_reminders():
+    from agent.compact.summary import REQUEST, latest_request
+    compaction = {"role": "user", "content": "[This conversation was compacted: 3 earlier messages "
+                  "were replaced by the summary below.]\n\n<summary>\n- User: old\n</summary>\n\n"
+                  f"{REQUEST}fix the bug\n\n<system-reminder>Today is Monday.</system-reminder>"}
+    assert latest_request([SYSTEM, compaction, {"role": "assistant", "content": "ok"}]) == "fix the bug"
+    bare = {**compaction, "content": compaction["content"].split(f"\n\n{REQUEST}")[0]}
+    assert latest_request([SYSTEM, bare, {"role": "assistant", "content": "ok"}]) == ""
+    reminded = {"role": "user", "content": "add tests\n\n<system-reminder>git status moved"
+                                           "</system-reminder>"}
+    only_reminder = {"role": "user", "content": "<system-reminder>the todo list</system-reminder>"}
+    assert latest_request([SYSTEM, compaction, reminded, only_reminder]) == "add tests"
+
+
+def test_a_summary_of_a_summary_quotes_the_users_request_not_the_summary(tmp_path):
+    ladder = Ladder(Window.of(8192), [summarize], save_dir=tmp_path)
+    messages = history(8)
+    ladder.compact(messages, [], "manual", tail_budget=0)
+    for i in range(8, 16):
+        messages += history(i + 1)[-2:]
+        messages[-2] = {**messages[-2], "tool_calls": [{**messages[-2]["tool_calls"][0], "id": f"d{i}"}]}
+        messages[-1] = {**messages[-1], "tool_call_id": f"d{i}"}
+        ladder.compact(messages, [], "manual", tail_budget=0)
+    assert_paired(messages)
+    summary = messages[1]["content"]
+    assert summary.count("[This conversation was compacted") == 1
+    assert summary.endswith("word for word:\nlook up every item")
+    assert summary.count("- User: look up every item") == 1
+
+
+def test_a_long_model_summary_is_cut_to_the_bound_with_a_note(tmp_path):
+    long = Reply("## Goal\nthe goal\n## Current state\n" + "a detail of the state. " * 3000
+                 + "\n## Next steps\nthe last step", finish_reason="stop")
+    ladder = Ladder(Window.of(8192), [summarize], model=ScriptedModel([long]), save_dir=tmp_path)
+    messages = history(8)
+    event = ladder.compact(messages, [], "manual", tail_budget=0)
+    content = messages[1]["content"]
+    fixed = TokenCounter().messages(messages[:1])
+    bound = (ladder.window.target(fixed) - fixed) // 2
+    assert TokenCounter().count_text(content) <= bound + 10
+    assert "## Goal\nthe goal" in content and "the last step" in content
+    assert "characters cut from the middle" in content and event.transcript in content
