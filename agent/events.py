@@ -18,8 +18,9 @@ from agent.model.types import (Fallback, ReasoningDelta, Retry, TextDelta, ToolC
                                Waiting)
 from agent.tools.todo import TodosChanged
 
-__all__ = ["Waiting", "TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage", "ToolStart",
-           "ToolEnd", "Compacted", "HookMessage", "HookOutput", "TodosChanged", "TurnEnd"]
+__all__ = ["Waiting", "TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage",
+           "ToolStart", "ToolEnd", "Compacted", "PromptFiled", "HookMessage", "HookOutput",
+           "TodosChanged", "TurnEnd"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,17 @@ class Compacted:
     """Where the whole history was saved before a summary replaced it."""
     note: str
     """What went wrong or is worth knowing (a summary that failed, a prompt still too long)."""
+
+
+@dataclass(frozen=True)
+class PromptFiled:
+    """A prompt too large for the window was saved to a file, and the model was told to Read
+    it in parts (agent.compact.prompt_budget)."""
+
+    path: str
+    tokens: int
+    limit: int
+    """The most tokens a prompt may take in this window."""
 
 
 @dataclass(frozen=True)

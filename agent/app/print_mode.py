@@ -42,9 +42,10 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     """One prompt; `resume`: the transcript of the session to go on with (its id is kept, or
     with `fork` a new session starts from a copy of it)."""
     from agent.app import custom_commands as custom
-    from agent.app.render import Terminal, to_json
+    from agent.app.render import Terminal, filed_line, to_json
     from agent.app.slash import COMMANDS
     from agent.config.config import ConfigError
+    from agent.events import PromptFiled
     from agent.session.compose import build_session
     from agent.session.resume import resume_into
     from agent.session.transcript import SessionInUse
@@ -61,7 +62,8 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         emit = Terminal(sys.stderr, verbose=True)
     else:
         def emit(event: object) -> None:
-            pass
+            if isinstance(event, PromptFiled):  # the prompt did not go as it was: said once
+                print(f"agent: {filed_line(event)}", file=sys.stderr)
     if not verbose and sys.stderr.isatty():  # a person watches: say what a long wait is for
         emit = _with_wait_line(emit)
     try:

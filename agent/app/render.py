@@ -17,8 +17,8 @@ from dataclasses import asdict
 from typing import TextIO
 
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
-                          ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd, ToolStart,
-                          TurnEnd, Waiting)
+                          PromptFiled, ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd,
+                          ToolStart, TurnEnd, Waiting)
 from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.tools.todo import todo_line
 
@@ -26,7 +26,8 @@ DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
-              Retry: "retry", Fallback: "fallback", Compacted: "compacted", HookMessage: "hook_message",
+              Retry: "retry", Fallback: "fallback", Compacted: "compacted",
+              PromptFiled: "prompt_filed", HookMessage: "hook_message",
               HookOutput: "hook_output", TodosChanged: "todos", TurnEnd: "turn_end"}
 
 
@@ -56,6 +57,12 @@ def result_line(content: str) -> str:
     if len(lines) == 1:
         return lines[0][:100]
     return f"{lines[0][:60]} … {lines[-1][:60]}  ({len(lines)} lines)"
+
+
+def filed_line(event: PromptFiled) -> str:
+    """`the prompt is 250,000 tokens, over the 1,600 this window allows: saved in PATH, ...`"""
+    return (f"the prompt is {event.tokens:,} tokens, over the {event.limit:,} this window allows: "
+            f"saved in {event.path}, and the model reads it from there")
 
 
 def compacted_line(event: Compacted) -> str:
@@ -164,6 +171,8 @@ class Terminal:
             self.line(self.paint(DIM, f"  ({event.event} hook said: {event.text})"))
         elif isinstance(event, Compacted):
             self.line(self.paint(DIM, compacted_line(event)))
+        elif isinstance(event, PromptFiled):
+            self.line(self.paint(DIM, f"  ({filed_line(event)})"))
         elif isinstance(event, TodosChanged):
             styles = {"in_progress": BOLD, "completed": DIM}  # pending: plain
             for todo in event.todos:

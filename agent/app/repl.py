@@ -169,7 +169,7 @@ def disk_problems(session) -> set[str]:
 
 
 def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: str | None) -> int:
-    agent, warned = console.session.agent, set()
+    session, warned = console.session, set()
     start_readline()
     term.line(term.paint("\033[2m", f"agent {__version__} · {config.model} at {config.base_url} · "
                                     f"{console.session.policy.mode} mode · /help, Ctrl-D to exit"))
@@ -195,7 +195,7 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
             term.line(note(console, line[1:].strip()))
             continue
         command = parse(line)
-        action = dispatch(console, *command) if command else Action(turn=lambda: agent.run(line))
+        action = dispatch(console, *command) if command else Action(turn=lambda: session.run(line))
         if action.exit:
             return 0
         if action.text:

@@ -7,8 +7,8 @@
       history                                    the REPL's line history
       projects/<project>/<session-id>.jsonl      transcripts (<project>: the absolute cwd
       projects/<project>/MEMORY.md               with "/" -> "-"), the model's own notes
-      sessions/<session-id>/                     checkpoints, tool results filed away,
-                                                 transcripts saved before a summary
+      sessions/<session-id>/                     checkpoints, tool results and prompts filed
+                                                 away, transcripts saved before a summary
       cache/                                     response caches, the doctor's cards
 
 `home` is always passed in (a test's HOME is a temporary folder): nothing here reads the

@@ -73,13 +73,14 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     the hooks, the compaction ladder, the transcript, the checkpoints and the todo list,
     wired together into a Session. Every message goes to the session transcript as it is
     added (~/.agent/projects/<project>/<session_id>.jsonl, agent/session/transcript.py),
-    whose path hooks get; large tool results, transcripts saved before a summary and the
-    checkpoints go to ~/.agent/sessions/<session_id>/. `ask` is None in print mode.
+    whose path hooks get; large tool results and prompts, transcripts saved before a summary
+    and the checkpoints go to ~/.agent/sessions/<session_id>/. `ask` is None in print mode.
     `permissions`: (policy, settings) from load_permissions. `plugins`: agent.session.plugins
     Plugin objects, registered once the parts exist (None: those of config and settings);
     their names are then selected (Session.select). Raises ConfigError for a plugin or a
     name that cannot be used."""
     from agent.compact.ladder import STRATEGIES, Ladder, ResultBudget
+    from agent.compact.prompt_budget import PromptBudget
     from agent.compact.window import Window
     from agent.config.config import ConfigError
     from agent.config.paths import project_folder, session_folder, user_file
@@ -170,6 +171,9 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
+    prompts = PromptBudget(ladder, folder / "prompts",
+                           lambda: ladder.count(agent.messages[:1], agent.schemas), emit)
+    agent.on_prompt.add(prompts, at=FACTS)  # first: a prompt refused there runs nothing else
     agent.on_prompt.add(ChangingFacts(config.cwd), at=FACTS)
     agent.on_prompt.add(hooks.on_prompt)
     agent.on_prompt.add(todos.note, at=AFTER_HOOKS)
@@ -186,7 +190,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_history_replaced.add(todos.restore)  # the list that history left
     agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
     session = Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
-                      transcript, checkpoints, todos, memory, folder, sandbox,
+                      transcript, checkpoints, todos, memory, folder, sandbox, prompts,
                       strategies=dict(STRATEGIES))
     for key in ("compaction", "model_layers"):  # the settings' choice, unless a flag made one
         chosen = getattr(settings, key)

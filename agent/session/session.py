@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at run time
     from agent.compact.ladder import Ladder, Strategy
+    from agent.compact.prompt_budget import PromptBudget
     from agent.config.config import Config
     from agent.config.settings import Settings
     from agent.context.memory_files import SubfolderMemory
@@ -73,6 +74,8 @@ class Session:
     """This session's own files: checkpoints, tool results filed away (~/.agent/sessions/<id>)."""
     sandbox: Sandbox
     """Where the model's commands run (agent/permissions/sandbox.py); `describe()` says how."""
+    prompts: PromptBudget
+    """Files away a prompt too large for the window; on on_prompt, refuses one still too large."""
     strategies: dict[str, Strategy] = field(default_factory=dict)
     """Compaction strategies by name; `config.compaction` selects and orders them."""
     model_layers: dict[str, ModelLayer] = field(default_factory=dict)
@@ -133,7 +136,10 @@ class Session:
     # What a caller does with several parts at once
 
     def run(self, prompt: str) -> TurnEnd:
-        return self.agent.run(prompt)
+        """One prompt, from the REPL, print mode or a command: a prompt too large for the
+        window is saved to a file first and the model told to Read it (or, when it cannot be
+        saved, refused before anything is sent: agent/compact/prompt_budget.py)."""
+        return self.agent.run(self.prompts.file_away(prompt))
 
     def start(self, source: str = "startup") -> None:
         """SessionStart hooks: "startup", "resume" (after --continue or --resume), "clear"."""

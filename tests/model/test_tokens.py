@@ -149,8 +149,10 @@ def test_the_tripwire_ignores_small_prompts_and_missing_usage():
 def test_the_cli_stops_a_turn_on_a_cut_prompt(tmp_path):
     with FakeOpenAI(context_tokens=1000) as server:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+        # a 32k window: the 4,000-token prompt is sent (on 8k it would be filed away unsent)
         done = subprocess.run([sys.executable, "-m", "agent", "-p", "--provider", "ollama",
-                               "--base-url", server.base_url, "--model", "m"],
+                               "--base-url", server.base_url, "--model", "m",
+                               "--context-window", "32768"],
                               input="Summarize: " + "lorem ipsum dolor sit amet " * 800,
                               cwd=tmp_path, env={**base, "HOME": str(tmp_path)},
                               capture_output=True, text=True, timeout=60)
