@@ -6,6 +6,7 @@ Read in this order:
     cli.py              the flags and the subcommands (demo, doctor, permissions, sessions)
     print_mode.py       -p: one prompt, the answer or one json document
     repl.py             the interactive loop: prompts, slash commands, # notes, questions
+    signals.py          SIGTERM, SIGHUP, Ctrl-C: every command ended, one line, exit 128 + N
     render.py           events shown on a terminal, or as stream-json lines
     slash.py            /help, /clear, /compact, /context, /model, /rewind, ... as a registry
     custom_commands.py  .agent/commands/*.md: prompts with arguments and !`cmd`

@@ -15,7 +15,8 @@
 This is the one place that reads the environment and builds a client; everything else gets
 what it needs passed in. Imports are lazy: `agent --help` and `agent --version` must not pay
 for the openai package (about half a second to import).
-Exit codes: 0 success, 1 error, 2 bad usage.
+Exit codes: 0 success, 1 error, 2 bad usage, 128 + N stopped by signal N (SIGTERM,
+SIGHUP; SIGINT outside the REPL: agent/app/signals.py).
 Claude Code counterpart: the `claude` command, `-p` and `--output-format`.
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -151,11 +153,17 @@ def _repeat_count(text: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from agent.app import signals
+
+    signals.install()  # SIGTERM, SIGHUP, SIGINT: end the commands, one line, 128 + the signal
     try:
-        return run(sys.argv[1:] if argv is None else argv)
+        code = run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # a stop signal, or a Ctrl-C that nothing else caught
+        return signals.finish(signals.received() or signal.SIGINT)
     except BrokenPipeError:  # `agent ... | head` closed the pipe: not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    return signals.finish(signals.received()) if signals.received() else code
 
 
 def run(argv: list[str]) -> int:
@@ -223,6 +231,8 @@ def run(argv: list[str]) -> int:
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
                           args.report, resume, args.fork_session)
     from agent.app.repl import ask_trust, repl
+    from agent.app.signals import install
+    install(ctrl_c_stops=False)  # in the REPL, Ctrl-C interrupts the turn, not the program
     try:
         permissions = load_permissions(config, args.allowedTools, args.disallowedTools,
                                        trust=ask_trust, trust_project=args.trust_project)

@@ -7,7 +7,8 @@
 Nobody can answer a question here, so a call that needs approval is refused with the rule or
 flag that would allow it (agent/permissions/gate.py). A prompt that names a custom command
 (`/review src`) runs it. Exit code 0 when the turn ended normally, 1 otherwise, 2 for a
-plugin or a name that cannot be used.
+plugin or a name that cannot be used; Ctrl-C, SIGTERM and SIGHUP end the run, and its
+commands, with 128 + the signal (agent/app/signals.py).
 Claude Code counterpart: `claude -p` and `--output-format`.
 """
 
@@ -43,6 +44,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     with `fork` a new session starts from a copy of it)."""
     from agent.app import custom_commands as custom
     from agent.app.render import Terminal, filed_line, to_json
+    from agent.app.signals import check
     from agent.app.slash import COMMANDS
     from agent.config.config import ConfigError
     from agent.events import PromptFiled
@@ -94,6 +96,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         print(f"agent: {session.sandbox.describe()}", file=sys.stderr)
     session.start("resume" if resume else "startup")
     end = custom.run(*chosen, session) if chosen else session.run(prompt)
+    check()  # a stop signal ended the turn: the run ends with it (agent/app/signals.py)
     session.end("other")
     if session.transcript.error:
         print(f"agent: {session.transcript.error}; this session cannot be resumed", file=sys.stderr)

@@ -5,6 +5,7 @@
     > # always run ruff             a note for AGENT.md (agent/context/memory_notes.py), asked where
     Ctrl-C                          cancels the running turn, not the program
     Ctrl-D                          exits
+    SIGTERM, SIGHUP                 end the commands and exit (agent/app/signals.py)
 
 Lines are edited with readline (history kept in ~/.agent/history when the module exists).
 Calls that need approval are asked about here, one line each.
@@ -23,6 +24,7 @@ from agent.loop.seams import AFTER_HOOKS
 from agent.permissions.policy import Decision, describe
 from agent.permissions.gate import Answer
 from agent.app.render import Terminal
+from agent.app.signals import check
 from agent.app.slash import Action, Console, dispatch, parse
 from agent.tools import Tool
 
@@ -177,6 +179,7 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
         term.line(console.session.sandbox.describe())
     pending = first_prompt
     while True:
+        check()  # SIGTERM or SIGHUP ended the turn or the question: the REPL ends too
         if pending is not None:
             line, pending = pending, None
         else:

@@ -155,9 +155,10 @@ class Agent:
                 result, is_error = self.run_tool(call)
                 for guard in self.after_tool:
                     result = guard(call, result, is_error)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal that says why
                 # subtle: the calls not yet run still need their one result each.
-                self._answer_rest(calls[i:], "Interrupted by the user before this finished.")
+                self._answer_rest(calls[i:], str(stop) or
+                                  "Interrupted by the user before this finished.")
                 return INTERRUPTED, ""
             except StopTurn as stop:
                 self._append_result(call, f"{result}\n\n{stop}", True)

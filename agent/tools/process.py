@@ -17,6 +17,9 @@ the group is killed and `held_open` says so.
 Stopping is SIGTERM, then SIGKILL after `grace` seconds for what is left; `grace=0` kills at
 once (a hook has no work worth saving). `live`, when given, holds each running process, so
 that another thread can stop them (`stop`), as Ctrl-C does for hooks run side by side.
+Every command also sits in one registry of this process while it runs (`running`), so that
+a harness told to stop (SIGTERM, SIGHUP: agent/app/signals.py) ends them all (`stop_all`)
+before it exits, whichever thread started them.
 Not covered: Windows; a process that leaves the group (setsid) and keeps no pipe open.
 Claude Code counterpart: the process handling of its Bash tool and hook runner.
 """
@@ -28,12 +31,17 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from agent.tools.capping import Capture
 
 SHELL = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
+
+_running: set[subprocess.Popen] = set()
+"""The commands started here and not yet ended. Plain set operations, which the GIL keeps
+whole, and no lock: a signal handler reads it in the main thread, which may hold any lock."""
 
 
 @dataclass(frozen=True)
@@ -69,14 +77,16 @@ def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                             start_new_session=True)
+    _running.add(proc)
     if live is not None:
         live.add(proc)
     try:
         return _wait(proc, timeout, stdin, merge_stderr, head, tail, grace)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or a stop signal (agent/app/signals.py)
         stop(proc, grace)
         raise
     finally:
+        _running.discard(proc)
         if live is not None:
             live.discard(proc)
 
@@ -126,3 +136,26 @@ def stop(proc: subprocess.Popen, grace: float = 1.0, wait: bool = True) -> None:
                 pass
     if wait:
         proc.wait()
+
+
+def running() -> list[subprocess.Popen]:
+    """The commands running now, oldest first by pid (bash, or the sandbox around it)."""
+    return sorted(_running, key=lambda proc: proc.pid)
+
+
+def stop_all(grace: float = 1.0) -> list[int]:
+    """Stop every running command's group at once: SIGTERM to all, then SIGKILL for what is
+    left after `grace` seconds in all. Returns the pids of the commands it stopped."""
+    procs = running()
+    for proc in procs:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM if grace > 0 else signal.SIGKILL)
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(max(0.0, deadline - time.monotonic()))
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # what is left of the group (background jobs)
+        proc.wait()
+        _running.discard(proc)
+    return [proc.pid for proc in procs]
