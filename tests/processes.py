@@ -8,6 +8,15 @@ import sys
 import time
 from pathlib import Path
 
+from agent.permissions.sandbox import bubblewrap
+
+SANDBOXES = ["--no-sandbox", *(["--sandbox"] if bubblewrap()[0] else [])]
+"""Each test of stopping runs unsandboxed, and in bubblewrap where it works."""
+COMMAND = ("(sleep 3; touch job-outlived) > /dev/null 2>&1 & "
+           "touch started; sleep 3; touch command-outlived")
+"""A background job in the group, then the command itself; each leaves a mark if it outlives
+the agent, and `started` says it runs."""
+
 
 def agent(args: list[str], cwd: Path, home: Path, stdin=subprocess.DEVNULL) -> subprocess.Popen:
     """`python -m agent ARGS` in its own session (so that a test can clean up after it), with
@@ -16,6 +25,12 @@ def agent(args: list[str], cwd: Path, home: Path, stdin=subprocess.DEVNULL) -> s
     return subprocess.Popen([sys.executable, "-m", "agent", *args], cwd=cwd,
                             env={**base, "HOME": str(home)}, stdin=stdin, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def start(server, repo: Path, home: Path, *flags: str, prompt: str = "run it") -> subprocess.Popen:
+    """`agent -p PROMPT` against the test server, with no questions asked."""
+    return agent(["-p", prompt, "--base-url", server.base_url,
+                  "--permission-mode", "bypassPermissions", *flags], repo, home)
 
 
 def wait_for(path: Path, proc: subprocess.Popen, within: float = 30) -> None:

@@ -17,7 +17,8 @@ the group is killed and `held_open` says so.
 Stopping is SIGTERM, then SIGKILL after `grace` seconds for what is left; `grace=0` kills at
 once (a hook has no work worth saving). `live`, when given, holds each running process, so
 that another thread can stop them (`stop`), as Ctrl-C does for hooks run side by side.
-Every command also sits in one registry of this process while it runs (`running`), so that
+Each command is started through agent/tools/tether.py, which leads the group and ends it
+when the harness dies, even by SIGKILL (Linux). Every command also sits in one registry of this process while it runs (`running`), so that
 a harness told to stop (SIGTERM, SIGHUP: agent/app/signals.py) ends them all (`stop_all`)
 before it exits, whichever thread started them.
 Not covered: Windows; a process that leaves the group (setsid) and keeps no pipe open.
@@ -35,6 +36,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent.tools import tether
 from agent.tools.capping import Capture
 
 SHELL = "/bin/bash" if os.path.exists("/bin/bash") else "/bin/sh"
@@ -70,9 +72,10 @@ def shell(command: str) -> list[str]:
 def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
                 stdin: bytes | None = None, merge_stderr: bool = True, head: int = 30_000,
                 tail: int = 30_000, grace: float = 1.0, live: set | None = None) -> Finished:
-    """Run `argv` to its end or its timeout. Raises OSError when it cannot be started,
-    KeyboardInterrupt (after stopping the group) on Ctrl-C."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=env,
+    """Run `argv` to its end or its timeout. Raises OSError when it cannot be started (a
+    missing cwd; a missing program is exit code 127, as in a shell), KeyboardInterrupt
+    (after stopping the group) on Ctrl-C."""
+    proc = subprocess.Popen(tether.wrap(argv), cwd=cwd, env=env,
                             stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,

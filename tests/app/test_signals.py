@@ -10,21 +10,10 @@ import time
 import pytest
 
 from agent.config.paths import project_folder
-from agent.permissions.sandbox import bubblewrap
 from agent.session.transcript import load, repair
 from invariants import assert_paired
-from processes import agent, children, descendants, gone_within, kill_all, wait_for
-
-SANDBOXES = ["--no-sandbox", *(["--sandbox"] if bubblewrap()[0] else [])]
-# A background job in the group, then the command itself; each leaves a mark if it outlives
-# the agent.
-COMMAND = ("(sleep 3; touch job-outlived) > /dev/null 2>&1 & "
-           "touch started; sleep 3; touch command-outlived")
-
-
-def start(server, repo, home, *flags: str, prompt: str = "run it") -> subprocess.Popen:
-    return agent(["-p", prompt, "--base-url", server.base_url,
-                  "--permission-mode", "bypassPermissions", *flags], repo, home)
+from processes import (COMMAND, SANDBOXES, agent, children, descendants, gone_within,
+                       kill_all, start, wait_for)
 
 
 def stop(proc: subprocess.Popen, signum: int, started: list[int]) -> tuple[str, str]:

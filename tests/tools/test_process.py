@@ -1,11 +1,18 @@
-"""The process runner's registry of running commands, with real processes: what a harness
-that is told to stop ends (agent/app/signals.py), whichever thread started the command."""
+"""The process runner with real processes: its registry of running commands, which a harness
+told to stop ends (agent/app/signals.py) whichever thread started them, and the tether that
+ends them when the harness is killed with SIGKILL (the agent itself, against the HTTP server)."""
 
+import json
+import subprocess
 import threading
 import time
 
+import pytest
+
+from agent.tools import tether
 from agent.tools.process import run_command, running, shell, stop_all
-from processes import alive, gone_within
+from processes import (COMMAND, SANDBOXES, alive, descendants, gone_within, kill_all, start,
+                       wait_for)
 
 
 def start_in_thread(command: str, tmp_path, results: list) -> threading.Thread:
@@ -52,3 +59,64 @@ def test_stop_all_kills_what_ignores_sigterm_after_the_grace(tmp_path):
 
 def test_nothing_running_nothing_stopped():
     assert running() == [] and stop_all() == []
+
+
+# Tethered: the command's group dies with the harness, even with SIGKILL (agent/tools/tether.py).
+
+@pytest.mark.parametrize("sandbox", SANDBOXES)
+def test_kill_9_of_the_agent_ends_the_running_command_and_its_jobs(sandbox, server, home, repo):
+    server.reply(tool_calls=[("Bash", {"command": COMMAND})])
+    proc = start(server, repo, home, sandbox)
+    wait_for(repo / "started", proc)
+    started = descendants(proc.pid)
+    try:
+        proc.kill()
+        proc.wait(10)
+        assert not gone_within(started, 3), "the command outlived the agent"
+    finally:
+        kill_all(started)
+    assert not (repo / "command-outlived").exists() and not (repo / "job-outlived").exists()
+
+
+def test_kill_9_ends_a_command_that_ignores_sigterm_after_the_grace(server, home, repo):
+    server.reply(tool_calls=[("Bash", {"command": "trap '' TERM; touch started; sleep 3; "
+                                                  "touch command-outlived"})])
+    proc = start(server, repo, home, "--no-sandbox")
+    wait_for(repo / "started", proc)
+    started = descendants(proc.pid)
+    try:
+        proc.kill()
+        assert not gone_within(started, 2.5)
+    finally:
+        kill_all(started)
+    assert not (repo / "command-outlived").exists()
+
+
+def test_kill_9_ends_a_hook_run_from_another_thread(server, home, repo):
+    (home / ".agent").mkdir()
+    (home / ".agent" / "settings.json").write_text(json.dumps({"hooks": {"UserPromptSubmit": [
+        {"hooks": [{"type": "command", "command": f"touch {repo}/started; sleep 3; "
+                                                  f"touch {repo}/hook-outlived"}]}]}}))
+    proc = start(server, repo, home, "--no-sandbox")
+    wait_for(repo / "started", proc)
+    started = descendants(proc.pid)
+    try:
+        proc.kill()
+        assert not gone_within(started, 3)
+    finally:
+        kill_all(started)
+    assert not (repo / "hook-outlived").exists()
+
+
+@pytest.mark.parametrize("command, code", [
+    ("exit 3", 3), ("true", 0), ("kill -TERM $$", -15), ("kill -9 $$", -9), ("kill -INT $$", -2),
+    ("sh -c 'kill -PIPE $$'; exit 7", 7), ("no-such-command-here", 127)])
+def test_the_command_ends_the_way_it_would_untethered(tmp_path, command, code):
+    assert run_command(shell(command), tmp_path, None, timeout=10).code == code
+
+
+def test_a_tether_whose_harness_is_already_gone_runs_nothing(tmp_path):
+    argv = tether.wrap(shell(f"touch {tmp_path}/ran"))
+    argv[argv.index("--") - 1] = "1"  # not its parent: as if the harness died at the start
+    done = subprocess.run(argv, capture_output=True, timeout=10)
+    assert done.returncode == 143 and not (tmp_path / "ran").exists()
