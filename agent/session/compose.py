@@ -105,6 +105,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.permissions.sandbox import Sandbox
     from agent.session.checkpoints import Checkpoints
     from agent.session.plugins import load_all
+    from agent.session.running import note_running
     from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools
     from agent.tools.todo import Todos, todo_write
@@ -167,6 +168,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     todos = Todos(lambda: agent.messages, emit)
     checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
     ctx.before_write = checkpoints.before_write  # Write and Edit save the file first
+    ctx.command_started = lambda pgid, command: note_running(transcript, pgid, command)
     agent = Agent(meter, default_tools() + [exit_plan_mode(gate), todo_write(todos)],
                   system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
                   authorize=HookedGate(gate, hooks),

@@ -2,6 +2,7 @@
 
     read_line(line)        -> (record, None) or (None, why): JSON that could not be read
     message_problem(m)     -> None for a message the protocol and the loop can take, or why not
+    prompt_text(m)         -> a user message's own words, for the session list
 
 A transcript is written by the harness, but it is a file: a crash tears its last line, a disk
 error or a hand edit leaves anything at all. A message that is only JSON is not enough: a
@@ -21,6 +22,8 @@ Claude Code counterpart: none documented.
 from __future__ import annotations
 
 import json
+
+from agent.model.reminders import own_words
 
 ROLES = ("system", "user", "assistant", "tool")
 MAX_DEPTH = 32
@@ -95,3 +98,10 @@ def _walk_problem(value: object) -> str | None:
             except UnicodeEncodeError:
                 return "a message with text that is not valid Unicode"
     return None
+
+
+def prompt_text(message: dict) -> str:
+    """A user message's words, without the facts the loop appended to them."""
+    content = message.get("content")
+    text = content if isinstance(content, str) else json.dumps(content)
+    return own_words(text).strip()

@@ -22,7 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent.session.transcript import SessionError, load, repair
+from agent.session.running import explain_cut_calls, running_calls
+from agent.session.transcript import NO_RESULT, SessionError, load, repair
 
 
 @dataclass(frozen=True)
@@ -171,12 +172,13 @@ def resume_into(session, path: Path, fork: bool = False) -> str:
             transcript.let_go(lock)
         raise
     fixed = repair(loaded.messages, agent.messages[0])
+    messages, commands = explain_cut_calls(fixed.messages, running_calls(path), NO_RESULT)
     if fork:
-        transcript.fork(fixed.messages)
+        transcript.fork(messages)
     else:
-        transcript.resume(path.stem, fixed.messages, loaded.messages, lock)  # it writes there
-    agent.replace_history(fixed.messages)  # the todo list of that history; files read again
-    notes = ([loaded.damage] if loaded.damage else []) + list(fixed.notes)
+        transcript.resume(path.stem, messages, loaded.messages, lock)  # it writes there
+    agent.replace_history(messages)  # the todo list of that history; files read again
+    notes = ([loaded.damage] if loaded.damage else []) + list(fixed.notes) + commands
     n = len(agent.messages) - 1
     what = (f"Forked session {path.stem} into {transcript.session_id}" if fork
             else f"Resumed session {path.stem}")

@@ -16,6 +16,9 @@ The format: each line is one JSON object, either
                                    middle): these messages replace everything above, or
     {"type": "system", "message": {...}}   the system prompt of a resume: it replaces the first
                                    message (a resume appends; it never copies the history).
+    {"type": "running", "tool_call_id": ..., "pgid": ..., "command": ...}
+                                   a Bash command started (agent/session/running.py): read
+                                   on resume when its call has no result.
 Loading starts empty, appends each message and starts over at each history line. A rewrite
 is one line, so it happens whole or (torn) not at all, like every other write. Lines that are
 not JSON are dropped and counted; lines of no known kind or of the wrong shape (a tool_calls
@@ -38,9 +41,8 @@ import json
 import time
 import uuid
 
-from agent.model.reminders import own_words
 from agent.model.types import unique_ids
-from agent.session.records import ROLES, message_problem, read_line
+from agent.session.records import ROLES, message_problem, prompt_text, read_line
 from agent.session.lock import SessionLock
 from collections import Counter
 from dataclasses import dataclass
@@ -158,6 +160,10 @@ class Transcript:
                 self.held.release()
             self.held = lock
 
+    def append(self, record: dict) -> None:
+        """One line that is not a message (agent/session/running.py)."""
+        self._write([record])
+
     def hook_path(self, messages: list[dict]) -> str:
         """The hooks' `transcript_path`: the file, made to exist first (a SessionStart hook
         may open it before the first prompt)."""
@@ -262,19 +268,14 @@ def load(path: Path) -> Loaded:
               and record["message"]["role"] == "system"):
             at_start = bool(messages) and messages[0]["role"] == "system"
             messages = [record["message"], *messages[1 if at_start else 0:]]
+        elif isinstance(record, dict) and record.get("type") == "running":
+            continue  # read on resume by agent/session/running.py
         else:
             why["a line of no known kind"] += 1
         if not first:
             first = next((prompt_text(m) for m in messages if m["role"] == "user"), "")
     reasons = tuple(f"{text} (x{n})" if n > 1 else text for text, n in why.items())
     return Loaded(messages, first, dropped, sum(why.values()), reasons)
-
-
-def prompt_text(message: dict) -> str:
-    """A user message's words, without the facts the loop appended to them."""
-    content = message.get("content")
-    text = content if isinstance(content, str) else json.dumps(content)
-    return own_words(text).strip()
 
 
 @dataclass(frozen=True)

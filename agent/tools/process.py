@@ -33,6 +33,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,10 +72,12 @@ def shell(command: str) -> list[str]:
 
 def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
                 stdin: bytes | None = None, merge_stderr: bool = True, head: int = 30_000,
-                tail: int = 30_000, grace: float = 1.0, live: set | None = None) -> Finished:
+                tail: int = 30_000, grace: float = 1.0, live: set | None = None,
+                started: Callable[[int], None] | None = None) -> Finished:
     """Run `argv` to its end or its timeout. Raises OSError when it cannot be started (a
     missing cwd; a missing program is exit code 127, as in a shell), KeyboardInterrupt
-    (after stopping the group) on Ctrl-C."""
+    (after stopping the group) on Ctrl-C. `started` is called with the process group id
+    once the command runs."""
     proc = subprocess.Popen(tether.wrap(argv), cwd=cwd, env=env,
                             stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
@@ -84,6 +87,8 @@ def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
     if live is not None:
         live.add(proc)
     try:
+        if started is not None:
+            started(proc.pid)
         return _wait(proc, timeout, stdin, merge_stderr, head, tail, grace)
     except KeyboardInterrupt:  # Ctrl-C, or a stop signal (agent/app/signals.py)
         stop(proc, grace)

@@ -16,6 +16,9 @@ of the output" wait forever. Once the command itself has exited the runner waits
 moment for the pipe to close; if it does not, the group is killed. A background job whose
 output is redirected (`server > log 2>&1 &`) keeps running.
 
+The process group is told to `ctx.command_started` before the command runs: the transcript
+records it, so that a resume after a crash can say whether the command is still running.
+
 Simplified: only the first and last max_result_chars bytes of the output are kept in memory.
 The session runs the command in its OS sandbox (`ctx.confine`, agent/permissions/sandbox.py);
 a command that hits the sandbox's walls gets a note saying so after its own error.
@@ -43,7 +46,8 @@ def bash(args: dict, ctx: ToolContext) -> str:
     argv = shell(command)
     with ctx.confine(argv, command) if ctx.confine else nullcontext(argv) as run:
         done = run_command(run, ctx.cwd, ctx.env, timeout_ms / 1000, grace=GRACE_S,
-                           head=ctx.max_result_chars, tail=ctx.max_result_chars)
+                           head=ctx.max_result_chars, tail=ctx.max_result_chars,
+                           started=_teller(ctx, command))
     text = done.out.text(ctx.max_result_chars).rstrip("\n") or "(no output)"
     if run is not argv and done.code:
         text += _sandbox_note(text)
@@ -57,6 +61,13 @@ def bash(args: dict, ctx: ToolContext) -> str:
     if done.code:
         text += f"\n[exit code {done.code}]"
     return text
+
+
+def _teller(ctx: ToolContext, command: str):
+    """What tells `ctx.command_started` the command's process group (None: nobody listens)."""
+    if ctx.command_started is None:
+        return None
+    return lambda pgid: ctx.command_started(pgid, command)
 
 
 WALLS = {("Read-only file system", "Permission denied"): "The sandbox lets commands write only "

@@ -67,6 +67,10 @@ class ToolContext:
     readable: Callable[[Path], bool] | None = None
     """Whether the rules let the model read a file: Grep and Glob leave out the others, also
     when they search a folder above them. None: every file."""
+    command_started: Callable[[int, str], None] | None = None
+    """Told the process group and the text of each command Bash starts, before it runs: the
+    transcript records them, so that a resume after a crash can say whether the command is
+    still running (agent/session/running.py). None: nobody is told."""
 
     def resolve(self, path: str) -> Path:
         """A path as the model gave it, made absolute against cwd, `~` and `~user` expanded,
