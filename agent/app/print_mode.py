@@ -49,8 +49,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     from agent.config.config import ConfigError
     from agent.events import PromptFiled
     from agent.session.compose import build_session
-    from agent.session.resume import resume_into
-    from agent.session.transcript import SessionInUse
+    from agent.session.resume import resume_at_start
 
     session_id = resume.stem if resume and not fork else str(uuid.uuid4())
     if output_format == "stream-json":
@@ -76,13 +75,9 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         return 2
     start = time.monotonic()
     if resume:
-        try:
-            resumed = resume_into(session, resume, fork)
-        except SessionInUse as err:  # one writer per session: nothing was written
-            print(f"agent: {err}", file=sys.stderr)
-            return 1
-        except OSError as err:  # gone or unreadable since it was found
-            print(f"agent: {resume} cannot be read ({err.strerror or err})", file=sys.stderr)
+        resumed, error = resume_at_start(session, resume, fork)
+        if error:
+            print(f"agent: {error}", file=sys.stderr)
             return 1
         if verbose or ";" in resumed:  # what was repaired or skipped is said once, always
             print(resumed, file=sys.stderr)

@@ -131,8 +131,7 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     session to go on with (agent --continue / --resume), in a copy with `fork`."""
     from agent.context.memory_notes import NewNotes
     from agent.session.compose import build_session
-    from agent.session.resume import resume_into
-    from agent.session.transcript import SessionInUse
+    from agent.session.resume import resume_at_start
 
     term = Terminal(sys.stdout, verbose=verbose)
     try:
@@ -145,14 +144,11 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
                       trusted=session.settings.trusted, notes=NewNotes())
     session.agent.on_prompt.add(console.notes, at=AFTER_HOOKS)  # new notes go with the next prompt
     if resume:
-        try:
-            term.line(resume_into(session, resume, fork))
-        except SessionInUse as err:  # one writer per session: nothing was written
-            print(f"agent: {err}", file=sys.stderr)
+        said, error = resume_at_start(session, resume, fork)
+        if error:
+            print(f"agent: {error}", file=sys.stderr)
             return 1
-        except OSError as err:  # gone or unreadable since it was found
-            print(f"agent: {resume} cannot be read ({err.strerror or err})", file=sys.stderr)
-            return 1
+        term.line(said)
     session.start("resume" if resume else "startup")
     try:
         return prompt_loop(console, term, config, first_prompt)

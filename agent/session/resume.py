@@ -7,6 +7,7 @@
     sessions_report(folder)        `agent sessions`
     resume_menu(folder), pick(folder, choice)    `/resume` in the REPL
     resume_into(session, path)     the history loaded, repaired and put in place
+    resume_at_start(...)           the same for --resume/--continue: a line to show, or an error
 
 The transcript's format, its writer, `load` and `repair` are in agent/session/transcript.py.
 A damaged file is one entry in a listing, never an error for the others; resuming it by id
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent.session.running import explain_cut_calls, running_calls
-from agent.session.transcript import NO_RESULT, SessionError, load, repair
+from agent.session.transcript import NO_RESULT, SessionError, SessionInUse, load, repair
 
 
 @dataclass(frozen=True)
@@ -183,3 +184,14 @@ def resume_into(session, path: Path, fork: bool = False) -> str:
     what = (f"Forked session {path.stem} into {transcript.session_id}" if fork
             else f"Resumed session {path.stem}")
     return f"{what} ({n} messages)" + (f"; {'; '.join(notes)}." if notes else ".")
+
+
+def resume_at_start(session, path: Path, fork: bool = False) -> tuple[str, str]:
+    """`resume_into` for `--resume` and `--continue`: (the line to show, "") or ("", why it
+    could not), the error worded for the user. Nothing was written when it could not."""
+    try:
+        return resume_into(session, path, fork), ""
+    except SessionInUse as err:  # one writer per session
+        return "", str(err)
+    except OSError as err:  # gone or unreadable since it was found
+        return "", f"{path} cannot be read ({err.strerror or err})"
