@@ -5,6 +5,8 @@ Only this package prints, reads the terminal or parses flags; nothing else impor
 Read in this order:
     cli.py              the flags and the subcommands (demo, doctor, permissions, sessions)
     print_mode.py       -p: one prompt, the answer or one json document
+    output.py           -p's json and stream-json in Claude Code's shapes; refusals kept
+    stream_input.py     --input-format stream-json: a conversation on stdin
     repl.py             the interactive loop: prompts, slash commands, # notes, questions
     signals.py          SIGTERM, SIGHUP, Ctrl-C: every command ended, one line, exit 128 + N
     render.py           events shown on a terminal, or as stream-json lines

@@ -48,6 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "copy of that one's history (the original is left as it is)")
     p.add_argument("--output-format", choices=("text", "json", "stream-json"), default="text",
                    help="print mode output: the answer, one JSON document, or one JSON event per line")
+    p.add_argument("--input-format", choices=("text", "stream-json"), default="text",
+                   help="print mode input: the prompt as text, or user messages as JSON lines "
+                        "on stdin, one turn each (needs --output-format stream-json)")
+    p.add_argument("--include-partial-messages", action="store_true",
+                   help="stream-json: the answer's token deltas too, as stream_event lines")
+    p.add_argument("--append-system-prompt", metavar="TEXT",
+                   help="add TEXT at the end of the system prompt")
     p.add_argument("--verbose", action="store_true", help="print mode: show tool calls on stderr; both modes: show what hooks print")
     p.add_argument("--base-url", help="OpenAI-compatible endpoint (env OPENAI_BASE_URL; default Ollama's)")
     p.add_argument("--api-key", help="API key (env OPENAI_API_KEY)")
@@ -66,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "setting; default 600)")
     p.add_argument("--no-stream", action="store_false", dest="stream", default=None,
                    help="ask for whole replies instead of streaming")
-    p.add_argument("--max-turns", type=int, help="most model calls per prompt (default 50)")
+    p.add_argument("--max-turns", type=_positive, metavar="N",
+                   help="most model calls per prompt (default 50)")
     p.add_argument("--permission-mode", choices=("default", "acceptEdits", "plan", "bypassPermissions"),
                    help="default: ask before edits and commands; acceptEdits: edits in the "
                         "workspace run; plan: read-only until a plan is approved; "
@@ -116,9 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
-    n = int(text)
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}") from None
     if n <= 0:
-        raise argparse.ArgumentTypeError("must be a positive number")
+        raise argparse.ArgumentTypeError(f"must be a positive whole number, got {text!r}")
     return n
 
 
@@ -188,7 +199,8 @@ def run(argv: list[str]) -> int:
              "cache": args.cache, "record": args.record, "replay": args.replay,
              "listing": args.listing, "compaction": args.compaction,
              "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None,
-             "sandbox": args.sandbox, "timeout": args.timeout}
+             "sandbox": args.sandbox, "timeout": args.timeout,
+             "append_system_prompt": args.append_system_prompt}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2
@@ -214,9 +226,19 @@ def run(argv: list[str]) -> int:
         except SessionError as err:
             print(f"agent: {err}", file=sys.stderr)
             return 1
+    if (args.input_format == "stream-json" or args.include_partial_messages) and not (
+            args.print_mode and args.output_format == "stream-json"):
+        print("agent: --input-format stream-json and --include-partial-messages go with -p "
+              "and --output-format stream-json", file=sys.stderr)
+        return 2
     if args.print_mode:
-        prompt = args.prompt if args.prompt is not None else sys.stdin.read()
-        if not prompt.strip():
+        prompts = None
+        if args.input_format == "stream-json":
+            from agent.app.stream_input import user_messages
+            prompt, prompts = "", user_messages(sys.stdin)
+        else:
+            prompt = args.prompt if args.prompt is not None else sys.stdin.read()
+        if prompts is None and not prompt.strip():
             print("agent: -p needs a prompt (as an argument or on stdin)", file=sys.stderr)
             return 2
         try:
@@ -229,7 +251,8 @@ def run(argv: list[str]) -> int:
         warn_untrusted(permissions[1])
         from agent.app.print_mode import print_mode
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
-                          args.report, resume, args.fork_session)
+                          args.report, resume, args.fork_session,
+                          args.include_partial_messages, prompts)
     from agent.app.repl import ask_trust, repl
     from agent.app.signals import install
     install(ctrl_c_stops=False)  # in the REPL, Ctrl-C interrupts the turn, not the program

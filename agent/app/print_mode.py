@@ -14,36 +14,24 @@ Claude Code counterpart: `claude -p` and `--output-format`.
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 
-def result_document(end, session_id: str, seconds: float, tool_calls: dict | None = None,
-                    context: dict | None = None, cost: dict | None = None) -> dict:
-    """The `--output-format json` document (also the last line of stream-json). `tool_calls`:
-    the repair ladder's counts per model and rung (agent/model/tool_repair.py); `context`: see
-    `context_report`; `cost`: see `cost_report`."""
-    from dataclasses import asdict
-
-    ok = end.stop_reason == "end_turn"
-    return {"type": "result", "subtype": "success" if ok else f"error_{end.stop_reason}",
-            "is_error": not ok, "result": end.text, "stop_reason": end.stop_reason,
-            "session_id": session_id, "num_turns": end.n_turns,
-            "duration_ms": round(seconds * 1000), "usage": asdict(end.usage),
-            **({"tool_calls": tool_calls} if tool_calls is not None else {}),
-            **({"context": context} if context is not None else {}),
-            **({"total_cost_usd": cost.get("cost_usd"), "cost": cost} if cost is not None else {})}
-
-
 def print_mode(config, prompt: str, output_format: str, verbose: bool, permissions=None,
-               report: Path | None = None, resume: Path | None = None, fork: bool = False) -> int:
+               report: Path | None = None, resume: Path | None = None, fork: bool = False,
+               partial: bool = False, prompts: Iterator[str] | None = None) -> int:
     """One prompt; `resume`: the transcript of the session to go on with (its id is kept, or
-    with `fork` a new session starts from a copy of it)."""
+    with `fork` a new session starts from a copy of it). `prompts` (--input-format
+    stream-json): the prompts of a conversation, one turn each, instead of `prompt`;
+    `partial`: stream-json's token deltas too (--include-partial-messages)."""
     from agent.app import custom_commands as custom
-    from agent.app.render import Terminal, filed_line, to_json
+    from agent.app.output import (Denials, StreamJson, denial_lines, dumps, init_line,
+                                  result_document, stop_line)
+    from agent.app.render import Terminal, filed_line
     from agent.app.signals import check
     from agent.app.slash import COMMANDS
     from agent.config.config import ConfigError
@@ -52,13 +40,10 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     from agent.session.resume import resume_at_start
 
     session_id = resume.stem if resume and not fork else str(uuid.uuid4())
+    session = None
     if output_format == "stream-json":
-        def emit(event: object) -> None:
-            if type(event).__name__ not in ("TurnEnd", "Waiting"):  # the result closes the stream
-                print(json.dumps(to_json(event), ensure_ascii=False), flush=True)
-        print(json.dumps({"type": "system", "subtype": "init", "session_id": session_id,
-                          "model": config.model, "cwd": str(config.cwd),
-                          "permission_mode": config.permission_mode}), flush=True)
+        emit = StreamJson(lambda: session.id if session else session_id, config.model,
+                          lambda line: print(dumps(line), flush=True), partial)
     elif verbose:
         emit = Terminal(sys.stderr, verbose=True)
     else:
@@ -73,7 +58,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     except ConfigError as err:
         print(f"agent: {err}", file=sys.stderr)
         return 2
-    start = time.monotonic()
+    denials = session.agent.authorize = Denials(session.agent.authorize)
     if resume:
         resumed, error = resume_at_start(session, resume, fork)
         if error:
@@ -81,37 +66,54 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
             return 1
         if verbose or ";" in resumed:  # what was repaired or skipped is said once, always
             print(resumed, file=sys.stderr)
-    try:  # `agent -p "/review src"` runs a custom command
-        chosen = custom.from_prompt(prompt, session.policy.project or config.cwd, Path.home(),
-                                    session.settings.trusted, builtins=COMMANDS)
-    except ValueError as err:
-        print(f"agent: {err}", file=sys.stderr)
-        return 2
+    if output_format == "stream-json":
+        print(dumps(init_line(session, session.policy.mode)), flush=True)
     if session.sandbox.kind != "bubblewrap":  # said once, at the start: less, or no, sandbox
         print(f"agent: {session.sandbox.describe()}", file=sys.stderr)
     session.start("resume" if resume else "startup")
-    end = custom.run(*chosen, session) if chosen else session.run(prompt)
-    check()  # a stop signal ended the turn: the run ends with it (agent/app/signals.py)
+    code = 0
+    from agent.app.stream_input import BadInput
+
+    turns = iter(prompts if prompts is not None else [prompt])
+    while True:
+        try:
+            prompt = next(turns)
+        except StopIteration:
+            break
+        except BadInput as err:  # the turns before it ran, and are saved
+            print(f"agent: {err}", file=sys.stderr)
+            code = 2
+            break
+        try:  # `agent -p "/review src"` runs a custom command
+            chosen = custom.from_prompt(prompt, session.policy.project or config.cwd,
+                                        Path.home(), session.settings.trusted, builtins=COMMANDS)
+        except ValueError as err:
+            print(f"agent: {err}", file=sys.stderr)
+            code = 2
+            break
+        seen, calls, start = len(denials.refused), len(session.meter.records), time.monotonic()
+        end = custom.run(*chosen, session) if chosen else session.run(prompt)
+        check()  # a stop signal ended the turn: the run ends with it (agent/app/signals.py)
+        refused = denials.refused[seen:]
+        document = result_document(end, session, time.monotonic() - start, refused,
+                                   session.meter.records[calls:])
+        if output_format != "text":
+            print(dumps(document), flush=True)
+        elif end.stop_reason in ("end_turn", "max_tokens", "max_turns"):
+            if end.text or end.stop_reason == "end_turn":  # what came is shown, and said to be cut
+                print(end.text, flush=True)
+        if output_format == "text" and end.stop_reason != "end_turn":
+            print(f"agent: {stop_line(end, config.max_turns)}", file=sys.stderr)
+        if output_format == "text" or verbose:  # in every format, refusals are said whole
+            for line in denial_lines(refused):
+                print(line, file=sys.stderr)
+        code = code or (0 if end.stop_reason == "end_turn" else 1)
     session.end("other")
     if session.transcript.error:
         print(f"agent: {session.transcript.error}; this session cannot be resumed", file=sys.stderr)
-    document = result_document(end, session_id, time.monotonic() - start,
-                               getattr(session.meter, "stats", None), session.context_report(),
-                               session.cost_report())
     if report:
         session.meter.write_csv(report)
-    if output_format == "text":
-        if end.stop_reason == "end_turn":
-            print(end.text)
-        elif end.stop_reason == "max_tokens":  # what came is shown, and said to be cut
-            print(end.text)
-            print("agent: max_tokens: the answer was cut off at the server's output limit",
-                  file=sys.stderr)
-        else:
-            print(f"agent: {end.stop_reason}: {end.text or 'no answer'}", file=sys.stderr)
-    else:
-        print(json.dumps(document, ensure_ascii=False), flush=True)
-    return 0 if end.stop_reason == "end_turn" else 1
+    return code
 
 
 def _with_wait_line(emit):

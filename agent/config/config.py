@@ -104,6 +104,8 @@ class Config:
     sandbox: bool | None = None
     """--sandbox (True) or --no-sandbox (False); None: the `sandbox` settings decide (on
     where bubblewrap works, docs/sandbox.md)."""
+    append_system_prompt: str | None = None
+    """Text added at the end of the system prompt (--append-system-prompt)."""
     plugins: tuple[str, ...] = ()
     """Plugins given with --plugin: a Python file or an importable module name each."""
     cwd: Path = field(default_factory=Path.cwd)

@@ -169,8 +169,10 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
     ctx.before_write = checkpoints.before_write  # Write and Edit save the file first
     ctx.command_started = lambda pgid, command: note_running(transcript, pgid, command)
-    agent = Agent(meter, default_tools() + [exit_plan_mode(gate), todo_write(todos)],
-                  system_prompt(config.cwd, files=files, project_memory=own_memory), ctx,
+    system = system_prompt(config.cwd, files=files, project_memory=own_memory)
+    if config.append_system_prompt:  # --append-system-prompt
+        system += f"\n\n{config.append_system_prompt}"
+    agent = Agent(meter, default_tools() + [exit_plan_mode(gate), todo_write(todos)], system, ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
     prompts = PromptBudget(ladder, folder / "prompts",

@@ -75,14 +75,20 @@ def test_print_mode_fixes_a_bug_end_to_end(server, repo, output_format):
         assert doc["type"] == "result" and doc["subtype"] == "success" and not doc["is_error"]
         assert doc["num_turns"] == 6 and doc["stop_reason"] == "end_turn"
         assert doc["result"].startswith("Fixed count_words") and doc["session_id"]
-        assert doc["usage"]["prompt_tokens"] > 0
+        assert doc["usage"]["input_tokens"] > 0 and doc["cost"]["prompt_tokens"] > 0
+        assert doc["permission_denials"] == []
     else:
         lines = [json.loads(line) for line in done.stdout.splitlines()]
         kinds = [line["type"] for line in lines]
-        assert kinds[0] == "system" and kinds[-1] == "result"
-        assert kinds.count("tool_start") == kinds.count("tool_result") == 5
-        assert "text_delta" in kinds
-        assert lines[-1]["session_id"] == lines[0]["session_id"]
+        assert kinds[0] == "system" and lines[0]["subtype"] == "init" and kinds[-1] == "result"
+        uses = [b for line in lines if line["type"] == "assistant"
+                for b in line["message"]["content"] if b["type"] == "tool_use"]
+        results = [b for line in lines if line["type"] == "user"
+                   for b in line["message"]["content"] if b["type"] == "tool_result"]
+        assert len(uses) == len(results) == 5
+        assert [u["id"] for u in uses] == [r["tool_use_id"] for r in results]
+        assert "stream_event" not in kinds  # token deltas only with --include-partial-messages
+        assert {line["session_id"] for line in lines} == {lines[0]["session_id"]}
 
 
 def test_print_mode_refuses_edits_and_names_the_flag(server, repo):
@@ -199,7 +205,8 @@ def test_an_answer_cut_at_the_output_limit_is_reported_as_cut(server, tmp_path, 
                tmp_path)
     document = json.loads(done.stdout.splitlines()[-1])
     assert done.returncode == 1 and document["is_error"] is True
-    assert (document["subtype"], document["stop_reason"]) == ("error_max_tokens", "max_tokens")
+    assert (document["subtype"], document["stop_reason"]) == ("error_during_execution",
+                                                              "max_tokens")
     assert document["result"] == "one two three " and len(server.requests) == 3
     for piece in ["one ", "two ", "three "]:
         server.reply(text=piece, finish_reason="length")
@@ -213,7 +220,7 @@ def test_a_broken_reply_in_print_mode_is_an_error_never_a_success(server, tmp_pa
                      b'answer that w"},"finish_reason":null}]}\n\n')
     done = run(["-p", "hi", "--base-url", server.base_url, "--output-format", "json"], tmp_path)
     document = json.loads(done.stdout.splitlines()[-1])
-    assert done.returncode == 1 and document["subtype"] == "error_error"
+    assert done.returncode == 1 and document["subtype"] == "error_during_execution"
     assert "did not send a whole reply" in document["result"] and "Traceback" not in done.stderr
 
 

@@ -50,7 +50,7 @@ def test_a_1mb_prompt_on_stdin_is_filed_away_and_never_sent(server, tmp_path):
     assert "line 0: an error" in sent and "line 19999: an error" in sent  # its start and end
     assert "20,000 lines" in sent
     events = [json.loads(line) for line in done.stdout.splitlines()]
-    (notice,) = [e for e in events if e["type"] == "prompt_filed"]
+    (notice,) = [e for e in events if e.get("subtype") == "prompt_filed"]
     assert notice["path"] == str(path) and notice["tokens"] > 200_000
     assert events[-1]["result"] == "I will read it in parts" and not events[-1]["is_error"]
     transcript = next(tmp_path.glob(".agent/projects/*/*.jsonl")).read_text()

@@ -271,7 +271,7 @@ def test_hook_output_shows_with_verbose_and_in_stream_json_unless_suppressed(hom
                               capture_output=True, text=True, timeout=60)
 
     lines = [json.loads(line) for line in run("--output-format", "stream-json").stdout.splitlines()]
-    shown = [line["text"] for line in lines if line["type"] == "hook_output"]
+    shown = [line["text"] for line in lines if line.get("subtype") == "hook_output"]
     assert [text.split(": ", 1)[1] for text in shown] == ["checked 4 files"]
     assert "checked 4 files" in run("--verbose").stderr
     quiet = run()

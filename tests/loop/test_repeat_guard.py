@@ -140,7 +140,7 @@ def test_print_mode_shows_the_repeated_call_and_exits_1(server, repo, output_for
         assert done.stderr.startswith("agent: repeated_call: Stopped: the model made the call Read")
     else:
         result = json.loads(done.stdout.splitlines()[-1])
-        assert result["subtype"] == "error_repeated_call" and result["is_error"]
+        assert result["subtype"] == "error_during_execution" and result["is_error"]
         assert result["stop_reason"] == "repeated_call" and "3 times" in result["result"]
 
 

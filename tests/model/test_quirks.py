@@ -187,16 +187,21 @@ def test_stream_json_carries_reasoning_and_the_fallback(server, repo):
     server.reply(text="Hello.", reasoning="Greet back.", reasoning_as="reasoning")
     done = subprocess.run(
         [sys.executable, "-m", "agent", "-p", "hi", "--base-url", server.base_url,
-         "--model", "big", "--fallback-model", "small", "--output-format", "stream-json"],
+         "--model", "big", "--fallback-model", "small", "--output-format", "stream-json",
+         "--include-partial-messages"],
         cwd=repo, env={"PATH": "/usr/bin:/bin", "HOME": str(repo)}, capture_output=True,
         text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    kinds = [line["type"] for line in lines]
-    assert kinds.count("retry") == 3 and "reasoning_delta" in kinds
+    kinds = [line.get("subtype") or line.get("event", {}).get("delta", {}).get("type")
+             or line["type"] for line in lines]
+    assert kinds.count("retry") == 3 and "thinking_delta" in kinds
     fallback = lines[kinds.index("fallback")]
     assert (fallback["model"], fallback["fallback"]) == ("big", "small")
-    assert kinds.index("fallback") < kinds.index("reasoning_delta") < kinds.index("text_delta")
+    assert kinds.index("fallback") < kinds.index("thinking_delta") < kinds.index("text_delta")
+    (answer,) = [line["message"]["content"] for line in lines if line["type"] == "assistant"]
+    assert answer == [{"type": "thinking", "thinking": "Greet back."},
+                      {"type": "text", "text": "Hello."}]
     assert [r["model"] for r in server.requests] == ["big"] * 4 + ["small"]
     assert lines[-1]["result"] == "Hello."
 

@@ -111,10 +111,12 @@ def test_todo_write_runs_in_print_mode_and_stream_json_carries_the_list(home, re
                           env={**env, "HOME": str(home)}, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
-    (todos,) = [line for line in lines if line["type"] == "todos"]
+    (todos,) = [line for line in lines if line.get("subtype") == "todos"]
+    assert todos["type"] == "system"
     assert [t["content"] for t in todos["todos"]] == [t["content"] for t in PLAN]
-    (result,) = [line for line in lines if line["type"] == "tool_result"]
-    assert result["message"]["content"] == SAVED and not result["is_error"]
+    (result,) = [block for line in lines if line["type"] == "user"
+                 for block in line["message"]["content"]]
+    assert result["content"] == SAVED and not result["is_error"]
 
 
 def reminders(messages: list[dict]) -> list[int]:
