@@ -136,7 +136,9 @@ def context_picture(console: Console, rest: str) -> str:
     session = console.session
     ladder, agent = session.compaction, session.agent
     text = memory.render(session.memory.startup)
-    return picture(spend(agent.messages, agent.schemas, text, ladder.counter), ladder.window)
+    used = spend(agent.messages, agent.schemas, text, ladder.counter)
+    return (f"Window: {ladder.window.size:,} tokens, from {session.window_source()}\n"
+            + picture(used, ladder.window))
 
 
 def memory_report(console: Console, rest: str) -> str:

@@ -161,10 +161,24 @@ class Session:
         from agent.compact.prefix_stability import summary
 
         ladder = self.compaction
-        return {"window": ladder.window.size, "limit": ladder.window.limit,
+        return {"window": ladder.window.size, "window_source": self.window_source(),
+                "limit": ladder.window.limit,
                 "compactions": [asdict(c) for c in ladder.compactions],
                 "prefix": [asdict(p) for p in ladder.prefix],
                 "prefix_summary": summary(ladder.prefix)}
+
+    def window_source(self) -> str:
+        """Where the window's size came from: "--context-window", "profile qwen2.5-coder",
+        "agent doctor", "default", ... (agent/config/config.py), or that the server refused a
+        request and the window shrank to it (agent/compact/ladder.py)."""
+        named = {"flag": "--context-window", "environment": "AGENT_CONTEXT_WINDOW",
+                 ".env": "AGENT_CONTEXT_WINDOW in .env"}
+        source = self.config.sources.get("context_window", "default")
+        source = named.get(source, source)
+        if self.compaction.window.size < self.config.context_window:
+            return (f"shrunk after the server refused a longer prompt (was "
+                    f"{self.config.context_window}, {source})")
+        return source
 
     def cost_report(self) -> dict:
         """The `cost` part of the json result: the Meter's totals and each cache's counts."""

@@ -225,10 +225,11 @@ def test_context_draws_the_window(session, server):
     server.reply("done")
     session.run("read it")
     shown = command(session, "/context", "")
-    bar, total = shown.splitlines()[:2]
+    window, bar, total = shown.splitlines()[:3]
+    assert window == "Window: 8,192 tokens, from --context-window"
     assert bar.startswith("[S") and bar.endswith("_]") and all(g in bar for g in "MTHR.")
     assert "of 8,192 tokens used" in total and "compaction past 5,325" in total
-    rows = {line[4:30].strip(): int(line[30:39].replace(",", "")) for line in shown.splitlines()[2:]}
+    rows = {line[4:30].strip(): int(line[30:39].replace(",", "")) for line in shown.splitlines()[3:]}
     assert set(rows) == {"system prompt", "memory files", "tool schemas", "messages",
                          "tool results", "free", "reply reserve and buffer"}
     assert rows["tool schemas"] > 1000 and 0 < rows["memory files"] < 50

@@ -288,6 +288,8 @@ def test_a_context_length_error_compacts_and_retries_once(server, tmp_path):
     (compaction,) = doc["context"]["compactions"]
     assert compaction["strategies"] == ["summarize"] and compaction["trigger"] == "auto"
     assert Path(compaction["transcript"]).is_file()
+    assert doc["context"]["window"] < 8192 and doc["context"]["window_source"] == (
+        "shrunk after the server refused a longer prompt (was 8192, default)")
     summary_request, retried = server.requests[4]["messages"], server.requests[5]["messages"]
     assert "Use these headings" in summary_request[-1]["content"]
     assert "## Goal\nread a.txt" in retried[1]["content"]

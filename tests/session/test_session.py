@@ -75,3 +75,4 @@ def test_the_reports_of_print_mode_come_from_the_parts(home, repo, server):
     assert cost["calls"] == 1 and cost["prompt_tokens"] == 120 and cost["caches"] == []
     context = session.context_report()
     assert context["window"] == session.compaction.window.size and context["compactions"] == []
+    assert context["window_source"] == session.window_source()
