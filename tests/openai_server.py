@@ -20,8 +20,12 @@ answer is the text "(no scripted reply)" (not an error), so a benchmark that run
 script still sees a valid turn end. GET /v1/models lists one model; POST /v1/embeddings answers with `embedding(text)`, a
 hashed bag of words (requests in `embedding_requests`).
 `server.routes["GET /props"] = {...}` answers other endpoints with that JSON (the native APIs
-that `agent doctor` reads: /api/version, /api/ps, POST /api/show, /props, ...); a route for
-GET /v1/models replaces the default list.
+that `agent doctor` and a start's window probe read: /api/version, /api/ps, POST /api/show,
+/props, /api/v0/models, ...); a route for GET /v1/models replaces the default list. A route
+may be a `Raw` answer instead: any bytes, status and content type, after `wait` seconds
+(float("inf"): never). `server.seen` lists every request as "GET /props", in order, and
+`server.route_bodies` the JSON posted to routes. `FakeOpenAI(prefix="/proxy")` serves
+everything under that path (base_url http://127.0.0.1:PORT/proxy/v1), as behind a proxy.
 `FakeOpenAI(reject_tools=True)` answers every request that carries `tools` with Ollama's
 `400 ... does not support tools`, without using a step of the script.
 `FakeOpenAI(reject_null_content=True)` answers 500 to any request with an assistant message
@@ -62,9 +66,24 @@ import re
 import socket
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_TEXT = "(no scripted reply)"
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A route's answer as it is sent: `body` with `status` and `content_type`, after `wait`
+    seconds (float("inf"): the request is accepted and never answered). `length`: the
+    Content-Length said, when not the body's: a longer one, and the connection closes after
+    the body (an answer cut short)."""
+
+    body: bytes | str = b""
+    status: int = 200
+    content_type: str = "application/json"
+    wait: float = 0.0
+    length: int | None = None
 
 
 class FakeOpenAI:
@@ -72,8 +91,11 @@ class FakeOpenAI:
 
     def __init__(self, model: str = "fake-model", reject_tools: bool = False,
                  reject_null_content: bool = False, context_tokens: int | None = None,
-                 cache_report: str = "usage") -> None:
+                 cache_report: str = "usage", prefix: str = "") -> None:
         assert cache_report in ("usage", "timings", "none")
+        self.prefix = prefix.rstrip("/")  # every path is served under it
+        self.seen: list[str] = []  # "GET /props", "POST /v1/chat/completions", ...: every request
+        self.route_bodies: list[object] = []  # the JSON posted to routes
         self.cache_report = cache_report  # where cached tokens are reported (see the docstring)
         self.embedding_requests: list[dict] = []
         self.model = model
@@ -140,7 +162,7 @@ class FakeOpenAI:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}{self.prefix}/v1"
 
     def start(self) -> FakeOpenAI:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
@@ -218,10 +240,42 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
+        def _route(self, method: str) -> bool:
+            """Record the request, take off the prefix; answer it when it is a route (or
+            outside the prefix: 404). False: the caller answers."""
+            with server._lock:
+                server.seen.append(f"{method} {self.path}")
+            if not self.path.startswith(server.prefix + "/"):
+                self._json(404, {"error": {"message": f"no route {self.path}"}})
+                return True
+            self.path = self.path[len(server.prefix):]
+            route = server.routes.get(f"{method} {self.path}")
+            if route is None:
+                return False
+            if isinstance(route, Raw):
+                self._raw(route)
+            else:
+                self._json(200, route)
+            return True
+
+        def _raw(self, route: Raw) -> None:
+            if server._stalled.wait(route.wait if route.wait != float("inf") else None):
+                return  # the server stopped first
+            body = route.body.encode() if isinstance(route.body, str) else route.body
+            self.send_response(route.status)
+            self.send_header("Content-Type", route.content_type)
+            self.send_header("Content-Length", str(route.length or len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            if route.length and route.length > len(body):
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+
         def do_GET(self) -> None:
-            if f"GET {self.path}" in server.routes:
-                self._json(200, server.routes[f"GET {self.path}"])
-            elif self.path.rstrip("/") == "/v1/models":
+            if self._route("GET"):
+                return
+            if self.path.rstrip("/") == "/v1/models":
                 self._json(200, {"object": "list", "data": [
                     {"id": server.model, "object": "model", "created": 0, "owned_by": "fake"}]})
             else:
@@ -230,8 +284,12 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             arrived = time.time()
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if f"POST {self.path}" in server.routes:
-                self._json(200, server.routes[f"POST {self.path}"])
+            if f"POST {self.path.removeprefix(server.prefix)}" in server.routes:
+                try:
+                    server.route_bodies.append(json.loads(raw))
+                except ValueError:
+                    server.route_bodies.append(raw)
+            if self._route("POST"):
                 return
             if self.path.rstrip("/") == "/v1/embeddings":
                 request = json.loads(raw)

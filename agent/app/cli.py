@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "openrouter, deepseek; sets the default base URL (env AGENT_PROVIDER)")
     p.add_argument("--context-window", type=_positive, metavar="N",
                    help="tokens the model sees at once (env AGENT_CONTEXT_WINDOW; default: the "
-                        "model's profile, else `agent doctor`'s finding, else 8192)")
+                        "smaller of the model's profile and what the server says it gives, "
+                        "asked once and cached; else 8192)")
     p.add_argument("--max-tokens", type=_positive, metavar="N",
                    help="the longest reply, kept free in the window (env AGENT_MAX_TOKENS; "
                         "default: a quarter of the context window, at most 8192)")
@@ -204,6 +205,7 @@ def run(argv: list[str]) -> int:
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2
+    from agent.config.server_window import settle_window
     from agent.config.settings import find_project
     try:  # without the project's own .env until the project is trusted (below)
         config = load_config(flags, os.environ, Path.cwd(), untrusted=find_project(Path.cwd()))
@@ -249,6 +251,7 @@ def run(argv: list[str]) -> int:
             print(f"agent: {err}", file=sys.stderr)
             return 2
         warn_untrusted(permissions[1])
+        settle_window(config, Path.home())  # after trust: a trusted .env may name the server
         from agent.app.print_mode import print_mode
         return print_mode(config, prompt, args.output_format, args.verbose, permissions,
                           args.report, resume, args.fork_session,
@@ -264,6 +267,7 @@ def run(argv: list[str]) -> int:
         print(f"agent: {err}", file=sys.stderr)
         return 2
     warn_untrusted(permissions[1])
+    settle_window(config, Path.home())
     return repl(config, args.prompt, permissions, args.verbose, args.report, resume,
                 args.fork_session)
 

@@ -6,15 +6,16 @@ It asks the server what it is and which models it serves (/v1/models, then Ollam
 /api/version, llama.cpp's /props, LM Studio's /api/v0/models, and the Server header), runs
 four small chat requests (agent/app/doctor_probes.py: a one-tool canary, the same streamed and in
 parallel, `tool_choice`, a plain question for the reasoning), then reads the context the
-server really gives the model from its own API: Ollama's /api/ps (as loaded) or /api/show
-(num_ctx in the Modelfile), llama.cpp's /props (per slot), vLLM's max_model_len in
-/v1/models, LM Studio's loaded_context_length. It prints a card:
+server really gives the model from its own API, as a start does (agent/config/server_window.py):
+Ollama's /api/ps (as loaded) or /api/show (num_ctx in the Modelfile), llama.cpp's /props
+(per slot), vLLM's max_model_len in /v1/models, LM Studio's loaded_context_length. It prints
+a card:
 
     agent doctor  http://localhost:11434/v1  model qwen2.5-coder:7b
       ok       server          Ollama, version 0.12.3
       ok       native tools    parsed: add({"a":2,"b":3})
       note     parallel calls  2 calls; every call at index 0 (agent/model/stream.py splits them)
-      problem  context         4096 tokens (/api/ps, as loaded): small for a coding agent
+      problem  context         4096 tokens (Ollama /api/ps, as loaded): small for a coding agent
                                fix: restart Ollama with `OLLAMA_CONTEXT_LENGTH=32768 ollama serve`, ...
 
 The card is saved as JSON in ~/.agent/cache/doctor/, one file per base URL and model, and
@@ -136,53 +137,26 @@ def probe_server(http: Http, card: Card, preset) -> list[Finding]:
 
 
 def probe_context(http: Http, card: Card, preset, model_max: int | None = None) -> list[Finding]:
-    """The context the server gives the model; a problem below MIN_CONTEXT (or the model's)."""
-    n, how = _served_context(http, card)
-    card.context_window = n
+    """The context the server gives the model (agent/config/server_window.py, the same
+    questions a start asks); a problem below MIN_CONTEXT (or the model's)."""
+    from agent.config.server_window import KINDS, Answer, ask_window
+
+    if card.kind in (*KINDS, "unknown"):
+        answer = ask_window(card.base_url, card.model, http.api_key, card.kind, http.timeout)
+    else:  # a cloud API: none of these questions has an answer there
+        answer = Answer(None, "not reported by this server")
+    if answer and answer.settled:  # a guess (Ollama's default) is not kept: the start asks
+        card.context_window, card.window_source = answer.size, answer.source
+    n = card.context_window
     want = min(32768, model_max or 32768)
     fix = preset.fix_context(want) if preset and preset.context_fix else ""
     if n is None:
+        how = answer.source if answer else f"no answer in {http.timeout:g} s"
         return [Finding("context", "note", how, fix or "set --context-window N to what it gives")]
     if n >= min(MIN_CONTEXT, want):
-        return [Finding("context", "ok", f"{n} tokens ({how})")]
-    return [Finding("context", "problem", f"{n} tokens ({how}): small for a coding agent",
-                    fix or f"give the server a context of {want} tokens")]
-
-
-def _served_context(http: Http, card: Card) -> tuple[int | None, str]:
-    """The context the server gives this model, and where that was read."""
-    if card.kind == "ollama":
-        for m in http.get_dict(f"{http.root}/api/ps").get("models") or ():
-            names = {m.get("name"), m.get("model")}  # "qwen2.5-coder" is "qwen2.5-coder:latest"
-            if names & {card.model, f"{card.model}:latest"} and _count(m.get("context_length")):
-                return _count(m["context_length"]), "/api/ps, as loaded"
-        status, body, _ = http.post(f"{http.root}/api/show", {"model": card.model})
-        for line in str(body.get("parameters", "") if isinstance(body, dict) else "").splitlines():
-            if line.split()[:1] == ["num_ctx"] and _count(line.split()[-1]):
-                return _count(line.split()[-1]), "num_ctx in the model's Modelfile"
-        return None, ("not in /api/ps or the Modelfile: Ollama's default (4096 below 24 GiB of "
-                      "VRAM) unless OLLAMA_CONTEXT_LENGTH is set")
-    if card.kind == "llamacpp":
-        settings = http.get_dict(f"{http.root}/props").get("default_generation_settings") or {}
-        if _count(settings.get("n_ctx")):
-            return _count(settings["n_ctx"]), "/props, per slot"
-    if card.kind in ("vllm", "lmstudio"):
-        url = f"{http.base}/models" if card.kind == "vllm" else f"{http.root}/api/v0/models"
-        for m in http.get_dict(url).get("data") or ():
-            n = _count(m.get("max_model_len") or m.get("loaded_context_length")
-                       or m.get("max_context_length"))
-            if m.get("id") == card.model and n:
-                return n, url.removeprefix(http.root)
-    return None, "not reported by this server"
-
-
-def _count(value: object) -> int | None:
-    """A positive whole number from a server's JSON, or None."""
-    try:
-        n = int(value)
-    except (TypeError, ValueError):
-        return None
-    return n if n > 0 else None
+        return [Finding("context", "ok", f"{n} tokens ({card.window_source})")]
+    return [Finding("context", "problem", f"{n} tokens ({card.window_source}): small for a "
+                    "coding agent", fix or f"give the server a context of {want} tokens")]
 
 
 WIDTH = 16  # the longest finding name, "parallel calls", and two spaces

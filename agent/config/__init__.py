@@ -11,6 +11,8 @@ Read in this order:
     project_gates.py  what a project brings besides its settings that needs trust (.env,
                     commands' allowed-tools)
     doctor_card.py  what `agent doctor` found about an endpoint, kept for the next sessions
+    server_window.py  the window the server really gives the model, asked once at start
+                    (llama.cpp, Ollama, vLLM, LM Studio) and kept on the doctor's card
     frontmatter.py  the YAML subset of markdown files' frontmatter (custom commands)
 
 Nothing here reads the environment by itself: the CLI passes it in. Chapters:

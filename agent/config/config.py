@@ -8,9 +8,11 @@ environment variable, which loses to a flag.
 Some values can also come from what is known about the server and the model:
 
     base_url        flag / env / .env  >  the --provider preset  >  Ollama's default
-    provider        flag / env / .env  >  `agent doctor`'s card  >  the base URL's host and port
-    context_window  flag / env / .env  >  the smaller of the model's profile and `agent doctor`'s
-                    card (the server may give less than the model can take)  >  8192
+    provider        flag / env / .env  >  `agent doctor`'s card, or the server that said its
+                    window  >  the base URL's host and port
+    context_window  flag / env / .env  >  the smaller of the model's profile and the server's
+                    window (asked once at start and kept on `agent doctor`'s card, see
+                    agent/config/server_window.py; the server may give less)  >  8192
     max_tokens      flag / env / .env  >  a quarter of the context window, 256 to 8192
     tool_mode       flag               >  `agent doctor`'s card (tools rejected: text)  >  profile
     temperature     env / .env         >  the model's profile  >  none (the server's default)
@@ -31,6 +33,7 @@ from pathlib import Path
 DEFAULT_BASE_URL = "http://localhost:11434/v1"  # Ollama's OpenAI-compatible endpoint
 DEFAULT_MODEL = "qwen2.5-coder:7b"
 DEFAULT_CONTEXT_WINDOW = 8192  # tokens, when neither the user, the profile nor the server says
+USER_SOURCES = ("flag", "environment", ".env")  # a value from these was set by the user
 
 # Config field -> the environment variable that sets it.
 ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model": "AGENT_MODEL",
@@ -112,7 +115,8 @@ class Config:
     """Where tools run and relative paths start."""
     sources: dict[str, str] = field(default_factory=dict)
     """Where each value came from (field -> "flag", "environment", ".env", "profile ...",
-    "provider ...", "agent doctor"), for error messages."""
+    "provider ...", "agent doctor", "server (llama.cpp /props n_ctx)", ...), for error
+    messages, /context and the json result."""
 
 
 def find_dotenv(cwd: Path) -> Path | None:
@@ -165,16 +169,14 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
     profile = profiles.profile_for(config.model)
     card = load_card(config.base_url, config.model, home) if home else None
     if not config.provider:
-        if card and card.kind in profiles.providers:
-            config.provider, config.sources["provider"] = card.kind, "agent doctor"
+        if card and card.kind in profiles.providers:  # a card without findings: the start's
+            config.provider = card.kind
+            config.sources["provider"] = "agent doctor" if card.findings else "the server"
         elif profiles.guess_provider(config.base_url):
             config.provider = profiles.guess_provider(config.base_url)
             config.sources["provider"] = "the base URL"
     if "context_window" not in config.sources:
-        found = [(n, source) for n, source in ((profile.context_window, f"profile {profile.family}"),
-                 (card.context_window if card else None, "agent doctor")) if n]
-        if found:
-            config.context_window, config.sources["context_window"] = min(found)
+        fill_window(config, profile, card)
     if "tool_mode" not in config.sources:
         if card and card.native_tools is False:
             config.tool_mode, config.sources["tool_mode"] = "text", "agent doctor"
@@ -184,6 +186,21 @@ def _fill_from_model(config: Config, profiles, home: Path | None) -> None:
     if "temperature" not in config.sources and profile.temperature is not None:
         config.temperature = profile.temperature
         config.sources["temperature"] = f"profile {profile.family}"
+
+
+def fill_window(config: Config, profile, card) -> None:
+    """The window the user left open: the smaller of the profile's and the server's, as the
+    card has it (the server's loaded window is the hard limit), else the default. A card of
+    an older `agent doctor` has a window but no window_source."""
+    server = card.context_window if card else None
+    where = f"server ({card.window_source})" if card and card.window_source else "agent doctor"
+    found = [(n, source) for n, source in ((server, where),
+             (profile.context_window, f"profile {profile.family}")) if n]
+    if found:  # min by size alone: on a tie the server, listed first, is named
+        config.context_window, config.sources["context_window"] = min(found, key=lambda f: f[0])
+    else:
+        config.context_window = DEFAULT_CONTEXT_WINDOW
+        config.sources.pop("context_window", None)
 
 
 def seconds(text: str) -> float:

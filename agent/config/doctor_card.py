@@ -3,8 +3,9 @@
 `agent doctor` (agent/app/doctor.py) probes the server and saves what it found as JSON in
 ~/.agent/cache/doctor/, one file per base URL and model. The configuration reads it back
 (agent/config/config.py): the context the server really gives, text tool mode when the
-server refused `tools`, the server's kind. A card that cannot be read counts as missing: it
-is only a cache, and the doctor writes it again.
+server refused `tools`, the server's kind. A start that finds no card asks the server for its
+window alone and writes a card of just that (agent/config/server_window.py). A card that
+cannot be read counts as missing: it is only a cache, and the doctor writes it again.
 Claude Code counterpart: none.
 """
 
@@ -39,6 +40,9 @@ class Card:
     models: list[str] = field(default_factory=list)
     context_window: int | None = None
     """The context the server really gives the model, when it says."""
+    window_source: str = ""
+    """Where the server said it ("llama.cpp /props n_ctx"; "not reported by this server");
+    "" not asked yet, and the next start asks (agent/config/server_window.py)."""
     native_tools: bool | None = None
     """True: parsed tool_calls; False: the server refused `tools`; None: not seen."""
     stream_tools: bool | None = None

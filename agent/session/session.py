@@ -169,8 +169,8 @@ class Session:
 
     def window_source(self) -> str:
         """Where the window's size came from: "--context-window", "profile qwen2.5-coder",
-        "agent doctor", "default", ... (agent/config/config.py), or that the server refused a
-        request and the window shrank to it (agent/compact/ladder.py)."""
+        "server (llama.cpp /props n_ctx)", "default", ... (agent/config/config.py), or that the
+        server refused a request and the window shrank to it (agent/compact/ladder.py)."""
         named = {"flag": "--context-window", "environment": "AGENT_CONTEXT_WINDOW",
                  ".env": "AGENT_CONTEXT_WINDOW in .env"}
         source = self.config.sources.get("context_window", "default")

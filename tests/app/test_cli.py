@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -260,3 +261,36 @@ def test_a_bad_timeout_setting_is_named(server, tmp_path, bad):
     done = run(["-p", "hi", "--base-url", server.base_url], tmp_path)
     assert done.returncode != 0 and "timeout" in done.stderr and "settings.json" in done.stderr
     assert not server.requests
+
+
+def test_the_servers_window_without_a_flag_asked_once(server, tmp_path):
+    """llama-server started with -c 32768: the window is 32768 with no flag, and says why."""
+    server.routes["GET /props"] = {"default_generation_settings": {"n_ctx": 32768}}
+    args = ["-p", "hi", "--output-format", "json", "--base-url", server.base_url, "--model", "m"]
+    done = run(args, tmp_path)
+    assert done.returncode == 0, done.stderr
+    context = json.loads(done.stdout)["context"]
+    assert (context["window"], context["window_source"]) == (32768, "server (llama.cpp /props n_ctx)")
+    assert server.seen.count("GET /props") == 1 and server.requests[0]["max_tokens"] == 8192
+    done = run(args, tmp_path)  # the card answers: no probe
+    assert json.loads(done.stdout)["context"]["window"] == 32768
+    assert server.seen.count("GET /props") == 1
+    done = run([*args, "--context-window", "16384"], tmp_path)
+    context = json.loads(done.stdout)["context"]
+    assert (context["window"], context["window_source"]) == (16384, "--context-window")
+
+
+def test_a_server_whose_probes_hang_delays_the_start_by_the_bound_only(server, tmp_path):
+    from openai_server import Raw
+    server.routes["GET /props"] = Raw(wait=float("inf"))
+    args = ["-p", "hi", "--output-format", "json", "--base-url", server.base_url, "--model", "m"]
+    start = time.monotonic()
+    assert run([*args, "--context-window", "8192"], tmp_path).returncode == 0  # not asked
+    quick = time.monotonic() - start
+    start = time.monotonic()
+    done = run(args, tmp_path)
+    waited = time.monotonic() - start - quick
+    context = json.loads(done.stdout)["context"]
+    assert done.returncode == 0 and "Traceback" not in done.stderr
+    assert (context["window"], context["window_source"]) == (8192, "default")
+    assert 2.0 < waited < 3.5, waited  # the bound, 2.5 s, and no more

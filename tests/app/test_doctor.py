@@ -52,7 +52,8 @@ def test_a_llama_cpp_server_gets_a_full_card(server, home):
     text = render(card, save_card(card))
     assert text.splitlines()[0] == f"agent doctor  {server.base_url}  model fake-model"
     assert "  ok       server          llama.cpp (llama-server), build b4567" in text
-    assert "  problem  context         8192 tokens (/props, per slot)" in text
+    assert "  problem  context         8192 tokens (llama.cpp /props n_ctx)" in text
+    assert card.window_source == "llama.cpp /props n_ctx"  # a start asks nothing more
     assert "                           fix: restart llama-server with `-c 32768`" in text
     assert text.endswith(f"1 problem; card saved to {card_path(server.base_url, 'fake-model')}")
     assert card_path(server.base_url, "fake-model").parent == home / ".agent" / "cache" / "doctor"
@@ -78,6 +79,19 @@ def test_ollama_context_from_the_modelfile_when_not_loaded(server):
     script_good_answers(server)
     card = examine(server.base_url, "fake-model")
     assert finding(card, "context").status == "ok" and card.context_window == 32768
+    assert card.window_source == "Ollama num_ctx in the Modelfile"
+
+
+def test_ollama_default_context_is_a_note_and_not_kept(server):
+    server.routes["GET /api/version"] = {"version": "0.12.3"}
+    server.routes["POST /api/show"] = {"parameters": "stop \"<|im_end|>\"",
+                                       "model_info": {"qwen2.context_length": 32768}}
+    script_good_answers(server)
+    card = examine(server.base_url, "fake-model")
+    context = finding(card, "context")
+    assert context.status == "note" and context.detail.startswith("Ollama's default 4096")
+    assert "OLLAMA_CONTEXT_LENGTH" in context.fix
+    assert (card.context_window, card.window_source) == (None, "")  # the next start asks
 
 
 def test_a_server_that_refuses_tools(home):

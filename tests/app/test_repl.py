@@ -236,6 +236,18 @@ def test_context_draws_the_window(session, server):
     assert sum(rows.values()) == 8192 and set(GLYPHS) >= {"free", "reserved"}
 
 
+def test_context_says_the_servers_window_and_where_it_came_from(tmp_path, server):
+    server.routes["GET /props"] = {"default_generation_settings": {"n_ctx": 32768}}
+    with start(tmp_path, base_url=server.base_url) as child:
+        child.expect("> ")
+        child.send("/context\r")
+        child.expect("Window: 32,768 tokens, from server (llama.cpp /props n_ctx)")
+        child.expect("of 32,768 tokens used")
+        child.send("/exit\r")
+        assert child.close() == 0
+    assert server.requests == [] and server.seen.count("GET /props") == 1
+
+
 def test_compact_summarizes_everything_with_a_focus(session, server, tmp_path):
     session, _ = session
     server.reply(tool_calls=[("Read", {"file_path": "sub/x.py"})])

@@ -48,8 +48,10 @@ def project(repo, home):
 
 
 def snapshot(*roots: Path) -> dict[str, bytes]:
+    """Every file, less the harness's own (transcripts, checkpoints, the server's window card)."""
+    own = (".agent/sessions", ".agent/projects", ".agent/cache")
     return {str(p): p.read_bytes() for root in roots for p in sorted(root.rglob("*"))
-            if p.is_file() and ".agent/sessions" not in str(p) and ".agent/projects" not in str(p)}
+            if p.is_file() and not any(o in str(p) for o in own)}
 
 
 @NEEDS_BWRAP
