@@ -3,7 +3,8 @@
 Only this package prints, reads the terminal or parses flags; nothing else imports it.
 
 Read in this order:
-    cli.py              the flags and the subcommands (demo, doctor, permissions, sessions)
+    cli.py              what to run: the subcommands (demo, doctor, permissions, sessions), -p, the REPL
+    flags.py            the flags, and the checks on their values
     print_mode.py       -p: one prompt, the answer or one json document
     output.py           -p's json and stream-json in Claude Code's shapes; refusals kept
     stream_input.py     --input-format stream-json: a conversation on stdin
