@@ -11,6 +11,7 @@ Read in this order:
     repl.py             the interactive loop: prompts, slash commands, # notes, questions
     signals.py          SIGTERM, SIGHUP, Ctrl-C: every command ended, one line, exit 128 + N
     render.py           events shown on a terminal, or as stream-json lines
+    markdown.py         the answer's Markdown on a terminal, line by line as it streams
     slash.py            /help, /clear, /compact, /context, /model, /rewind, ... as a registry
     custom_commands.py  .agent/commands/*.md: prompts with arguments and !`cmd`
     demo.py             `agent demo`: a scripted model fixes a bug, no server

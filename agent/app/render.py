@@ -1,8 +1,10 @@
 """Showing events: on a terminal for people, as JSON lines for programs.
 
 The loop reports events (agent.events) and never prints. This module is one of the places
-that does: `Terminal` streams text as it arrives (the model's thinking dimmed), writes one
-line per tool call, and the todo list as a checklist when the model saves it; `WaitLine`
+that does: `Terminal` shows the answer as it arrives, a line at a time with its Markdown
+rendered (agent/app/markdown.py; the model's thinking streams dimmed), writes one line per
+tool call, and the todo list as a checklist when the model saves it. Colour only on a
+terminal, and not with NO_COLOR set or TERM=dumb (`wants_color`); `WaitLine`
 says how long a request has gone unanswered; `to_json` turns an event into the dict that
 `--output-format stream-json` prints.
 Claude Code counterpart: its terminal UI, and the stream-json output format.
@@ -10,6 +12,7 @@ Claude Code counterpart: its terminal UI, and the stream-json output format.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 import time
@@ -19,6 +22,7 @@ from typing import TextIO
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
                           PromptFiled, ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd,
                           ToolStart, TurnEnd, Waiting)
+from agent.app.markdown import Markdown
 from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.tools.todo import todo_line
 
@@ -34,6 +38,11 @@ JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
 def to_json(event: object) -> dict:
     """One event as a JSON-ready dict with a `type` field."""
     return {"type": JSON_TYPES.get(type(event), type(event).__name__), **asdict(event)}
+
+
+def wants_color(out: TextIO) -> bool:
+    """Colour for a terminal, unless NO_COLOR is set (no-color.org) or TERM is dumb."""
+    return out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def call_line(call: ToolCall) -> str:
@@ -127,15 +136,25 @@ class Terminal:
 
     def __init__(self, out: TextIO = sys.stdout, color: bool | None = None, verbose: bool = False):
         self.out, self.verbose = out, verbose  # verbose: hooks' own output too
-        self.color = out.isatty() if color is None else color
-        self.mid_line = False  # streamed text that has not ended with a newline yet
+        self.color = wants_color(out) if color is None else color
+        self.mid_line = False  # streamed thinking that has not ended with a newline yet
         self.thinking = False  # the last streamed text was the model's thinking
+        self.markdown = Markdown(self.color)  # the answer: a partial line waits in it
         self.waiting = WaitLine(out, live=out.isatty(), after=1.0 if out.isatty() else 2.0)
 
     def paint(self, code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if self.color else text
 
+    def end_text(self) -> None:
+        """The end of the model's message: its last line, if it had no newline, is shown."""
+        tail = self.markdown.end()
+        if tail:
+            self.out.write(("\n" if self.mid_line else "") + tail + "\n")
+            self.mid_line = False
+            self.out.flush()
+
     def line(self, text: str) -> None:
+        self.end_text()
         if self.mid_line:
             self.out.write("\n")
             self.mid_line = False
@@ -147,14 +166,22 @@ class Terminal:
             self.waiting.stop()
         else:
             self.waiting(event)  # a request went out: how long it waits, until the next event
-        if isinstance(event, (TextDelta, ReasoningDelta)):
-            thinking = isinstance(event, ReasoningDelta)
-            if self.thinking and not thinking and self.mid_line:
-                self.out.write("\n")  # the answer starts on a line of its own
-            self.thinking = thinking
-            self.out.write(self.paint(DIM, event.text) if thinking else event.text)
+        if isinstance(event, ReasoningDelta):
+            self.end_text()
+            self.thinking = True
+            self.out.write(self.paint(DIM, event.text))
             self.out.flush()
             self.mid_line = not event.text.endswith("\n")
+        elif isinstance(event, TextDelta):
+            shown = self.markdown.feed(event.text)
+            if shown:
+                if self.thinking and self.mid_line:
+                    self.out.write("\n")  # the answer starts on a line of its own
+                self.thinking = self.mid_line = False
+                self.out.write(shown)
+                self.out.flush()
+        elif isinstance(event, AssistantMessage):
+            self.end_text()
         elif isinstance(event, ToolStart):
             self.line(self.paint(BOLD, "● " + call_line(event.call)))
         elif isinstance(event, ToolEnd):
@@ -181,6 +208,7 @@ class Terminal:
             if not event.todos:
                 self.line(self.paint(DIM, "  (the todo list is now empty)"))
         elif isinstance(event, TurnEnd):
+            self.end_text()
             if self.mid_line:
                 self.line("")
             if event.stop_reason == "error":

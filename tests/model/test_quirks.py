@@ -175,11 +175,13 @@ def test_the_terminal_shows_thinking_dimmed_and_the_answer_plainly(server, shape
     server.reply(text="Use split().", reasoning="It splits on one space.", reasoning_as=shape)
     out = io.StringIO()
     client = OpenAICompatible(server.base_url, "key", "fake-model")
-    client.complete([{"role": "user", "content": "fix"}], [], Terminal(out, color=True))
+    term = Terminal(out, color=True)
+    client.complete([{"role": "user", "content": "fix"}], [], term)
+    term.end_text()  # the message ends (the loop's AssistantMessage): its last line is shown
     shown = out.getvalue()
     assert shown.startswith(DIM) and DIM not in shown[shown.rindex(RESET):]  # the answer plain
     # the answer starts on a line of its own, whether or not the thinking ended with a newline
-    assert re.sub(r"\033\[\d+m", "", shown) == "It splits on one space.\nUse split()."
+    assert re.sub(r"\033\[\d+m", "", shown) == "It splits on one space.\nUse split().\n"
 
 
 def test_stream_json_carries_reasoning_and_the_fallback(server, repo):
