@@ -25,6 +25,7 @@ import time
 import urllib.error
 import urllib.request
 
+from agent.app.render import shorten
 from agent.config.doctor_card import Card, Finding
 
 ADD_TOOL = {"type": "function", "function": {
@@ -104,7 +105,7 @@ def _message(body: object) -> str:
     if isinstance(body, dict):
         inner = body.get("error", body)
         return str(inner.get("message") or inner) if isinstance(inner, dict) else str(inner)
-    return str(body)[:300]
+    return shorten(str(body), 300)
 
 
 def _first_message(body: object) -> dict:
@@ -118,7 +119,7 @@ def probe_tools(http: Http, card: Card, preset) -> list[Finding]:
     status, body, _ = http.chat(_canary(card.model, "What is 2 + 3? Use the add tool."))
     fix = (preset.tools_fix if preset else "") or "use --tool-mode text"
     if status != 200:
-        text = _message(body)[:120]
+        text = shorten(_message(body), 120)
         if 400 <= status < 500 and "tool" in text.lower():  # "does not support tools", ...
             card.native_tools = False
             return [Finding("native tools", "problem", f"refused ({status}: {text})", fix)]
@@ -133,9 +134,9 @@ def probe_tools(http: Http, card: Card, preset) -> list[Finding]:
     if "add" in text and "{" in text:
         if _template_has_tools(http, card):  # the server is set up right: the model wrote text
             fix = "a larger model of the family writes parsed calls more often"
-        return [Finding("native tools", "note", f"the call came as text: {text[:80]}",
+        return [Finding("native tools", "note", f"the call came as text: {shorten(text, 80)}",
                         "the repair reads it (--tool-mode auto); for parsed calls: " + fix)]
-    return [Finding("native tools", "note", f"no call, answered: {text[:60]!r}")]
+    return [Finding("native tools", "note", f"no call, answered: {shorten(text, 60)!r}")]
 
 
 def _template_has_tools(http: Http, card: Card) -> bool:
@@ -152,7 +153,7 @@ def probe_stream(http: Http, card: Card, preset) -> list[Finding]:
     status, chunks, _ = http.chat(body)
     if status != 200 or not isinstance(chunks, list):
         return [Finding("streaming", "problem", f"the streamed request failed ({status}: "
-                        f"{_message(chunks)[:120]})", "use --no-stream")]
+                        f"{shorten(_message(chunks), 120)})", "use --no-stream")]
     starts = [f for d in _deltas(chunks) for f in d.get("tool_calls") or ()
               if (f.get("function") or {}).get("name")]
     card.stream_tools = bool(starts) or None
@@ -195,7 +196,7 @@ def probe_tool_choice(http: Http, card: Card, preset) -> list[Finding]:
     status, answer, _ = http.chat(body)
     if status != 200 or not isinstance(answer, dict):
         card.tool_choice = False
-        return [Finding("tool_choice", "note", f"refused ({status}: {_message(answer)[:100]}); "
+        return [Finding("tool_choice", "note", f"refused ({status}: {shorten(_message(answer), 100)}); "
                         "the harness does not need it")]
     card.tool_choice = bool(_first_message(answer).get("tool_calls"))
     details = (answer.get("usage") or {}).get("prompt_tokens_details") or {}
@@ -212,7 +213,7 @@ def probe_reasoning(http: Http, card: Card, preset) -> list[Finding]:
             "messages": [{"role": "user", "content": "What is 17 + 25? Answer with the number."}]}
     status, chunks, _ = http.chat(body)
     if status != 200 or not isinstance(chunks, list):
-        return [Finding("reasoning", "note", f"not checked ({status}: {_message(chunks)[:100]})")]
+        return [Finding("reasoning", "note", f"not checked ({status}: {shorten(_message(chunks), 100)})")]
     deltas = _deltas(chunks)
     if any(d.get("reasoning_content") for d in deltas):
         card.reasoning = "reasoning_content"

@@ -13,6 +13,7 @@ Claude Code counterpart: its terminal UI, and the stream-json output format.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 import time
@@ -45,6 +46,30 @@ def wants_color(out: TextIO) -> bool:
     return out.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, whole when it fits in `limit` characters; else cut at the last
+    sentence end or word boundary before it, with " …" to say so (mid-word only for a word
+    longer than half the limit: a long path)."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = limit - 2  # for " …"
+    ends = [m.end() for m in re.finditer(r"[.!?;:,](?= )", text[:room + 1])]
+    cut = next((end for end in reversed(ends) if end > room * 2 // 3), 0)
+    cut = cut or text.rfind(" ", 0, room + 1)
+    return text[:cut if cut > room // 2 else room].rstrip() + " …"
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of `text`, whole: up to the first `.`, `!` or `?` before a space
+    that does not end an abbreviation (e.g., i.e., etc.); all of it when there is none."""
+    text = " ".join(text.split())
+    for m in re.finditer(r"[.!?](?= |$)", text):
+        if not re.search(r"\b(e\.g|i\.e|etc|vs|cf)\.$", text[:m.end()], re.IGNORECASE):
+            return text[:m.end()]
+    return text
+
+
 def call_line(call: ToolCall) -> str:
     """`Bash(ls -la)`: the tool and its most telling argument."""
     try:
@@ -56,7 +81,7 @@ def call_line(call: ToolCall) -> str:
     if isinstance(args.get("todos"), list):  # TodoWrite: the checklist follows, not its JSON
         detail = f"{len(args['todos'])} items"
     detail = " ".join(detail.split())
-    return f"{call.name}({detail[:100]}{'...' if len(detail) > 100 else ''})"
+    return f"{call.name}({shorten(detail, 100)})"
 
 
 def result_line(content: str) -> str:
@@ -64,8 +89,17 @@ def result_line(content: str) -> str:
     verdict is usually at the end)."""
     lines = [line for line in content.strip().splitlines() if line.strip()] or ["(empty)"]
     if len(lines) == 1:
-        return lines[0][:100]
-    return f"{lines[0][:60]} … {lines[-1][:60]}  ({len(lines)} lines)"
+        return shorten(lines[0], 100)
+    return f"{shorten(lines[0], 60)} … {shorten(lines[-1], 60)}  ({len(lines)} lines)"
+
+
+def error_lines(content: str, most: int = 6) -> str:
+    """An error result (a refusal, a tool's error) is written for the model to act on, and
+    says what to do: its lines whole (the terminal wraps them), up to `most`."""
+    lines = [line.strip() for line in content.strip().splitlines() if line.strip()] or ["(empty)"]
+    if len(lines) > most:
+        lines = lines[:most - 1] + [f"… ({len(lines) - most + 1} more lines)"]
+    return "\n    ".join(lines)
 
 
 def filed_line(event: PromptFiled) -> str:
@@ -185,7 +219,8 @@ class Terminal:
         elif isinstance(event, ToolStart):
             self.line(self.paint(BOLD, "● " + call_line(event.call)))
         elif isinstance(event, ToolEnd):
-            text = "  ⎿ " + result_line(event.message["content"])
+            content = event.message["content"]
+            text = "  ⎿ " + (error_lines(content) if event.is_error else result_line(content))
             self.line(self.paint(RED if event.is_error else DIM, text))
         elif isinstance(event, Retry):
             self.line(self.paint(DIM, f"  (retry {event.attempt} in {event.delay:.1f}s: {event.error})"))

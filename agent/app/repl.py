@@ -37,7 +37,11 @@ def ask_on_terminal(tool: Tool, args: dict, decision: Decision) -> Answer:
         question = "  Start the work? [y = yes, a = yes and accept edits, n <note> = no] "
     else:
         print(f"  ({decision.reason})")
-        question = f"  Allow {describe(tool, args)}? [y = yes, a = always, n <note> = no] "
+        shown = describe(tool, args)
+        whole = str(args.get("command") or args.get("file_path") or args.get("pattern") or "")
+        if whole.replace("\n", " ") not in shown:  # shortened: what is approved is seen whole
+            print("  The whole call:\n" + "\n".join("    " + line for line in whole.splitlines()))
+        question = f"  Allow {shown}? [y = yes, a = always, n <note> = no] "
     answer = ask_line(question)
     word, _, note = answer.partition(" ")
     if word.lower() in ("y", "yes"):

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agent.app.custom_commands import CustomCommand, command_line
+from agent.app.render import first_sentence
 
 if TYPE_CHECKING:
     from agent.context.memory_notes import NewNotes
@@ -104,7 +105,7 @@ def help_text(console: Console, rest: str = "") -> str:
         lines.append("Custom commands (.agent/commands/*.md, ~/.agent/commands/*.md, .claude/...):")
     for name, c in console.custom.items():
         usage = f"{name} {c.hint}".strip()
-        about = c.description or (c.body.splitlines() or [""])[0][:60]
+        about = c.description or first_sentence(next(iter(c.body.strip().splitlines()), ""))
         lines.append(f"  {usage:<13} {about} ({c.scope}{', ' + c.model if c.model else ''})")
     lines += [f"  ! {problem}" for problem in console.problems]
     return "\n".join(lines)
@@ -265,11 +266,18 @@ def todos(console: Console, rest: str) -> str:
 
 
 def tools(console: Console, rest: str) -> str:
+    """/tools: each tool with the first sentence of its description, whole, wrapped to the
+    terminal's width under its column."""
+    import shutil
+    import textwrap
+
+    width = max(shutil.get_terminal_size().columns, 60)
     lines = ["Tools the model may call (read-only ones run without a question in the workspace):"]
     for tool in console.session.tools.values():
-        first = tool.description.split(". ")[0].rstrip(".")
-        lines.append(f"  {tool.name:<13} {'read-only' if tool.read_only else 'changes   '}  "
-                     f"{first[:70]}")
+        head = f"  {tool.name:<13} {'read-only' if tool.read_only else 'changes':<9}  "
+        lines.append(textwrap.fill(first_sentence(tool.description), width, initial_indent=head,
+                                   subsequent_indent=" " * len(head), break_long_words=False,
+                                   break_on_hyphens=False))
     return "\n".join(lines)
 
 
