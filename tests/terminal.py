@@ -40,6 +40,23 @@ class Pty:
                 self.seen += chunk
         return self.seen
 
+    def read_to_end(self, timeout: float = 20) -> str:
+        """Everything the child writes until it closes the terminal (it has exited)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.master], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(self.master, 4096)
+                except OSError:  # the child closed the terminal
+                    return self.seen
+                if not chunk:
+                    return self.seen
+                self.seen += chunk.decode(errors="replace")
+            elif self.proc.poll() is not None:
+                return self.seen
+        raise AssertionError(f"the child did not end; the terminal shows:\n{self.seen}")
+
     def send(self, text: str) -> None:
         os.write(self.master, text.encode())
 

@@ -1,9 +1,13 @@
 """Print mode: one prompt, no questions, the answer or one result document on stdout.
 
     agent -p "fix the failing test"                            the answer (text)
-    agent -p "..." --output-format json                        one document: result, usage, cost
-    agent -p "..." --output-format stream-json                 one event per line, then the document
+    agent -p "..." --output-format json                        Claude Code's result document
+    agent -p "..." --output-format stream-json                 its message lines, then the result
+                                                               (both shaped in agent/app/output.py)
 
+With --verbose the work is shown on stderr as in the REPL, the answer rendered as it streams;
+when stdout is that same terminal, the answer (and how the turn ended) is not printed a
+second time; stdout to a pipe or a file still gets the model's exact text.
 Nobody can answer a question here, so a call that needs approval is refused with the rule or
 flag that would allow it (agent/permissions/gate.py). A prompt that names a custom command
 (`/review src`) runs it. Exit code 0 when the turn ended normally, 1 otherwise, 2 for a
@@ -14,6 +18,7 @@ Claude Code counterpart: `claude -p` and `--output-format`.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import uuid
@@ -99,11 +104,14 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
                                    session.meter.records[calls:])
         if output_format != "text":
             print(dumps(document), flush=True)
-        elif end.stop_reason in ("end_turn", "max_tokens", "max_turns"):
-            if end.text or end.stop_reason == "end_turn":  # what came is shown, and said to be cut
+        elif verbose and one_terminal():
+            pass  # the Terminal on stderr has shown the answer and how the turn ended: once is enough
+        else:
+            if end.stop_reason in ("end_turn", "max_tokens", "max_turns") and (
+                    end.text or end.stop_reason == "end_turn"):  # what came is shown, and said to be cut
                 print(end.text, flush=True)
-        if output_format == "text" and end.stop_reason != "end_turn":
-            print(f"agent: {stop_line(end, config.max_turns)}", file=sys.stderr)
+            if end.stop_reason != "end_turn":
+                print(f"agent: {stop_line(end, config.max_turns)}", file=sys.stderr)
         if output_format == "text" or verbose:  # in every format, refusals are said whole
             for line in denial_lines(refused):
                 print(line, file=sys.stderr)
@@ -114,6 +122,15 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     if report:
         session.meter.write_csv(report)
     return code
+
+
+def one_terminal() -> bool:
+    """Are stdout and stderr the same terminal (a person reads both in one place)?"""
+    try:
+        return (sys.stdout.isatty() and sys.stderr.isatty()
+                and os.path.samestat(os.fstat(sys.stdout.fileno()), os.fstat(sys.stderr.fileno())))
+    except (OSError, ValueError):  # a closed or replaced stream: print as usual
+        return False
 
 
 def _with_wait_line(emit):

@@ -135,3 +135,42 @@ def test_print_mode_prints_the_exact_answer_on_a_pipe(tmp_path, server):
     done = subprocess.run([sys.executable, "-m", "agent", "-p", "plan it"], cwd=tmp_path,
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout == ANSWER + "\n"
+
+
+def test_verbose_print_mode_on_a_terminal_shows_the_answer_once(tmp_path, server):
+    server.reply(tool_calls=[("Glob", {"pattern": "*.md"})])
+    server.reply("The **answer** is 42.")
+    with start(tmp_path, server, "-p", "what is it?", "--verbose", TERM="dumb") as child:
+        child.expect("● Glob(*.md)")
+        out = child.read_to_end()
+        assert child.close() == 0
+    assert out.count("is 42.") == 1 and "The answer is 42." in out  # rendered, once
+
+
+def test_verbose_print_mode_with_stdout_to_a_pipe_keeps_the_exact_answer_there(tmp_path, server):
+    import pty
+    import select
+
+    server.reply("The **answer** is 42.")
+    master, slave = pty.openpty()
+    env = {**os.environ, "HOME": str(tmp_path), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
+    proc = subprocess.Popen([sys.executable, "-m", "agent", "-p", "what is it?", "--verbose"],
+                            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    terminal = b""
+    while True:  # the terminal (stderr) is read as it comes, or the child could block on it
+        ready, _, _ = select.select([master], [], [], 0.2)
+        chunk = b""
+        if ready:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                pass
+        terminal += chunk
+        if not chunk and proc.poll() is not None:
+            break
+    os.close(master)
+    assert proc.wait(timeout=30) == 0
+    assert proc.stdout.read() == "The **answer** is 42.\n"  # the exact text, for a program
+    assert terminal.decode().count("The answer is 42.") == 1  # rendered, for the person
