@@ -60,6 +60,8 @@ class Console:
     problems: list[str] = field(default_factory=list)
     notes: NewNotes | None = None
     """The `#` notes of this session (agent/context/memory_notes.py), told again after /clear."""
+    resume_next: int = 0
+    """Where `/resume more` starts: the number of sessions the pages shown so far hold."""
 
     def refresh(self) -> None:
         """Read the command files again: one written during the session works at once."""
@@ -225,16 +227,19 @@ def cost(console: Console, rest: str) -> str:
 
 
 def resume(console: Console, rest: str) -> str:
-    """/resume: the sessions of this project; /resume N or ID goes on with one
-    (agent/session/resume.py)."""
-    from agent.session.resume import pick, resume_into, resume_menu
+    """/resume: the newest sessions of this project, a page at a time (/resume more: the
+    next page); /resume N or ID goes on with one (agent/session/resume.py)."""
+    from agent.session.resume import PAGE, pick, resume_into, resume_menu
     from agent.session.transcript import SessionError, SessionInUse
 
     session = console.session
-    if not rest:
-        return resume_menu(session.transcript.folder)
+    if rest in ("", "more"):
+        start = console.resume_next if rest == "more" else 0
+        shown = resume_menu(session.transcript.folder, start, exclude=session.id)
+        console.resume_next = start + PAGE if shown.startswith("Sessions") else 0
+        return shown
     try:
-        chosen = pick(session.transcript.folder, rest)
+        chosen = pick(session.transcript.folder, rest, exclude=session.id)
     except SessionError as err:
         return f"{err}."
     if chosen.id == session.id:
@@ -297,7 +302,8 @@ COMMANDS: dict[str, Command] = {
                      "bypassPermissions", mode),
     "/hooks": Command("list the hooks configured: event, matcher, command, file", hooks),
     "/cost": Command("calls, tokens in / cached / out, time and dollars of this session", cost),
-    "/resume": Command("list this project's sessions; /resume N or ID goes on with one", resume),
+    "/resume": Command("list this project's latest sessions (/resume more: older ones); "
+                       "/resume N or ID goes on with one", resume),
     "/rewind": Command("list the prompts; /rewind N [code|conversation|both] goes back before one",
                        rewind),
     "/todos": Command("show the model's todo list", todos),

@@ -5,13 +5,17 @@
     latest(folder)                 `agent --continue`
     find_session(folder, id)       `agent --resume ID` (a unique prefix will do)
     sessions_report(folder)        `agent sessions`
-    resume_menu(folder), pick(folder, choice)    `/resume` in the REPL
+    resume_menu(folder, start), pick(folder, choice)    `/resume` in the REPL: a page at a time
     resume_into(session, path)     the history loaded, repaired and put in place
     resume_at_start(...)           the same for --resume/--continue: a line to show, or an error
 
 The transcript's format, its writer, `load` and `repair` are in agent/session/transcript.py.
 A damaged file is one entry in a listing, never an error for the others; resuming it by id
 says it is damaged, which is not the same as "no session".
+`/resume` offers the sessions the model answered at least once, ten to a page, numbered
+newest first across pages; a run that never got an answer (the server was down, the model
+name wrong, Ctrl-C before the first reply) is left out, and said to be: its id still resumes
+it, and `agent sessions` lists every session.
 Simplified: sessions are found by file name and modification time; a listing reads each file.
 Not covered: sessions of other folders.
 Claude Code counterpart: --continue, --resume, /resume, and the session picker.
@@ -40,6 +44,8 @@ class SessionInfo:
     n_messages: int
     """Messages in the history it resumes to (the system prompt included)."""
     first_prompt: str
+    answered: bool = True
+    """The model answered at least once (an assistant message): False for a failed run."""
 
 
 @dataclass(frozen=True)
@@ -65,8 +71,9 @@ def survey(folder: Path) -> tuple[list[SessionInfo], list[Unusable]]:
             unusable.append(Unusable(path, f"cannot be read ({err.strerror or err})", True))
             continue
         if loaded.first_prompt:
+            answered = any(m["role"] == "assistant" for m in loaded.messages)
             found.append(SessionInfo(path.stem, path, stat.st_mtime, stat.st_size,
-                                     len(loaded.messages), loaded.first_prompt))
+                                     len(loaded.messages), loaded.first_prompt, answered))
         elif loaded.damage:
             unusable.append(Unusable(path, f"holds no usable history ({loaded.damage})", True))
         elif not loaded.messages:
@@ -114,9 +121,8 @@ def find_session(folder: Path, session_id: str) -> SessionInfo:
 def describe(info: SessionInfo) -> str:
     """One line: time, messages, size, id, first prompt."""
     when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
-    prompt = " ".join(info.first_prompt.split())
-    prompt = prompt if len(prompt) <= 60 else prompt[:57] + "..."
-    return f"{when}  {info.n_messages:>4} messages  {size_text(info.size):>8}  {info.id}  {prompt}"
+    return (f"{when}  {info.n_messages:>4} messages  {size_text(info.size):>8}  {info.id}  "
+            f"{_clip(info.first_prompt, 60)}")
 
 
 def size_text(n: int) -> str:
@@ -136,24 +142,63 @@ def sessions_report(folder: Path) -> str:
     return "\n".join(lines)
 
 
-def resume_menu(folder: Path) -> str:
-    """/resume with no argument: the numbered list to choose from. The REPL shows it, and
-    `/resume N` (or `/resume ID`) then calls `pick` and `resume_into`."""
-    sessions = list_sessions(folder)
+PAGE = 10
+"""Sessions per page of `/resume`."""
+
+
+def menu_sessions(folder: Path, exclude: str | None = None) -> tuple[list[SessionInfo], int]:
+    """What `/resume` offers, newest first: the sessions the model answered at least once,
+    other than `exclude` (the session in use); and how many unanswered runs were left out."""
+    sessions = [s for s in list_sessions(folder) if s.id != exclude]
+    answered = [s for s in sessions if s.answered]
+    return answered, len(sessions) - len(answered)
+
+
+def resume_menu(folder: Path, start: int = 0, exclude: str | None = None) -> str:
+    """/resume: the page of the menu from number `start` + 1 on (`PAGE` sessions), numbered
+    as `pick` reads `/resume N`, whatever the page; then how to go on."""
+    sessions, n_left_out = menu_sessions(folder, exclude)
+    left_out = (f"\n({n_left_out} run(s) the model never answered are not listed: "
+                "`agent sessions` lists them, and /resume ID goes on with one.)" if n_left_out else "")
     if not sessions:
-        return "No earlier sessions in this folder."
-    lines = [f"  {i:>2}. {describe(s)}" for i, s in enumerate(sessions, 1)]
-    return "\n".join(["Sessions, newest first (/resume N to go on with one):", *lines])
+        return "No earlier sessions in this folder." + left_out
+    if start >= len(sessions):
+        return (f"No more sessions: all {len(sessions)} were listed (/resume shows the newest "
+                "again)." + left_out)
+    page = sessions[start:start + PAGE]
+    end = start + len(page)
+    lines = [f"Sessions, newest first ({start + 1}-{end} of {len(sessions)}):",
+             *(menu_line(n, s) for n, s in enumerate(page, start + 1))]
+    more = (f"/resume more shows {end + 1}-{min(end + PAGE, len(sessions))}"
+            if end < len(sessions) else "that is all of them")
+    return "\n".join(lines + [f"/resume N or ID goes on with one; {more}."]) + left_out
 
 
-def pick(folder: Path, choice: str) -> SessionInfo:
-    """The session a `/resume` argument names: a number in `resume_menu`'s list, or an id."""
+def menu_line(n: int, info: SessionInfo) -> str:
+    """`  3. 2025-06-01 14:02    12 messages  3f2a9c1e  fix the failing test`: a short id (a
+    unique prefix does for /resume ID) and as much of the first prompt as fits on a line."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.modified))
+    return f"{n:>4}. {when}  {info.n_messages:>4} messages  {info.id[:8]}  {_clip(info.first_prompt, 50)}"
+
+
+def pick(folder: Path, choice: str, exclude: str | None = None) -> SessionInfo:
+    """The session a `/resume` argument names: a number in `resume_menu`'s numbering (with the
+    same `exclude`), or an id or a unique prefix of one (any session, answered or not)."""
     if choice.isdigit():
-        sessions = list_sessions(folder)
+        sessions, _ = menu_sessions(folder, exclude)
         if not 1 <= int(choice) <= len(sessions):
             raise SessionError(f"no session number {choice}: /resume lists {len(sessions)}")
         return sessions[int(choice) - 1]
     return find_session(folder, choice)
+
+
+def _clip(text: str, limit: int) -> str:
+    """One line of at most `limit` characters, cut at a word when it must be, with " …"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit - 1)
+    return text[:cut if cut > limit // 2 else limit - 2].rstrip() + " …"
 
 
 def resume_into(session, path: Path, fork: bool = False) -> str:

@@ -167,14 +167,17 @@ def test_each_fixture_resumes_into_a_valid_request(name, home, repo, server):
 def test_menu_pick_and_resume_for_the_repl(home, repo, server):
     folder = project_folder(repo, home)
     assert resume_menu(folder) == "No earlier sessions in this folder."
-    older = write_fixture(folder, "older", [SYSTEM, {"role": "user", "content": "first task"}])
+    first = [SYSTEM, {"role": "user", "content": "first task"}, {"role": "assistant", "content": "ok"}]
+    older = write_fixture(folder, "older", first)
     os.utime(older, (time.time() - 60, time.time() - 60))
     write_fixture(folder, "newer", [SYSTEM, {"role": "user", "content": "second task"},
                                     {"role": "assistant", "content": "done"}])
     write_fixture(folder, "empty", [SYSTEM])  # no prompt: not listed
     menu = resume_menu(folder).splitlines()
-    assert len(menu) == 3 and menu[1].startswith("   1. ") and menu[1].endswith("newer  second task")
+    assert menu[0] == "Sessions, newest first (1-2 of 2):" and len(menu) == 4
+    assert menu[1].startswith("   1. ") and menu[1].endswith("newer  second task")
     assert "3 messages" in menu[1] and menu[2].endswith("older  first task")
+    assert menu[3] == "/resume N or ID goes on with one; that is all of them."
     assert pick(folder, "2").id == "older" and pick(folder, "new").id == "newer"
     assert latest(folder).id == "newer" and [s.id for s in list_sessions(folder)] == ["newer", "older"]
     for bad in ("3", "nope"):
@@ -182,10 +185,10 @@ def test_menu_pick_and_resume_for_the_repl(home, repo, server):
             pick(folder, bad)
     session = build(repo, server)
     resume_into(session, pick(folder, "2").path)
-    assert session.agent.messages[1:] == [{"role": "user", "content": "first task"}]
+    assert session.agent.messages[1:] == first[1:]
     session.agent.clear()  # /clear: a new session, the old file untouched
     assert session.transcript.session_id != "older"
-    assert load(older).messages[1:] == [{"role": "user", "content": "first task"}]
+    assert load(older).messages[1:] == first[1:]
 
 
 def test_after_a_compaction_the_transcript_loads_to_the_compacted_history(home, repo, server):
@@ -396,12 +399,12 @@ def test_resume_in_the_repl_goes_on_with_the_chosen_session(home, repo, server):
     server.reply("hello")
     session.run("hi")
     current = session.transcript.session_id
-    menu = command(session, "/resume", "").splitlines()
-    assert len(menu) == 3 and menu[1].endswith("  hi") and menu[2].endswith("older  first task")
-    assert command(session, "/resume", "1") == "That is this session."
-    assert command(session, "/resume", "9").startswith("no session number 9")
+    menu = command(session, "/resume", "").splitlines()  # this session is not offered
+    assert len(menu) == 3 and menu[1].endswith("older  first task")
+    assert command(session, "/resume", current[:8]) == "That is this session."
+    assert command(session, "/resume", "2").startswith("no session number 2")
     assert command(session, "/todos", "") == "No todos yet."
-    said = command(session, "/resume", "2")
+    said = command(session, "/resume", "1")
     assert said.startswith("Resumed session older (5 messages)") and "a call cut off" in said
     assert seen == [("SessionEnd", None, current), ("SessionStart", "resume", "older")]
     assert command(session, "/todos", "") == "◐ Fixing the bug"  # the list that history left
