@@ -28,7 +28,8 @@ line, and `end()` renders what is left when the message ends. Lines are never wr
 here (the terminal wraps them).
 Simplified: one line at a time, so what needs the next line is not seen: a `---` under a line
 is a rule, not a setext heading; a paragraph's lines are not joined; indented (unfenced) code
-and tables are shown as they are; `__bold__` is left alone (dunder names are more common).
+and tables are shown as they are; `__bold__` is left alone (dunder names are more common);
+a line over LONG_LINE characters is shown as written.
 Not covered: syntax colouring inside code blocks, HTML, footnotes, reference-style links.
 Claude Code counterpart: its Markdown rendering of the assistant's messages.
 """
@@ -54,18 +55,22 @@ RULE = re.compile(r"^ {0,3}([-*_])(?:\s*\1){2,}\s*$")
 BULLET = re.compile(r"^(\s*)[-*+]\s+(?:\[([ xX])\]\s+)?(.*)$")
 NUMBERED = re.compile(r"^(\s*)(\d{1,9}[.)])\s+(.*)$")
 QUOTE = re.compile(r"^ {0,3}>\s?(.*)$")
+LONG_LINE = 5000
+"""Longer lines (a log, data) are shown as they are: no markup to find there."""
 # a backslash escape, a code span (backticks closed by as many), or a link
 TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|(?<!`)(`+)(?!`)(.+?)(?<!`)\2(?!`)"
                    r"|\[([^\]\n]+)\]\(([^()\s]+)\)")
 
 
-def _emphasis(marker: str) -> re.Pattern:
-    """`marker`text`marker`, with no space just inside and no word character just outside."""
+def _emphasis(marker: str, touching: bool = False) -> re.Pattern:
+    """`marker`text`marker`, with no space just inside and no word character just outside;
+    `touching`: an inner emphasis may touch the marker inside (`**a *b***`, `***a* b**`)."""
     m, c = re.escape(marker), re.escape(marker[0])
-    return re.compile(rf"(?<![\w{c}]){m}(?![\s{c}])(.+?)(?<![\s{c}]){m}(?![\w{c}])")
+    inside = "" if touching else c
+    return re.compile(rf"(?<![\w{c}]){m}(?![\s{inside}])(.+?)(?<![\s{inside}]){m}(?![\w{c}])")
 
 
-EMPHASIS = [(_emphasis("***"), (BOLD, ITALIC)), (_emphasis("**"), (BOLD,)),
+EMPHASIS = [(_emphasis("***"), (BOLD, ITALIC)), (_emphasis("**", touching=True), (BOLD,)),
             (_emphasis("*"), (ITALIC,)), (_emphasis("_"), (ITALIC,)), (_emphasis("~~"), (STRIKE,))]
 
 
@@ -120,6 +125,8 @@ class Markdown:
         if fence and not (fence[2][0] == "~" and "~" in fence[3]):
             self.fence, self.fence_indent = fence[2], len(fence[1])
             return None
+        if len(line) > LONG_LINE:  # emphasis costs time that grows with the square of a line
+            return line
         return self._finish(self.block(line))
 
     def block(self, line: str) -> str:

@@ -34,6 +34,9 @@ def colour(text: str) -> str:
     ("~~gone~~ stays", "gone stays"),
     ("**bold with *italic* inside**", "bold with italic inside"),
     ("*italic with **bold** inside*", "italic with bold inside"),
+    ("***bold* then italic**", "bold then italic"),
+    ("**bold then *italic***", "bold then italic"),
+    ("a**b**c and x ** y ** z", "a**b**c and x ** y ** z"),
     ("**see `this` here**", "see `this` here"),
     ("`a*b*c` and `**kw`", "`a*b*c` and `**kw`"),  # nothing inside code is emphasis
     ("``a ` b``", "``a ` b``"),
@@ -66,9 +69,15 @@ def test_colour_rendering_marks_each_style():
     assert "\033[" not in colour("snake_case_names and 2*3*4")
 
 
-def test_a_very_long_line_is_whole():
-    line = " ".join(f"word{n}" for n in range(2000)) + " **end**"
+def test_a_very_long_line_is_whole_and_quick():
+    import time
+
+    line = " ".join(f"word{n}" for n in range(600)) + " **end**"
     assert plain(line) == line.replace("**", "")
+    start = time.monotonic()
+    for text in ("*a " * 1666, "*.py " * 999, "_a " * 1666, "*a " * 100_000):  # no closing mark
+        assert plain(text) == text
+    assert time.monotonic() - start < 2
 
 
 SAMPLE = ("# Notes\r\nThe **fix** is in `count_words`:\n\n```py\nreturn len(text.split())\n```\n"
