@@ -134,9 +134,9 @@ def one_terminal() -> bool:
 
 
 def _with_wait_line(emit):
-    from agent.app.render import WaitLine
+    from agent.app.render import WaitLine, wants_color
 
-    waiting = WaitLine(sys.stderr, live=True)
+    waiting = WaitLine(sys.stderr, live=True, color=wants_color(sys.stderr))
 
     def both(event: object) -> None:
         waiting(event)

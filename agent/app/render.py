@@ -125,8 +125,10 @@ class WaitLine:
     line at `after` seconds, then every `every`. Feed it every event: `Waiting` starts the
     clock, anything else stops it."""
 
-    def __init__(self, out: TextIO, live: bool, after: float = 2.0, every: float = 10.0):
+    def __init__(self, out: TextIO, live: bool, after: float = 2.0, every: float = 10.0,
+                 color: bool = True):
         self.out, self.live, self.after, self.every = out, live, after, every
+        self.dim, self.reset = (DIM, RESET) if color else ("", "")
         self._lock = threading.Lock()
         self._stopped: threading.Event | None = None
         self._drawn = False
@@ -145,7 +147,8 @@ class WaitLine:
                 if stopped.is_set():  # stop() came between the wait and the lock
                     return
                 if self.live:
-                    self.out.write(f"\r{DIM}waiting for {event.model}... {seconds:.0f} s{RESET}\033[K")
+                    self.out.write(f"\r{self.dim}waiting for {event.model}... {seconds:.0f} s"
+                                   f"{self.reset}\033[K")
                     self._drawn = True
                 else:
                     self.out.write(f"agent: waiting for {event.model} at {event.base_url}: "
@@ -174,7 +177,8 @@ class Terminal:
         self.mid_line = False  # streamed thinking that has not ended with a newline yet
         self.thinking = False  # the last streamed text was the model's thinking
         self.markdown = Markdown(self.color)  # the answer: a partial line waits in it
-        self.waiting = WaitLine(out, live=out.isatty(), after=1.0 if out.isatty() else 2.0)
+        self.waiting = WaitLine(out, live=out.isatty(), after=1.0 if out.isatty() else 2.0,
+                                color=self.color)
 
     def paint(self, code: str, text: str) -> str:
         return f"{code}{text}{RESET}" if self.color else text

@@ -390,6 +390,7 @@ def test_a_slow_server_shows_a_waiting_line_that_goes_when_the_answer_comes(tmp_
     shown = out[out.index("hi"):]
     assert "waiting for " in shown and "... 1 s" in shown and "... 2 s" in shown
     assert shown.index("\r\033[K") < shown.index("late answer")  # erased before the answer
+    assert "\033[2m" not in out  # TERM=dumb: no colour, the wait line's dim included
 
 
 def test_print_mode_on_a_terminal_shows_the_wait_on_stderr(tmp_path, server):
