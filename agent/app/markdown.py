@@ -12,7 +12,7 @@ shown as such, line by line as it streams.
     ***both***  ~~gone~~    bold italic, struck through       both  gone
     `code`                  cyan, without the backticks       `code` (the backticks say: exactly this)
     - item  * item  + item  • item (its indent kept)          • item
-    - [ ] todo  - [x] done  ☐ todo  ☑ done                    the same
+    - [ ] todo  - [x] done  • ☐ todo  • ☑ done                the same
     1. item                 1. item                           1. item
     > quote                 │ quote, dim                      │ quote
     ---  ***  ___           a rule                            a rule

@@ -4,9 +4,11 @@ The loop reports events (agent.events) and never prints. This module is one of t
 that does: `Terminal` shows the answer as it arrives, a line at a time with its Markdown
 rendered (agent/app/markdown.py; the model's thinking streams dimmed), writes one line per
 tool call, and the todo list as a checklist when the model saves it. Colour only on a
-terminal, and not with NO_COLOR set or TERM=dumb (`wants_color`); `WaitLine`
-says how long a request has gone unanswered; `to_json` turns an event into the dict that
-`--output-format stream-json` prints.
+terminal, and not with NO_COLOR set or TERM=dumb (`wants_color`). Nothing is cut mid-word:
+an error result (a refusal and its "To allow it" hint) is shown whole (`error_lines`), and
+a long call or result line is cut at a sentence end or a word, with " …" (`shorten`).
+`WaitLine` says how long a request has gone unanswered; `to_json` turns an event into the
+dict that `--output-format stream-json` prints.
 Claude Code counterpart: its terminal UI, and the stream-json output format.
 """
 
