@@ -144,3 +144,21 @@ def test_per_call_records_read_what_llama_cpp_reports(llama_server, capsys):
         print(f"\n  per-call records: first token {cold.first_token_s:.2f} s cold, "
               f"{warm.first_token_s:.2f} s with {warm.cached_tokens} of {warm.prompt_tokens} cached; "
               f"{warm.tokens_per_s} tokens/s")
+
+
+def test_the_window_is_the_servers_not_the_profiles(llama_server, tmp_path):
+    """llama-server runs with -c 8192 here, and Qwen2.5-Coder's profile claims 32768: with no
+    flag, the harness asks /props and uses 8192, then reads it from the card next time."""
+    from agent.config.config import load_config
+    from agent.config.server_window import settle_window
+
+    flags = {"base_url": llama_server.base_url, "model": "qwen2.5-coder-0.5b"}
+    env = {"HOME": str(tmp_path)}
+    config = load_config(flags, env, tmp_path)
+    assert config.context_window == 32768  # the profile's claim, before the server is asked
+    settle_window(config, tmp_path)
+    assert config.context_window == 8192
+    assert config.sources["context_window"] == "server (llama.cpp /props n_ctx)"
+    again = load_config(flags, env, tmp_path)  # from the card: no question this time
+    assert (again.context_window, again.sources["context_window"]) == (
+        8192, "server (llama.cpp /props n_ctx)")
