@@ -257,3 +257,33 @@ def test_append_system_prompt_reaches_the_server_after_ours(server, repo):
     system = server.requests[0]["messages"][0]
     assert system["role"] == "system" and system["content"].endswith("\n\nAlways answer in French.")
     assert len(system["content"]) > 500  # ours is still there, before it
+
+
+def test_stream_json_lines_from_events_keep_odd_calls_whole():
+    """Unit: arguments that are not a JSON object stay whole under "raw"; a reply with no
+    text has no text block; thinking without partial messages is still in the line."""
+    from agent.app.output import StreamJson
+    from agent.events import AssistantMessage, ReasoningDelta, Retry, ToolEnd
+    from agent.model.types import ToolCall, Usage
+
+    out: list[dict] = []
+    emit = StreamJson(lambda: "s1", "m", out.append)
+    emit(ReasoningDelta("hmm"))
+    emit(AssistantMessage({"role": "assistant", "content": "", "tool_calls": [
+        {"id": "c1", "type": "function", "function": {"name": "Bash", "arguments": "{not json"}},
+        {"id": "c2", "type": "function", "function": {"name": "Read", "arguments": ""}}]},
+        Usage(100, 7, 60)))
+    call = ToolCall("c1", "Bash", "{not json")
+    emit(ToolEnd(call, {"role": "tool", "tool_call_id": "c1", "content": "Error: bad"}, True))
+    emit(Retry(1, 0.5, "HTTP 503"))
+    assistant, user, retry = out
+    assert assistant["message"]["content"] == [
+        {"type": "thinking", "thinking": "hmm"},
+        {"type": "tool_use", "id": "c1", "name": "Bash", "input": {"raw": "{not json"}},
+        {"type": "tool_use", "id": "c2", "name": "Read", "input": {}}]
+    assert assistant["message"]["usage"] == {"input_tokens": 40, "cache_creation_input_tokens": 0,
+                                             "cache_read_input_tokens": 60, "output_tokens": 7}
+    assert user["message"]["content"] == [{"type": "tool_result", "tool_use_id": "c1",
+                                           "content": "Error: bad", "is_error": True}]
+    assert (retry["type"], retry["subtype"], retry["session_id"]) == ("system", "retry", "s1")
+    assert all(line["session_id"] == "s1" and line["uuid"] for line in out)
