@@ -14,6 +14,7 @@ statuses and broken connections all go through the same code as with a real serv
         server.raw                     # the same bodies as bytes
         server.arrived                 # time.time() when each request came in
         server.answered                # time.time() when its answer was ready to send
+        server.ports                   # the client's port per request: one connection or many
 
 Each POST /v1/chat/completions takes the next step of `script`. With an empty script the
 answer is the text "(no scripted reply)" (not an error), so a benchmark that runs past its
@@ -108,6 +109,7 @@ class FakeOpenAI:
         self.raw: list[bytes] = []
         self.arrived: list[float] = []  # time.time() per chat request: headers received
         self.answered: list[float] = []  # time.time() per chat request: about to answer
+        self.ports: list[int] = []  # the client's port per chat request (a kept connection: one)
         self._previous_messages = ""
         self._n_calls = 0
         self._lock = threading.Lock()
@@ -306,6 +308,7 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             step, usage = server._next_step(raw, request, arrived)
             with server._lock:
                 server.answered.append(time.time())
+                server.ports.append(self.client_address[1])
             if step["kind"] == "fail":
                 self._json(step["status"], step["body"], step["headers"])
             elif step["kind"] == "cut":

@@ -11,6 +11,7 @@ Read in this order:
     reminders.py       <system-reminder> blocks: added to a message, read back
     client.py          OpenAICompatible: one request, retries, the fallback model
     wire.py            a whole reply ([DONE], finish reason) and the deadlines (--timeout)
+    sse.py             the event stream read from the bytes: one dict per chunk, [DONE]
     stream.py          streamed chunks -> one Reply (fragments by index and id, reasoning, usage)
     errors.py          what a failed request means, in one line the user can act on
     think_tags.py      <think>...</think> split from the answer as it streams

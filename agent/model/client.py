@@ -7,9 +7,11 @@ a `ModelError` whose one line says what to do.
 
 Two choices worth knowing:
 - The request goes through the SDK's low-level `client.post` with a body we serialize
-  ourselves. `chat.completions.create` re-validates and transforms the whole history on
-  every call, which grows with the conversation (measured in docs/03-model-client.md); the
-  SDK still does the HTTP, the auth header, SSE parsing and the error classes.
+  ourselves, and the reply comes back as the raw HTTP response, whose JSON we read
+  (agent/model/sse.py for a stream). `chat.completions.create` re-validates and transforms
+  the whole history on every call, which grows with the conversation, and the SDK's stream
+  builds objects per chunk (measured in docs/07-speed.md); the SDK still does the HTTP, the
+  auth header and the error classes of a failed status.
 - Retries are ours alone (the SDK client is built with `max_retries=0`), so that each one is
   reported as a `Retry` event and a stream that breaks mid-way is retried too. When they are
   spent on errors worth retrying and a fallback model is set, the request goes to it once,
@@ -24,6 +26,7 @@ Claude Code counterpart: its Anthropic API client with streaming and retry/backo
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import json
 import random
@@ -37,12 +40,15 @@ from agent.model.errors import (ContextOverflow, RetriesExhausted, is_overflow, 
 from agent.model.types import Emit, Fallback, ModelError, Reply, Retry, Timing, Usage, Waiting
 from agent.model.stream import assemble, from_completion, has_token
 from agent.model.think_tags import ThinkSplitter
-from agent.model.wire import (TOTAL_SPANS, BadReply, Stalled, StreamBroken, Watch, honest_stream,
-                              http_library, stall_in, transport_errors, watched)
+from agent.model.sse import Chunks, StreamError
+from agent.model.wire import (TOTAL_SPANS, BadReply, Stalled, StreamBroken, Watch, http_library,
+                              stall_in, transport_errors, watched)
 
 MAX_DELAY = 8.0  # backoff cap, seconds
 DEFAULT_TIMEOUT = 600.0  # seconds of silence: a CPU server may read a long prompt that long
 CONNECT_TIMEOUT = 30.0  # at most, to open the connection
+RAW_RESPONSE = {"X-Stainless-Raw-Response": "true"}  # as the SDK's `with_raw_response` asks:
+# the HTTP response comes back unparsed; we read its JSON ourselves, without SDK objects
 
 
 class OpenAICompatible:
@@ -90,7 +96,7 @@ class OpenAICompatible:
             try:
                 reply = self._send(model, body, emit)
                 break
-            except (openai.APIError, StreamBroken, BadReply, Stalled) as err:
+            except (openai.APIError, StreamBroken, BadReply, Stalled, StreamError) as err:
                 stall = stall_in(err, self.timeout)
                 if stall:  # the user's patience is spent: another try would spend it again
                     raise ModelError(self._stall_message(stall)) from None
@@ -138,9 +144,10 @@ class OpenAICompatible:
                 raise RetriesExhausted(unreachable_message(err, self.base_url, self.timeout,
                                                            attempt)) from None
             return self._backoff(attempt), reason(err)
-        # e.g. an error event inside the stream: the server's verdict, not a network hiccup
+        # e.g. an error object inside the stream: the server's verdict, not a network hiccup
+        message = str(err) if isinstance(err, StreamError) else err.message
         raise ModelError(f"The model server at {self.base_url} reported an error: "
-                         f"{one_line(err.message)}") from None
+                         f"{one_line(message)}") from None
 
     def _stall_message(self, stall: str) -> str:
         return (f"The model server at {self.base_url} {stall}; stopped waiting (--timeout "
@@ -161,43 +168,25 @@ class OpenAICompatible:
         return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
     def _send(self, model: str, body: bytes, emit: Emit) -> Reply:
-        from openai.types.chat import ChatCompletion, ChatCompletionChunk
-
         client = self._sdk_client()
         start, first = time.monotonic(), []
         emit(Waiting(model, self.base_url))
         watch = self._flight.watch = Watch(self.timeout, self.timeout * TOTAL_SPANS, self.stream)
         if self._sends_bytes:
-            payload = {"content": body, "options": {"headers": {"Content-Type": "application/json"}}}
+            payload = {"content": body, "options": {"headers": {
+                "Content-Type": "application/json", **RAW_RESPONSE}}}
         else:  # older SDKs have no `content=`: hand over the dict and let them serialize it
-            payload = {"body": json.loads(body)}
-        try:
-            response = client.post("/chat/completions", cast_to=ChatCompletion,
-                                   stream=self.stream,
-                                   stream_cls=honest_stream()[ChatCompletionChunk],
-                                   **payload)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:  # 200 with a broken body
-            raise BadReply(f"its answer is not JSON ({err})") from None
+            payload = {"body": json.loads(body), "options": {"headers": RAW_RESPONSE}}
+        response = client.post("/chat/completions", cast_to=object, stream=self.stream,
+                               **payload).http_response
         think = ThinkSplitter(opened=model in self._opens_think)
         if not self.stream:
-            if not isinstance(response, ChatCompletion):  # HTML or text with status 200
-                raise BadReply(f"it answered with text, not a chat completion: "
-                                f"{one_line(str(response), 120)!r}")
-            reply = from_completion(response, emit, think)
+            reply = from_completion(_completion(response), emit, think)
         else:
-            kind = response.response.headers.get("content-type", "")
-            if "event-stream" not in kind and "json" not in kind:
-                text = response.response.read().decode("utf-8", "replace")
-                raise BadReply(f"it answered {kind or 'with no content type'}, not an event "
-                                f"stream: {one_line(text, 120)!r}")
-            with response:
-                try:
-                    reply = assemble(_stamped(response, first, watch), emit, think)
-                except transport_errors() as err:
-                    raise StreamBroken() from err
-            if not response.done:
-                raise BadReply("the stream ended before its [DONE]: cut" + (
-                    f" after {len(reply.text)} characters" if reply.text else ""))
+            try:
+                reply = self._read_stream(response, first, watch, emit, think)
+            finally:
+                response.close()
         if reply.finish_reason is None:
             raise BadReply("the reply has no finish reason (no choices, or cut)")
         if think.lone_close:  # the template opened the thinking: start there from now on
@@ -205,6 +194,27 @@ class OpenAICompatible:
         timing = replace(reply.timing or Timing(), total_s=time.monotonic() - start,
                          first_token_s=first[0] - start if first else None)
         return replace(reply, timing=timing)
+
+    def _read_stream(self, response, first: list[float], watch: Watch, emit: Emit,
+                     think: ThinkSplitter) -> Reply:
+        kind = response.headers.get("content-type", "")
+        if "event-stream" not in kind and "json" not in kind:
+            text = response.read().decode("utf-8", "replace")
+            raise BadReply(f"it answered {kind or 'with no content type'}, not an event "
+                           f"stream: {one_line(text, 120)!r}")
+        chunks = Chunks(response.iter_bytes())
+        try:
+            reply = assemble(_stamped(chunks, first, watch), emit, think)
+        except transport_errors() as err:
+            raise StreamBroken() from err
+        if not chunks.done:
+            raise BadReply("the stream ended before its [DONE]: cut" + (
+                f" after {len(reply.text)} characters" if reply.text else ""))
+        # subtle: read the body to its end, or the connection is closed instead of kept for
+        # the next request (a new connection each turn: ~1 ms here, more over a network).
+        with contextlib.suppress(Stalled, *transport_errors()):  # the reply is whole already
+            chunks.rest()
+        return reply
 
     def _sdk_client(self):
         if self._client is None:
@@ -233,6 +243,20 @@ def _stamped(chunks, first: list[float], watch: Watch):
         if not first and has_token(chunk):
             first.append(watch.progress)
         yield chunk
+
+
+def _completion(response) -> dict:
+    """The JSON object of a whole (non-streamed) reply; `BadReply` for anything else."""
+    try:
+        completion = json.loads(response.content)
+    except ValueError as err:  # not JSON, or not UTF-8
+        if "json" in response.headers.get("content-type", ""):
+            raise BadReply(f"its answer is not JSON ({err})") from None
+        completion = None
+    if not isinstance(completion, dict):  # HTML or text with status 200
+        text = response.content.decode("utf-8", "replace")
+        raise BadReply(f"it answered with text, not a chat completion: {one_line(text, 120)!r}")
+    return completion
 
 
 def _with_estimated_usage(reply: Reply, body: bytes) -> Reply:

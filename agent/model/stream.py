@@ -21,8 +21,8 @@ as `ReasoningDelta` events: a `reasoning_content` field (llama.cpp, vLLM, DeepSe
 `reasoning` field (Ollama, OpenRouter), or `<think>...</think>` inside the content (servers
 that do not parse it; split out by agent.model.think_tags, also when only the closing tag comes).
 
-Fields are read with `_field`, which accepts attributes and dict keys alike: the SDK builds
-its objects without validation, so an unknown or extra field is a plain dict.
+Fields are read with `_field`, which accepts dict keys and attributes alike: the client
+hands over plain dicts (agent/model/sse.py), and the SDK's own chunk objects work too.
 Simplified: one choice (n=1); a tool name is taken whole from its first fragment, never
 streamed in pieces.
 Claude Code counterpart: the streaming message accumulator of its API client.

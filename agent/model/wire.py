@@ -1,12 +1,11 @@
 """The wire under the model client: what makes a reply whole, and how long to wait for it.
 
-    server bytes ─► Watched transport ──► SDK's SSE decoder ──► honest_stream ──► chunks
-                    (Watch: idle, total)                       ([DONE]? pings? not JSON?)
+    server bytes ─► Watched transport ──► agent/model/sse.py ──► chunks (dicts)
+                    (Watch: idle, total)    ([DONE]? pings? not JSON?)
 
 A reply is whole only with its finish reason and, on a stream, its `data: [DONE]`; anything
 else (a cut, HTML, an empty body, a line that is not JSON) is a `BadReply`, which the client
-retries and then reports. `honest_stream` is the SDK's `Stream` taught to tell [DONE] apart
-from a cut, to skip pings and empty data lines, and to call a bad line a `BadReply`.
+retries and then reports (the event stream itself is read by agent/model/sse.py).
 A `Watch` holds the deadlines of the request in flight: `--timeout` seconds without progress
 (a streamed chunk; a ping or a comment is not progress), and TOTAL_SPANS times that in all,
 so neither a silent server nor one that drips bytes holds the user past what they chose.
@@ -17,11 +16,8 @@ Claude Code counterpart: its API client's stream checks and request timeout (API
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-
-from agent.model.errors import one_line
 
 TOTAL_SPANS = 10  # a whole request may last this many timeouts, however the bytes trickle in
 
@@ -107,61 +103,13 @@ class BadReply(Exception):
     JSON, HTML. Worth another try; the last one is reported, never taken for an answer."""
 
 
-def honest_stream():
-    """An SDK stream that knows whether it saw [DONE], skips events with no data (pings,
-    keep-alives; comments never reach it), and calls a line that is not JSON a bad reply
-    instead of raising a JSONDecodeError at the user."""
-    global _HONEST_CLASS
-    if _HONEST_CLASS is None:
-        import typing
-
-        import openai
-
-        T = typing.TypeVar("T")
-
-        class HonestStream(openai.Stream[T]):
-            done = False
-
-            def __stream__(self):
-                try:
-                    for sse in self._iter_events():
-                        data = sse.data.strip()
-                        if not data:
-                            continue
-                        if data.startswith("[DONE]"):
-                            self.done = True
-                            break
-                        try:
-                            item = json.loads(data)
-                        except json.JSONDecodeError:
-                            raise BadReply(f"a line of its stream is not JSON: "
-                                            f"{one_line(data, 80)!r}") from None
-                        if isinstance(item, dict) and item.get("error"):
-                            error = item["error"]
-                            message = error.get("message") if isinstance(error, dict) else error
-                            raise openai.APIError(message=str(message or error),
-                                                  request=self.response.request, body=error)
-                        yield item
-                finally:
-                    self.response.close()
-        _HONEST_CLASS = HonestStream
-    return _HONEST_CLASS
-
-
-_HONEST_CLASS = None
-
-
 class StreamBroken(Exception):
     """The response started, then the connection failed while the stream was being read."""
 
 
 def transport_errors() -> tuple[type[BaseException], ...]:
+    """What a connection that fails while the body is read raises: the HTTP library's own
+    errors (the stream is read from its response directly, agent/model/sse.py)."""
     import openai
 
-    # subtle: openai 3.x wraps a broken stream in APIConnectionError; 1.x/2.x let httpx's own
-    # error escape from the iterator, so catch that too when httpx is installed.
-    try:
-        import httpx
-    except ImportError:
-        return (openai.APIConnectionError,)
-    return (openai.APIConnectionError, httpx.TransportError)
+    return (openai.APIConnectionError, http_library().TransportError)
