@@ -17,13 +17,17 @@ world changed, and the call is not counted as a repeat.
 
 Counted per user prompt, from the history itself: the guard reads the messages since the last
 user message (each call paired with its result), so a new prompt starts from zero, `/clear`
-forgets, and there is no counter to reset or to get out of step.
+forgets, and there is no counter to reset or to get out of step. It reads each message once:
+what it has read is kept (`TurnReader`), and each call reads only the messages appended since.
+When the turn it read is no longer the start of the history (a compaction, a rewind, /clear;
+checked by pointer, the messages are never changed in place), it reads the turn again.
 Claude Code counterpart: none built in; hooks (PostToolUse) can do this.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable
 
 from agent.model.types import BadArguments, ToolCall, parse_arguments
@@ -43,6 +47,7 @@ class RepeatGuard:
             raise ValueError("max_repeats must be 0 (never stop) or at least 2")
         self.history = history
         self.max_repeats = max_repeats
+        self.turn = TurnReader()
 
     def __call__(self, call: ToolCall, result: str, is_error: bool = False) -> str:
         n = 1 + self.n_earlier(call, result)
@@ -57,10 +62,51 @@ class RepeatGuard:
 
     def n_earlier(self, call: ToolCall, result: str) -> int:
         """How many calls since the last user message were this call and got this result."""
-        key = call_key(call.name, call.arguments)
-        return sum(1 for earlier, content in _answered_calls(self.history())
-                   if call_key(earlier["function"]["name"], earlier["function"]["arguments"]) == key
-                   and _same_result(content, result))
+        results = self.turn.read(self.history()).get(call_key(call.name, call.arguments), ())
+        return sum(1 for content in results if _same_result(content, result))
+
+
+class TurnReader:
+    """The answered calls since the last user message, read as the history grows: for each
+    call (its `call_key`), the contents of its results, in order. The same answer as
+    `_answered_calls` on the whole history, reading only what was appended since last time."""
+
+    def __init__(self) -> None:
+        self._start(0)
+
+    def _start(self, base: int) -> None:
+        self.base = base  # where the turn starts: just after its user message (or 0)
+        self.messages: list[dict] = []  # the turn's messages read so far, from `base` on
+        self.results: dict[tuple[str, str], list[str]] = {}
+        self._open: list[tuple[int, list[dict]]] = []  # replies whose results may still come
+
+    def read(self, history: list[dict]) -> dict[tuple[str, str], list[str]]:
+        seen = self.messages
+        same = (len(history) >= self.base + len(seen)
+                and (self.base == 0 or history[self.base - 1]["role"] == "user")
+                and all(map(operator.is_, seen, history[self.base:self.base + len(seen)])))
+        if not same:  # rewritten: read the turn again from its start
+            self._start(max((i for i, m in enumerate(history) if m["role"] == "user"),
+                            default=-1) + 1)
+        for message in history[self.base + len(self.messages):]:
+            self._add(message)
+        return self.results
+
+    def _add(self, message: dict) -> None:
+        if message["role"] == "user":  # a new turn (a prompt, or the loop sending one back)
+            self._start(self.base + len(self.messages) + 1)
+            return
+        at = len(self.messages)
+        self.messages.append(message)
+        # subtle: pair by position, not by id; some servers reuse ids across replies.
+        for start, calls in self._open:  # each has a call for this position (see below)
+            if message["role"] == "tool":
+                function = calls[at - start - 1]["function"]
+                key = call_key(function["name"], function["arguments"])
+                self.results.setdefault(key, []).append(message["content"])
+        self._open = [(start, calls) for start, calls in self._open if at - start < len(calls)]
+        if message.get("tool_calls"):
+            self._open.append((at, message["tool_calls"]))
 
 
 def call_key(name: str, arguments: str) -> tuple[str, str]:
@@ -79,7 +125,8 @@ def describe(call: ToolCall) -> str:
 
 def _answered_calls(messages: list[dict]) -> list[tuple[dict, str]]:
     """(call, result content) pairs since the last user message, in order. Calls of the
-    current reply that have no result yet are left out (the one being checked among them)."""
+    current reply that have no result yet are left out (the one being checked among them).
+    The definition, read from scratch; `TurnReader` gives the same answer as it goes."""
     start = max((i for i, m in enumerate(messages) if m["role"] == "user"), default=-1) + 1
     pairs = []
     for i in range(start, len(messages)):

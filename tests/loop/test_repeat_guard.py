@@ -1,13 +1,15 @@
 """The doom-loop guard: the same call with the same result is reminded once, then stops the turn."""
 
 import json
+import random
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from agent.loop.repeat_guard import REMINDER, RepeatGuard
+from agent.loop.repeat_guard import REMINDER, RepeatGuard, TurnReader, _answered_calls, call_key
 from agent.model.types import ToolCall
 from agent.model.scripted import ScriptedModel, call
 from agent.loop.turn import Agent
@@ -115,6 +117,56 @@ def test_a_count_of_one_would_stop_every_call_and_is_refused():
     with pytest.raises(ValueError):
         RepeatGuard(lambda: [], 1)
 
+
+
+def _reply(rng: random.Random) -> list[dict]:
+    """An assistant message with 0-3 calls, then results for some of them (maybe not all: a
+    reply whose results are still coming), sometimes an odd message in between."""
+    calls = [{"id": f"c{rng.randint(0, 3)}", "type": "function", "function": {
+        "name": rng.choice(["Read", "Bash"]),
+        "arguments": rng.choice(['{"a": 1}', '{"a":1}', '{"a": 2}', '{"a"'])}}
+        for _ in range(rng.randint(0, 3))]
+    out = [{"role": "assistant", "content": "", **({"tool_calls": calls} if calls else {})}]
+    for _ in range(rng.randint(0, len(calls))):
+        out.append({"role": "tool", "tool_call_id": "c0", "content": rng.choice(["x", "y"])}
+                   if rng.random() < 0.9 else {"role": "assistant", "content": "odd"})
+    return out
+
+
+def _edit(history: list[dict], rng: random.Random) -> None:
+    """What can happen to a history besides appending, each making new dicts: a result
+    masked (compaction), a summary and the recent tail, a rewind, /clear."""
+    kind = rng.choice(["mask", "summary", "rewind", "clear"])
+    tools = [i for i, m in enumerate(history) if m["role"] == "tool"]
+    if kind == "mask" and tools:
+        i = rng.choice(tools)
+        history[i] = {**history[i], "content": "[masked]"}
+    elif kind == "summary":
+        history[:] = [history[0], {"role": "user", "content": "summary"}] + history[
+            -rng.randint(0, len(history) - 1):]
+    elif kind == "rewind":
+        history[:] = history[:rng.randint(1, len(history))]
+    else:
+        history[:] = history[:1]
+
+
+def test_the_turn_read_as_it_grows_gives_the_answer_of_a_reading_from_scratch():
+    rng = random.Random(17)
+    for _ in range(300):
+        reader, history = TurnReader(), [{"role": "system", "content": "s"}]
+        for _ in range(30):
+            roll = rng.random()
+            if roll < 0.7:
+                history += _reply(rng)
+            elif roll < 0.8:
+                history.append({"role": "user", "content": "more"})
+            else:
+                _edit(history, rng)
+            expected = Counter((call_key(c["function"]["name"], c["function"]["arguments"]),
+                                content) for c, content in _answered_calls(history))
+            got = Counter((key, content) for key, contents in reader.read(history).items()
+                          for content in contents)
+            assert got == expected
 
 # The CLI: the stop reason reaches the user, and the exit code is 1.
 
