@@ -19,6 +19,12 @@ changed tool list breaks the prefix at the very start. Each break gets a cause:
     tools changed           a tool added, removed or described differently
     message N changed       an earlier message was edited (a bug, or a strategy of yours)
 
+Per request it costs what the request added, not what it carries: the counts are the
+counter's running totals (agent/model/tokens.py), and when every message of the previous
+request is the same dict in the new one (a pointer check each: the history is append-only),
+the whole previous request is the shared prefix without comparing any JSON. Only a request
+that broke the prefix is compared message by message.
+
 `summary` gives the session's figure: the share of the previous request's tokens that the
 next one reused, over consecutive requests outside compaction turns (target: 97% or more),
 and every break with its cause.
@@ -29,6 +35,7 @@ Claude Code counterpart: none shown to users; its prompt caching relies on the s
 from __future__ import annotations
 
 import json
+import operator
 from dataclasses import dataclass
 
 from agent.model.tokens import TokenCounter
@@ -58,22 +65,26 @@ def common_prefix(previous: list[dict], current: list[dict], counter: TokenCount
                   compacted: bool = False) -> PrefixCheck:
     """Compare two consecutive requests; `compacted`: the ladder rewrote the history between
     them. Tools are compared only when both lists are given."""
-    whole_tokens = sum(counter.message(m) for m in previous)
-    tokens = sum(counter.message(m) for m in current)
+    whole_tokens = counter.total(previous)
+    tokens = counter.total(current)
     tools_cause = _tools_cause(previous_tools, tools)
     if tools_cause:
         return PrefixCheck(0, len(previous), 0, whole_tokens, 0, tokens,
                            "compaction" if compacted else tools_cause)
-    shared = 0
-    for old, new in zip(previous, current):
-        if counter.key(old) != counter.key(new):
-            break
-        shared += 1
+    if len(previous) <= len(current) and all(map(operator.is_, previous, current)):
+        shared = len(previous)  # appended to: the same dicts, so the same bytes
+    else:
+        shared = 0
+        for old, new in zip(previous, current):
+            if counter.key(old) != counter.key(new):
+                break
+            shared += 1
     whole = shared == len(previous)
     cause = ("" if whole else "compaction" if compacted
              else "system prompt changed" if shared == 0 else f"message {shared} changed")
-    return PrefixCheck(shared, len(previous), sum(counter.message(m) for m in previous[:shared]),
-                       whole_tokens, None if whole else shared, tokens, cause)
+    shared_tokens = whole_tokens if whole else counter.total(previous[:shared])
+    return PrefixCheck(shared, len(previous), shared_tokens, whole_tokens,
+                       None if whole else shared, tokens, cause)
 
 
 def _tools_cause(before: list[dict] | None, now: list[dict] | None) -> str:

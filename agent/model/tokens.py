@@ -16,8 +16,11 @@ gives the ratio to scale by once the server has reported its `prompt_tokens`.
 
 `TokenCounter` counts chat messages and remembers each message's count (keyed by a hash of
 its JSON, itself remembered per message object), so each turn tokenizes and hashes only the
-messages that are new. This relies on messages never being changed in place: the loop
-appends, and compaction puts new dicts where it rewrites.
+messages that are new. It also keeps the running totals of the last list it counted: a
+request that starts with the same dicts (checked by pointer) adds only the messages past
+them, so counting a request of 400 messages looks up two, not 400. This relies on messages
+never being changed in place: the loop appends, and compaction puts new dicts where it
+rewrites.
 
 `TruncationTripwire(inner, ...)` wraps a `Model`. Ollama cuts an over-long prompt without an
 error ("truncating input prompt"), and the model then acts on a history whose start (tools,
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import os
 import re
 import tempfile
@@ -135,6 +139,7 @@ class TokenCounter:
         self._known: dict[bytes, int] = {}
         self._objects: dict[int, tuple[dict, bytes]] = {}
         self._tools: tuple[list[dict], int] | None = None
+        self._run: tuple[list[dict], list[int]] = ([], [])  # the last list, its running totals
 
     def key(self, message: dict) -> bytes:
         """A message's identity: the hash of its canonical JSON (equal keys, equal bytes sent).
@@ -160,9 +165,25 @@ class TokenCounter:
             self.n_counted += 1
         return n
 
+    def total(self, messages: list[dict]) -> int:
+        """The tokens of `messages` (no reply opening, no tools), counted from where the last
+        list counted left off: only the messages past the dicts they share are looked up."""
+        seen, sums = self._run
+        if all(map(operator.is_, seen, messages)):  # the usual case: one list, grown
+            n = min(len(seen), len(messages))
+        else:  # rewritten (a compaction) or another list: where do they part?
+            n = next(i for i, (a, b) in enumerate(zip(seen, messages)) if a is not b)
+        del seen[n:], sums[n:]
+        running = sums[-1] if sums else 0
+        for message in messages[n:]:
+            running += self.message(message)
+            seen.append(message)
+            sums.append(running)
+        return running
+
     def messages(self, messages: list[dict], tools: list[dict] = ()) -> int:
         """The whole request: every message, the tool schemas, the reply's opening."""
-        n = REPLY_PRIMER + sum(self.message(m) for m in messages)
+        n = REPLY_PRIMER + self.total(messages)
         if tools:  # schemas are rendered differently by each template; their JSON is close
             if self._tools is None or self._tools[0] is not tools:  # built once per session
                 self._tools = (tools, self.message({"role": "tools", "content": json.dumps(list(tools))}))

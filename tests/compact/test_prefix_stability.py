@@ -3,6 +3,7 @@ injected on purpose is found and named."""
 
 import json
 import os
+import random
 import subprocess
 
 import pytest
@@ -93,6 +94,43 @@ def test_common_prefix_without_tools_compares_messages_only():
     check = common_prefix(a, a + [{"role": "assistant", "content": "x"}], counter)
     assert check.broke_at is None and check.cause == ""
 
+
+
+def prefix_from_scratch(previous, current, counter):
+    """The definition: compare the canonical JSON of each message, count every one."""
+    shared = 0
+    for old, new in zip(previous, current):
+        if json.dumps(old, sort_keys=True) != json.dumps(new, sort_keys=True):
+            break
+        shared += 1
+    count = lambda ms: sum(TokenCounter().message(m) for m in ms)  # noqa: E731
+    return shared, count(previous[:shared]), count(previous), count(current)
+
+
+def test_the_prefix_check_gives_the_answer_from_scratch_across_edits():
+    rng = random.Random(17)
+    counter = TokenCounter()
+    for _ in range(60):
+        previous = [{"role": "system", "content": "s"}]
+        for _ in range(25):
+            current = list(previous)
+            roll = rng.random()
+            if roll < 0.6:
+                current += [{"role": "tool", "content": "w " * rng.randint(0, 30)}]
+            elif roll < 0.75 and len(current) > 1:
+                i = rng.randrange(0, len(current))
+                current[i] = {**current[i], "content": rng.choice(["[masked]", current[i]["content"]])}
+            elif roll < 0.9:
+                current = current[:rng.randint(1, len(current))]
+            else:
+                current = [dict(m) for m in current]  # equal, but new dicts
+            check = common_prefix(previous, current, counter)
+            shared, shared_tokens, previous_tokens, tokens = prefix_from_scratch(
+                previous, current, counter)
+            assert (check.shared_messages, check.shared_tokens, check.previous_tokens,
+                    check.tokens) == (shared, shared_tokens, previous_tokens, tokens)
+            assert check.broke_at == (None if shared == len(previous) else shared)
+            previous = current
 
 def test_our_layout_meets_the_target_over_http(server, tmp_path):
     """The real pieces (build_session: changing facts, hooks, memory) over the real client: a

@@ -3,6 +3,7 @@ per-message memory, and the truncation tripwire against a server that cuts the p
 
 import hashlib
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from agent.model.client import OpenAICompatible
 from agent.model.types import ModelError, Usage
 from agent.model.scripted import ScriptedModel
 from agent.config.profiles import load_profiles
-from agent.model.tokens import (CL100K_URL, TokenCounter, TruncationTripwire, correction, count,
+from agent.model.tokens import (CL100K_URL, REPLY_PRIMER, TokenCounter, TruncationTripwire, correction, count,
                                 estimate, load_encoding, server_prompt_tokens)
 from openai_server import FakeOpenAI
 
@@ -101,6 +102,52 @@ def test_each_message_is_counted_once():
     assert second == first + 4 + len("assistant") + len("Read") + len('{"a":1}')
     assert counter.messages(history, [{"type": "function"}]) > second
 
+
+
+def grow_and_edit(rng: random.Random, history: list[dict]) -> list[dict]:
+    """One step of a session: messages appended (new dicts), or a rewrite as compaction,
+    replace_history, a rewind or /clear make one. Returns another list to count meanwhile
+    (a compaction's candidate, the previous request), sometimes the history itself."""
+    roll = rng.random()
+    if roll < 0.6:
+        history += [{"role": rng.choice(["assistant", "tool", "user"]),
+                     "content": "w " * rng.randint(0, 40)} for _ in range(rng.randint(1, 3))]
+    elif roll < 0.7 and len(history) > 1:
+        i = rng.randrange(1, len(history))
+        history[i] = {**history[i], "content": "[masked]"}
+    elif roll < 0.8:
+        history[:] = history[:1] + [{"role": "user", "content": "summary"}] + history[
+            len(history) // 2:]
+    elif roll < 0.9:
+        history[:] = history[:rng.randint(1, len(history))]
+    else:
+        history[:] = [dict(m) for m in history]  # a resume: equal messages, new dicts
+    return rng.choice([history, history[:rng.randint(0, len(history))],
+                       [history[0], *history[len(history) // 2:]]])
+
+
+def test_running_totals_give_the_count_from_scratch_across_edits():
+    rng = random.Random(17)
+    for _ in range(100):
+        counter, fresh = TokenCounter(count_text=len), TokenCounter(count_text=len)
+        history = [{"role": "system", "content": "You help."}]
+        for _ in range(40):
+            other = grow_and_edit(rng, history)
+            for messages in rng.sample([history, other], 2):
+                expected = REPLY_PRIMER + sum(TokenCounter(count_text=len).message(m)
+                                              for m in messages)
+                assert counter.messages(messages) == expected == fresh.messages(list(messages))
+
+
+def test_a_grown_history_looks_up_only_its_new_messages():
+    counter = TokenCounter(count_text=len)
+    history = [{"role": "user", "content": f"m{i}"} for i in range(400)]
+    counter.messages(history)
+    history.append({"role": "assistant", "content": "new"})
+    looked_up = []
+    counter.message = lambda m: looked_up.append(m) or 1  # noqa: E731 (count the lookups)
+    counter.messages(history)
+    assert looked_up == [history[-1]]
 
 def test_usage_reconciliation():
     assert correction(1000, 1150) == pytest.approx(1.15)
