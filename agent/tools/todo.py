@@ -139,9 +139,13 @@ class Todos:
         return n
 
     def reminder(self) -> str | None:
-        """The restated list when it is due, or None."""
+        """The restated list when it is due, or None. With no unfinished list nothing is
+        read; with one, the history is read back only to the last TodoWrite or reminder,
+        which a due reminder puts back within `stale_after` model calls."""
+        if not self.unfinished():
+            return None
         n = self.n_stale()
-        if not self.unfinished() or n < self.stale_after:
+        if n < self.stale_after:
             return None
         return (f"{REMINDER_MARK} {n} model calls. It still reads:\n{for_model(self.items)}\n"
                 "If it is out of date, update it with TodoWrite; if the task changed, ignore "

@@ -13,6 +13,7 @@ import pytest
 
 from agent.events import TodosChanged
 from agent.model.scripted import ScriptedModel, call
+from agent.model.types import ToolCall
 from agent.loop.turn import Agent
 from agent.app.render import Terminal, call_line, to_json
 from agent.tools import ToolContext, ToolError
@@ -176,3 +177,12 @@ def test_restore_takes_the_list_from_the_last_todo_write_in_the_history():
     assert [t.content for t in todos.items] == [t["content"] for t in PLAN]
     todos.restore([])
     assert todos.items == () and [len(e.todos) for e in events] == [3, 0]
+
+
+def test_with_no_unfinished_list_the_history_is_not_read():
+    reads = []
+    todos = Todos(lambda: reads.append(1) or [], lambda e: None)
+    assert todos.reminder() is None and todos.note("next") is None
+    todos.items = (Todo("Run the tests", "completed", "Running the tests"),)
+    assert todos(ToolCall("c1", "Read", "{}"), "result") == "result"
+    assert reads == []
