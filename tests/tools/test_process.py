@@ -3,6 +3,7 @@ told to stop ends (agent/app/signals.py) whichever thread started them, and the 
 ends them when the harness is killed with SIGKILL (the agent itself, against the HTTP server)."""
 
 import json
+import os
 import subprocess
 import threading
 import time
@@ -114,6 +115,15 @@ def test_kill_9_ends_a_hook_run_from_another_thread(server, home, repo):
 def test_the_command_ends_the_way_it_would_untethered(tmp_path, command, code):
     assert run_command(shell(command), tmp_path, None, timeout=10).code == code
 
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "no pidfd: Popen.wait"])
+def test_the_end_and_the_timeout_are_seen_with_or_without_a_pidfd(tmp_path, monkeypatch, pidfd):
+    if not pidfd:  # as on macOS or a kernel older than 5.3
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    assert run_command(shell("exit 3"), tmp_path, None, timeout=10).code == 3
+    assert run_command(shell("sleep 0.3; exit 4"), tmp_path, None, timeout=10).code == 4
+    assert run_command(shell("sleep 30"), tmp_path, None, timeout=0.2, grace=0).timed_out
 
 def test_a_tether_whose_harness_is_already_gone_runs_nothing(tmp_path):
     argv = tether.wrap(shell(f"touch {tmp_path}/ran"))
