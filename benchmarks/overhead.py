@@ -1,28 +1,28 @@
-"""What the harness itself costs: at launch, and on every turn as the history grows.
+"""What the harness itself costs: at launch, and on every step, next to the floor and peers.
 
-    python benchmarks/overhead.py            about a minute
-    python benchmarks/overhead.py --quick    fewer repetitions (about 20 s), for a first look
+    python benchmarks/overhead.py            about two minutes
+    python benchmarks/overhead.py --quick    one session each, for a first look
+    python benchmarks/overhead.py --peer-python /tmp/peers/bin/python   mini-swe-agent there
 
 Everything runs against the fake OpenAI-compatible server of tests/openai_server.py, which
 answers at once, so what is left is the client's own time. The machine may be shared and
-noisy: each figure is measured several times and shown as "median (min)" in milliseconds;
-the minimum is the least disturbed run. Nothing is asserted.
+noisy: each figure is measured several times, interleaved, and the median is shown, in
+milliseconds. Nothing is asserted.
 
 1. Launch. From spawning `python -m agent -p hi` to the fake server receiving its first
    request, next to a bare script that imports openai and sends one request with the SDK.
    Then `agent --version` next to `python -c pass` and `python -c "import openai"`: the
    imports are lazy, so --version must cost about as much as an empty interpreter.
-2. Per-turn overhead. Scripted sessions of 10, 50 and 200 turns: each turn the server asks
-   for one call to a cheap tool that returns ~2 KB of text, so the history grows by two
-   messages a turn (402 in the last request of 200 turns); the last reply is text. The real
-   `Agent` with the real `OpenAICompatible` client (streaming) and the compaction ladder's
-   accounting (docs/compaction.md) runs in this process, next to
-   a bare loop that grows the same history but sends it with `chat.completions.create(...,
-   stream=True)`. Compare the first-10 and last-10 columns: a cost that grows with the
-   history shows as a last-10 figure well above the first-10 one.
+2. The step interval. Sessions of 200 steps: each step the server asks for one Bash call
+   (`echo step N`), the loop runs it and sends the history back; the interval of a step is
+   from its request to the next one, as the server saw them (in a child process, so that
+   its threads do not compete with the loop for a core). Side by side: the floor (a
+   standard-library loop doing the least the protocol allows, benchmarks/peers.py), ours as
+   a user runs it (`python -m agent -p`, with and without the sandbox), and the peers that
+   install from PyPI: a loop around the openai SDK's `chat.completions.create`, and
+   mini-swe-agent. "harness cost = ours - floor" is what the harness adds to each step.
+   A cost that grows with the history shows as a step 200 figure above the step 1 one.
 
-The server runs in a child process for figure 2, so that its threads do not compete with
-the client for the GIL, and times are taken with time.time() on both sides.
 Claude Code counterpart: none; this is the harness measuring itself.
 """
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import multiprocessing
 import os
 import re
@@ -45,28 +44,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from openai_server import FakeOpenAI  # noqa: E402
 
-from agent.model.client import OpenAICompatible  # noqa: E402
-from agent.compact.ladder import Ladder  # noqa: E402
-from agent.loop.turn import Agent  # noqa: E402
-from agent.tools import Tool, ToolContext  # noqa: E402
-from agent.compact.window import Window  # noqa: E402
-
-SYSTEM = "You are a coding agent. Use the tools to answer."
-PROMPT = "Read every page of the file."
-PAGE = "".join(f"{i:4d}  def step_{i}(x): return x * {i} + 1\n" for i in range(52))  # ~2 KB
 BARE_LAUNCH = ("import sys\nfrom openai import OpenAI\n"
                "OpenAI(base_url=sys.argv[1], api_key='x').chat.completions.create(\n"
                "    model='m', messages=[{'role': 'user', 'content': 'hi'}])\n")
-
-
-def read_page(args: dict, ctx: ToolContext | None = None) -> str:
-    """The cheap tool both loops call: a page number in, ~2 KB of text out."""
-    return f"page {args['page']}\n{PAGE}"
-
-
-TOOL = Tool("Page", "Return one page of a long file.",
-            {"type": "object", "properties": {"page": {"type": "integer"}}, "required": ["page"]},
-            read_page, True)
 
 
 def cell(seconds: list[float]) -> str:
@@ -121,122 +101,114 @@ def launch(reps: int) -> None:
           "(python -X importtime)\n")
 
 
-# 2. Per-turn overhead ----------------------------------------------------------------------
+# 2. The step interval ---------------------------------------------------------------------
 
-def ours(base_url: str) -> None:
-    """The real loop with the real client, and the compaction ladder's accounting (token
-    counts and the prefix check on every request; the window is large enough that it never
-    compacts)."""
-    model = OpenAICompatible(base_url, "x", "m", stream=True, max_retries=0)
-    agent = Agent(model, [TOOL], SYSTEM, ToolContext(cwd=ROOT), max_turns=10_000,
-                  compactor=Ladder(Window.of(10_000_000)))
-    end = agent.run(PROMPT)
-    if end.stop_reason != "end_turn":
-        raise SystemExit(f"the session ended with {end.stop_reason}: {end.text}")
+DONE = "COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"  # mini-swe-agent's word for "the task is done"
 
 
-def bare(base_url: str) -> None:
-    """The same history, sent with `chat.completions.create` and its stream consumed."""
-    from openai import OpenAI
-
-    client = OpenAI(base_url=base_url, api_key="x", max_retries=0)
-    tools = [TOOL.schema()]
-    messages: list[dict] = [{"role": "system", "content": SYSTEM},
-                            {"role": "user", "content": PROMPT}]
-    while True:
-        stream = client.chat.completions.create(model="m", messages=messages, tools=tools,
-                                                stream=True,
-                                                stream_options={"include_usage": True})
-        text, calls = "", {}
-        for chunk in stream:
-            for choice in chunk.choices:
-                text += choice.delta.content or ""
-                for f in choice.delta.tool_calls or ():
-                    call = calls.setdefault(f.index, {"id": f.id, "type": "function", "function": {
-                        "name": f.function.name, "arguments": ""}})
-                    call["function"]["arguments"] += f.function.arguments or ""
-        message = {"role": "assistant", "content": text}
-        if calls:
-            message["tool_calls"] = list(calls.values())
-        messages.append(message)
-        if not calls:
-            return
-        for call in calls.values():
-            args = json.loads(call["function"]["arguments"])
-            messages.append({"role": "tool", "tool_call_id": call["id"],
-                             "content": read_page(args)})
+def loops(py: str, peer_py: str) -> dict[str, list[str] | str]:
+    """Each loop's command line (URL: the fake server's), or why it is not measured."""
+    peers = [py, str(ROOT / "benchmarks" / "peers.py")]
+    ours = [py, "-m", "agent", "-p", "Run every step.", "--base-url", "URL", "--model", "m",
+            "--max-turns", "100000", "--permission-mode", "bypassPermissions",
+            "--context-window", "10000000"]
+    found = subprocess.run([peer_py, "-c", "import minisweagent; print(minisweagent.__version__)"],
+                           capture_output=True, text=True, env={**os.environ, "MSWEA_SILENT_STARTUP": "1"})
+    version = found.stdout.split()[-1] if found.returncode == 0 and found.stdout.split() else ""
+    mini = ([peer_py, str(ROOT / "benchmarks" / "peers.py"), "mini", "URL"] if version
+            else "not installed (pip install mini-swe-agent; --peer-python for another venv)")
+    return {"floor: stdlib loop": [*peers, "floor", "URL"],
+            "ours: python -m agent -p": ours,
+            "ours --no-sandbox": [*ours, "--no-sandbox"],
+            "openai SDK loop": [*peers, "sdk", "URL"],
+            f"mini-swe-agent {version}".strip(): mini,
+            "openclaude-ollama": "not on PyPI (an npm package): not measured here"}
 
 
-def serve(conn, n_turns: int) -> None:
-    """In a child process: serve a session of `n_turns` tool calls, then send back the times."""
+def serve(conn, n_steps: int, tool: str, end_call: bool) -> None:
+    """In a child process: `n_steps` Bash calls, then the end (a text reply, or the call that
+    ends mini-swe-agent's run); then send back when each request arrived."""
     with FakeOpenAI() as server:
-        for page in range(n_turns):
-            server.reply(tool_calls=[("Page", {"page": page})])
-        server.reply(text="I have read every page.")
+        for step in range(n_steps):
+            server.reply(tool_calls=[(tool, {"command": f"echo step {step}"})])
+        if end_call:
+            server.reply(tool_calls=[(tool, {"command": f"echo {DONE}"})])
+        server.reply(text="Every step is done.")
         conn.send(server.base_url)
         conn.recv()  # the session is over
-        conn.send((server.arrived, server.answered))
+        conn.send(server.arrived)
 
 
-def session(loop, n_turns: int) -> tuple[list[float], list[float]]:
-    """Per-turn seconds, for turns 1..n_turns: request to next request as the server saw them,
-    and from the server's answer to the next request (the client's own time)."""
+def session(argv: list[str], n_steps: int, folder: Path) -> list[float]:
+    """Seconds between consecutive requests of one session: element k-1 is step k's interval
+    (its reply read, its command run, the next request sent)."""
     gc.collect()
     conn, child = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=serve, args=(child, n_turns))
+    mini = "mini" in argv
+    server = multiprocessing.Process(target=serve, args=(child, n_steps, "bash" if mini else "Bash",
+                                                         mini))
     server.start()
-    loop(conn.recv())
+    url = conn.recv()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    env["HOME"] = str(folder / "home")
+    subprocess.run([url if a == "URL" else a for a in argv], cwd=folder / "work", env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
     conn.send("done")
-    arrived, answered = conn.recv()
+    arrived = conn.recv()
     server.join()
-    if len(arrived) != n_turns + 1:
-        raise SystemExit(f"expected {n_turns + 1} requests, the server saw {len(arrived)}")
-    turn = [arrived[i + 1] - arrived[i] for i in range(n_turns)]
-    client = [arrived[i + 1] - answered[i] for i in range(n_turns)]
-    return turn, client
+    if len(arrived) < n_steps + 1:
+        raise SystemExit(f"{argv}: expected {n_steps + 1} requests, the server saw {len(arrived)}")
+    return [b - a for a, b in zip(arrived, arrived[1:n_steps + 1])]
 
 
-def per_turn(reps: int, lengths: tuple[int, ...]) -> None:
-    loops = {"ours": ours, "bare": bare}
-    for loop in loops.values():  # warm up: imports, the SDK's lazily built models
-        session(loop, 3)
-    # means[(n, loop, measure, window)] = one mean per run
-    means: dict[tuple, list[float]] = {}
-    for _ in range(reps):
-        for n in lengths:
-            for name, loop in loops.items():
-                for measure, turns in zip(("turn", "client"), session(loop, n)):
-                    for window, part in (("first", turns[:10]), ("last", turns[-10:])):
-                        means.setdefault((n, name, measure, window), []).append(
-                            statistics.mean(part))
-    print(f"2. Per-turn time, ms: mean over the first 10 and the last 10 turns of a session, "
-          f"median (min) of {reps} runs")
-    print("   turn   = one request's arrival at the server to the next's (the fake server's work "
-          "included)")
-    print("   client = the server's answer to the next request's arrival: read the stream, run "
-          "the tool, send")
-    print("   ours   = agent.loop.turn.Agent with agent.model.client.OpenAICompatible; bare = a loop around "
-          "chat.completions.create")
-    head = ("ours first 10", "ours last 10", "bare first 10", "bare last 10")
-    print(f"   {'turns':>5} {'messages':>8}  {'measure':<7}" + "".join(f"{h:>15}" for h in head))
-    for n in lengths:
-        for measure in ("turn", "client"):
-            lead = f"{n:>5} {2 + 2 * n:>8}" if measure == "turn" else " " * 14
-            cells = [cell(means[(n, name, measure, window)])
-                     for name in loops for window in ("first", "last")]
-            print(f"   {lead}  {measure:<7}" + "".join(f"{c:>15}" for c in cells))
+def steps(reps: int, n_steps: int, peer_py: str) -> None:
+    import tempfile
+
+    table = loops(sys.executable, peer_py)
+    runnable = {name: argv for name, argv in table.items() if isinstance(argv, list)}
+    windows = {"step 1": slice(0, 1), "steps 1-10": slice(0, 10),
+               f"steps {n_steps - 9}-{n_steps}": slice(n_steps - 10, n_steps),
+               f"step {n_steps}": slice(n_steps - 1, n_steps)}
+    means: dict[tuple[str, str], list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(reps):  # interleaved, so that a noisy moment hits every loop alike
+            for n, (name, argv) in enumerate(runnable.items()):
+                folder = Path(tmp) / f"{rep}-{n}"
+                (folder / "home").mkdir(parents=True)
+                (folder / "work").mkdir()
+                intervals = session(argv, n_steps, folder)
+                for window, part in windows.items():
+                    means.setdefault((name, window), []).append(statistics.mean(intervals[part]))
+    median = {key: statistics.median(values) * 1000 for key, values in means.items()}
+    print(f"2. Step interval, ms: from one request to the next as the fake server saw them (the "
+          f"reply read, one\n   Bash command run (echo), the next request sent); {n_steps} steps "
+          f"a session, median of {reps} sessions")
+    print(f"   {'loop':<34}" + "".join(f"{w:>14}" for w in windows))
+    for name, argv in table.items():
+        cells = ([f"{median[(name, w)]:14.1f}" for w in windows] if name in runnable
+                 else [f"   {argv}"])
+        print(f"   {name:<34}" + "".join(cells))
+    floor = "floor: stdlib loop"
+    for name, label in (("ours: python -m agent -p", "harness cost = ours - floor"),
+                        ("ours --no-sandbox", "harness cost, --no-sandbox")):
+        print(f"   {label:<34}" + "".join(f"{median[(name, w)] - median[(floor, w)]:14.1f}"
+                                          for w in windows))
+    print()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (less reliable)")
+    parser.add_argument("--steps", type=int, default=200, help="Bash steps a session (200)")
+    parser.add_argument("--peer-python", default=sys.executable,
+                        help="the interpreter mini-swe-agent is installed in (default: this one)")
     args = parser.parse_args()
     import openai
 
     print(f"Python {sys.version.split()[0]}, openai {openai.__version__}, {os.cpu_count()} cores, "
           f"{time.strftime('%Y-%m-%d %H:%M')}\n")
     launch(reps=3 if args.quick else 10)
-    per_turn(reps=1 if args.quick else 5, lengths=(10, 50, 200))
+    steps(reps=1 if args.quick else 3, n_steps=args.steps, peer_py=args.peer_python)
 
 
 if __name__ == "__main__":
