@@ -67,6 +67,16 @@ def children(pid: int) -> list[int]:
     return [p for p, parent in _parents().items() if parent == pid]
 
 
+def command_leaders(pid: int) -> list[int]:
+    """The children of the agent `pid` that lead a command: all but its tether."""
+    def is_tether(child: int) -> bool:
+        try:
+            return b"tether.py" in Path(f"/proc/{child}/cmdline").read_bytes()
+        except OSError:
+            return False
+    return [child for child in children(pid) if not is_tether(child)]
+
+
 def descendants(pid: int) -> list[int]:
     """Every live process under `pid`, children first."""
     parents, found, frontier = _parents(), [], [pid]

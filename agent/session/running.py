@@ -13,8 +13,8 @@ that says so (agent/session/transcript.py: NO_RESULT). When the call was a Bash 
 model needs more than "may not have run": whether the command is still running (it must not
 start it a second time) or is gone (it may have done part of its work). So the process group
 is written down as the command starts, and the resume asks the kernel (`os.killpg(pgid, 0)`).
-On Linux a command ends with the harness (agent/tools/tether.py), so "still running" is rare
-there; elsewhere it is the usual case. A call whose result was written needs no note: the
+A command ends with the harness (agent/tools/tether.py), so "still running" is rare: a
+command started by another program, or one that left its group. A call whose result was written needs no note: the
 record is ignored.
 Not covered: a process group id reused by another program after a reboot or a long time (it
 reads as still running); commands of hooks and `!` lines, which answer no tool call.

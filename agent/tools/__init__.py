@@ -10,7 +10,7 @@ Read in this order:
     files.py     Read, Write, Edit: read before edit, stale files refused, the cut stated
     shell.py     Bash, on the process runner
     process.py   a command in its own process group: timeouts, Ctrl-C, pipes held open
-    tether.py    the group dies with the harness, even by SIGKILL (Linux)
+    tether.py    the groups die with the harness, even by SIGKILL: one watcher per session
     capping.py   long output kept short: head and tail, and what was cut
     search.py    Glob and Grep (ripgrep when installed, the same output without it)
     grep_python.py  Grep without ripgrep: Python's re in a child, on a time budget

@@ -17,10 +17,11 @@ the group is killed and `held_open` says so.
 Stopping is SIGTERM, then SIGKILL after `grace` seconds for what is left; `grace=0` kills at
 once (a hook has no work worth saving). `live`, when given, holds each running process, so
 that another thread can stop them (`stop`), as Ctrl-C does for hooks run side by side.
-Each command is started through agent/tools/tether.py, which leads the group and ends it
-when the harness dies, even by SIGKILL (Linux). Every command also sits in one registry of this process while it runs (`running`), so that
-a harness told to stop (SIGTERM, SIGHUP: agent/app/signals.py) ends them all (`stop_all`)
-before it exits, whichever thread started them.
+Each command's group is held by the session's tether (agent/tools/tether.py) while it
+runs, which ends it when the harness dies, even by SIGKILL. Every command also sits in one
+registry of this process while it runs (`running`), so that a harness told to stop
+(SIGTERM, SIGHUP: agent/app/signals.py) ends them all (`stop_all`) before it exits,
+whichever thread started them.
 Not covered: Windows; a process that leaves the group (setsid) and keeps no pipe open.
 Claude Code counterpart: the process handling of its Bash tool and hook runner.
 """
@@ -79,11 +80,12 @@ def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
     missing cwd; a missing program is exit code 127, as in a shell), KeyboardInterrupt
     (after stopping the group) on Ctrl-C. `started` is called with the process group id
     once the command runs."""
-    proc = subprocess.Popen(tether.wrap(argv), cwd=cwd, env=env,
+    proc = subprocess.Popen(argv, cwd=cwd, env=env,
                             stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                             stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
                             start_new_session=True)
+    tether.hold(proc.pid)
     _running.add(proc)
     if live is not None:
         live.add(proc)
@@ -98,6 +100,7 @@ def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
         _running.discard(proc)
         if live is not None:
             live.discard(proc)
+        tether.release(proc.pid)
 
 
 def _wait(proc: subprocess.Popen, timeout: float, stdin: bytes | None, merge_stderr: bool,

@@ -1,82 +1,111 @@
-"""Tether: a command's whole process group dies with the harness, even when the harness is
+"""Tether: every command's process group dies with the harness, even when the harness is
 killed with SIGKILL, which no process can catch or clean up after.
 
-    python -I -S tether.py HARNESS_PID -- bash -c COMMAND        (Linux; see `wrap`)
+    harness ──── a pipe ────► python -I -S tether.py    one per harness, started with its
+      "+4242"  group 4242 runs: hold it                 first command, in a session of its own
+      "-4242"  it is done: let it go
+      (end of input)  the harness is gone, however it died: SIGTERM to every group still
+                      held, SIGKILL after a second to what is left
 
-The process runner (agent/tools/process.py) starts each command through this small program,
-which leads the command's process group. It asks the kernel for a signal when the harness
-dies (prctl PR_SET_PDEATHSIG, through ctypes), starts the command as its child and waits for
-it, then exits the way the command did (its code, or its signal), so the runner sees the
-command's own ending. When the harness dies, the kernel sends it SIGTERM, and it ends the
-whole group as the runner would have: SIGTERM, then SIGKILL after a second. The death signal
-alone would reach only the process it is set on (bash), not what bash started; that is why
-there is a process in between. A SIGTERM from the runner itself (a timeout, Ctrl-C) reaches
-the whole group anyway, so then it only waits for the command's end.
+The process runner (agent/tools/process.py) starts each command in a process group of its
+own, tells the tether (`hold`) before it reads a byte of the command's output, and lets go
+(`release`) when the command is done. When the harness exits, for any reason, SIGKILL
+included, the kernel closes its end of the pipe; the tether reads the end of its input and
+ends what it still holds, as the runner would have. Background jobs of a command that is
+done are not held: they outlive the harness as they would outlive a shell.
 
-It runs as a file with `-I -S` (no site packages, no PYTHON* variables: about 15 ms) and
-imports only the standard library. The bubblewrap sandbox has its own --die-with-parent,
-which ends its PID namespace; the tether sits outside it all the same, one rule for all.
-Not covered: other systems than Linux (no death signal: there, a command outlives a harness
-killed with SIGKILL); a process that leaves the group (setsid, a double fork into its own
-session) is not followed; the death signal follows the thread that started the command, so a
-command must not outlive the thread that runs it (the runner waits for each one).
+One tether for the whole session, not one per command: a process in front of each command
+(a Python start-up, about 15 ms) had doubled the time of a short Bash call. Here a command
+costs two short writes. It runs as a file with `-I -S` (no site packages, no PYTHONPATH)
+and imports only the standard library; a tether that died is started again, and told what
+is held (one that cannot be started, when the system has no process to spare, leaves the
+command unheld rather than failing it). The bubblewrap sandbox has its own
+--die-with-parent, which ends its PID namespace.
+Not covered: a harness killed in the microseconds between a command's start and its `hold`;
+a process that leaves the group (setsid, a double fork into its own session); Windows.
 Claude Code counterpart: none that is documented.
 """
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
+import subprocess
 import sys
+import threading
 import time
 
-PR_SET_PDEATHSIG = 1
 GRACE_S = 1.0
 
-
-def wrap(argv: list[str]) -> list[str]:
-    """The argv that runs `argv` tethered to this process; `argv` itself off Linux."""
-    if not sys.platform.startswith("linux"):
-        return argv
-    return [sys.executable, "-I", "-S", os.path.abspath(__file__), str(os.getpid()), "--", *argv]
+_lock = threading.Lock()
+_held: set[int] = set()
+_tether: tuple[int, subprocess.Popen] | None = None  # (the harness's pid, its tether)
 
 
-def main(harness: int, argv: list[str]) -> None:
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != harness:  # the harness died before the death signal was set
-        os._exit(128 + signal.SIGTERM)
-    child = os.fork()
-    if child == 0:
-        for signum in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, signal.SIG_DFL)  # as the command would have started
+def hold(pgid: int) -> None:
+    """The group `pgid` must end with the harness (until `release`)."""
+    with _lock:
+        _held.add(pgid)
+        _tell(f"+{pgid}\n")
+
+
+def release(pgid: int) -> None:
+    """The command that leads `pgid` is done: its group need not end with the harness."""
+    with _lock:
+        _held.discard(pgid)
+        _tell(f"-{pgid}\n")
+
+
+def _tell(line: str) -> None:
+    global _tether
+    if _tether is None or _tether[0] != os.getpid() or _tether[1].poll() is not None:
+        # none yet, or a forked child's copy, or one that died: a new one, told what is held
         try:
-            os.execvp(argv[0], argv)
-        except OSError as err:
-            os.write(2, f"{argv[0]}: {err.strerror}\n".encode())
-            os._exit(127)
+            proc = subprocess.Popen([sys.executable, "-I", "-S", os.path.abspath(__file__)],
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, start_new_session=True)
+        except OSError:  # no process to be had: the command runs unheld, the next one retries
+            _tether = None
+            return
+        _tether = (os.getpid(), proc)
+        line = "".join(f"+{pgid}\n" for pgid in _held) + (line if line[0] == "-" else "")
+    try:
+        _tether[1].stdin.write(line.encode())
+        _tether[1].stdin.flush()
+    except BrokenPipeError:  # it died just now: the next word starts another
+        _tether = None
 
-    def on_signal(signum: int, frame: object) -> None:
-        if os.getppid() == harness:
-            return  # the runner signalled the group: the command got it too
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        os.killpg(0, signal.SIGTERM)  # the harness is gone: end the group, this one last
+
+def main() -> None:
+    for signum in (signal.SIGINT, signal.SIGHUP):  # only the end of its input ends it
+        signal.signal(signum, signal.SIG_IGN)
+    held: set[int] = set()
+    for line in sys.stdin.buffer:
+        sign, pgid = line[:1], int(line[1:])
+        if sign == b"+":
+            held.add(pgid)
+        else:
+            held.discard(pgid)
+    end(held)
+
+
+def end(groups: set[int]) -> None:
+    """SIGTERM to each group, then SIGKILL after GRACE_S to the ones still there."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pgid in list(groups):
+            try:
+                os.killpg(pgid, sig)
+            except ProcessLookupError:
+                groups.discard(pgid)
         deadline = time.monotonic() + GRACE_S
-        try:
-            while time.monotonic() < deadline and os.waitpid(child, os.WNOHANG) == (0, 0):
-                time.sleep(0.02)
-        except ChildProcessError:  # already reaped below
-            pass
-        os.killpg(0, signal.SIGKILL)
+        while sig == signal.SIGTERM and groups and time.monotonic() < deadline:
+            time.sleep(0.02)
+            for pgid in list(groups):
+                try:
+                    os.killpg(pgid, 0)
+                except ProcessLookupError:
+                    groups.discard(pgid)
 
-    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
-        signal.signal(signum, on_signal)
-    code = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
-    if code < 0:  # killed by a signal: end the same way, so that the runner reads the same
-        if -code not in (signal.SIGKILL, signal.SIGSTOP):  # the two that cannot be caught
-            signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    os._exit(code if code >= 0 else 128 - code)
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]), sys.argv[3:])
+    main()

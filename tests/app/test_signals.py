@@ -12,7 +12,7 @@ import pytest
 from agent.config.paths import project_folder
 from agent.session.transcript import load, repair
 from invariants import assert_paired
-from processes import (COMMAND, SANDBOXES, agent, children, descendants, gone_within,
+from processes import (COMMAND, SANDBOXES, agent, command_leaders, descendants, gone_within,
                        kill_all, start, wait_for)
 
 
@@ -45,7 +45,7 @@ def test_a_stop_signal_ends_the_running_command_then_the_agent(signum, sandbox, 
     server.reply(tool_calls=[("Bash", {"command": COMMAND})])
     proc = start(server, repo, home, sandbox)
     wait_for(repo / "started", proc)
-    (leader,), started = children(proc.pid), descendants(proc.pid)
+    (leader,), started = command_leaders(proc.pid), descendants(proc.pid)
     out, err = stop(proc, signum, started)
     name = signal.Signals(signum).name
     assert proc.returncode == 128 + signum
@@ -110,7 +110,7 @@ def test_a_running_hook_is_ended_too(server, home, repo):
                                                   f"touch {repo}/hook-outlived"}]}]}}))
     proc = start(server, repo, home, "--no-sandbox")
     wait_for(repo / "started", proc)
-    (leader,), started = children(proc.pid), descendants(proc.pid)
+    (leader,), started = command_leaders(proc.pid), descendants(proc.pid)
     out, err = stop(proc, signal.SIGTERM, started)
     assert proc.returncode == 143
     assert err.splitlines()[-1] == f"agent: stopped by SIGTERM; ended 1 running command (pid {leader})"
@@ -124,7 +124,7 @@ def test_sigterm_ends_the_repl_and_its_command(server, home, repo):
     proc.stdin.write("run it\n")
     proc.stdin.flush()  # and left open: the REPL waits for more
     wait_for(repo / "started", proc)
-    (leader,), started = children(proc.pid), descendants(proc.pid)
+    (leader,), started = command_leaders(proc.pid), descendants(proc.pid)
     out, err = stop(proc, signal.SIGTERM, started)
     assert proc.returncode == 143 and "Traceback" not in err
     assert err.splitlines()[-1] == f"agent: stopped by SIGTERM; ended 1 running command (pid {leader})"

@@ -15,8 +15,8 @@ from agent.session.running import (explain_cut_calls, note_running, pending_call
                                    still_running)
 from agent.session.transcript import NO_RESULT, Transcript, load
 from invariants import assert_paired
-from processes import (COMMAND, SANDBOXES, agent, children, descendants, gone_within, kill_all,
-                       start, wait_for)
+from processes import (COMMAND, SANDBOXES, agent, command_leaders, descendants, gone_within,
+                       kill_all, start, wait_for)
 
 SYSTEM = {"role": "system", "content": "You are a test."}
 
@@ -42,7 +42,7 @@ def test_after_kill_9_the_resume_says_the_command_was_stopped(sandbox, server, h
     server.reply(tool_calls=[("Bash", {"command": COMMAND})])
     proc = start(server, repo, home, sandbox)
     wait_for(repo / "started", proc)
-    (leader,), started = children(proc.pid), descendants(proc.pid)
+    (leader,), started = command_leaders(proc.pid), descendants(proc.pid)
     (path,) = project_folder(repo, home).glob("*.jsonl")
     record = json.loads(path.read_text().splitlines()[-1])  # on disk before the command ran on
     assert record == {"type": "running", "tool_call_id": "call_1", "pgid": leader,
@@ -65,8 +65,8 @@ def test_after_kill_9_the_resume_says_the_command_was_stopped(sandbox, server, h
 
 
 def test_a_command_still_running_is_named_with_its_group(server, home, repo):
-    """Where the tether cannot hold it (another system; a group the harness did not start
-    itself), the command may outlive the harness: the resume says so, and how to stop it."""
+    """Where the tether cannot hold it (a group the harness did not start itself, or one
+    that left its group), the command may outlive the harness: the resume says so, and how to stop it."""
     folder = project_folder(repo, home)
     folder.mkdir(parents=True)
     survivor = subprocess.Popen(["sleep", "30"], start_new_session=True)

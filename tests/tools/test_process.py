@@ -1,10 +1,12 @@
 """The process runner with real processes: its registry of running commands, which a harness
 told to stop ends (agent/app/signals.py) whichever thread started them, and the tether that
-ends them when the harness is killed with SIGKILL (the agent itself, against the HTTP server)."""
+ends them when the harness is killed with SIGKILL (the agent itself, against the HTTP server,
+and the tether on its own)."""
 
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 
@@ -125,8 +127,42 @@ def test_the_end_and_the_timeout_are_seen_with_or_without_a_pidfd(tmp_path, monk
     assert run_command(shell("sleep 0.3; exit 4"), tmp_path, None, timeout=10).code == 4
     assert run_command(shell("sleep 30"), tmp_path, None, timeout=0.2, grace=0).timed_out
 
-def test_a_tether_whose_harness_is_already_gone_runs_nothing(tmp_path):
-    argv = tether.wrap(shell(f"touch {tmp_path}/ran"))
-    argv[argv.index("--") - 1] = "1"  # not its parent: as if the harness died at the start
-    done = subprocess.run(argv, capture_output=True, timeout=10)
-    assert done.returncode == 143 and not (tmp_path / "ran").exists()
+def sleeper() -> subprocess.Popen:
+    return subprocess.Popen(["sleep", "30"], start_new_session=True)
+
+
+def test_the_tether_ends_the_groups_it_holds_when_its_input_ends():
+    """The end of its input is the harness gone, however it died; a released group is done
+    with (its background jobs may outlive the harness, as they would outlive a shell)."""
+    held, released = sleeper(), sleeper()
+    watcher = subprocess.Popen([sys.executable, "-I", "-S", tether.__file__], stdin=subprocess.PIPE)
+    try:
+        watcher.stdin.write(f"+{held.pid}\n+{released.pid}\n-{released.pid}\n".encode())
+        watcher.stdin.close()
+        assert watcher.wait(10) == 0
+        assert held.wait(10) == -15 and released.poll() is None
+    finally:
+        for proc in (held, released, watcher):
+            proc.kill()
+            proc.wait()
+
+
+def test_a_tether_that_died_is_started_again_and_told_what_is_held():
+    first, second = sleeper(), sleeper()
+    try:
+        tether.hold(first.pid)
+        old = tether._tether[1]
+        old.kill()
+        old.wait()
+        tether.hold(second.pid)  # a new tether: it must hold both
+        new = tether._tether[1]
+        assert new.pid != old.pid
+        new.stdin.close()  # as when the harness dies
+        new.wait(10)
+        assert first.wait(10) == -15 and second.wait(10) == -15
+    finally:
+        tether.release(first.pid)
+        tether.release(second.pid)
+        for proc in (first, second):
+            proc.kill()
+            proc.wait()
