@@ -97,7 +97,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.loop.turn import Agent
     from agent.model.client import OpenAICompatible
     from agent.model.meter import Meter, load_prices
-    from agent.model.tokens import TruncationTripwire
+    from agent.model.tokens import TokenCounter, TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
     from agent.permissions.gate import Gate
     from agent.permissions.plan_mode import exit_plan_mode
@@ -123,7 +123,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
                               fallback_model=config.fallback_model, extra_body=body)
     preset = load_profiles(profiles_file()).preset(config.provider) if config.provider else None
     # the tripwire goes inside the repair, so that it sees what is sent; the meter outermost
-    model = TruncationTripwire(with_caches(client, config), preset=preset)
+    counter = TokenCounter()  # one for the tripwire and the ladder: each message counted once
+    model = TruncationTripwire(with_caches(client, config), count_fn=counter.messages, preset=preset)
     meter = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
                   load_prices(user_file(home, "prices.json")))
     session_id = session_id or str(uuid.uuid4())
@@ -163,7 +164,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
         if type(event).__name__ == "Compacted":
             transcript.sync(agent.messages)  # on disk now, not with the next message
             hooks.session_start("compact")
-    ladder = Ladder(window, model=meter, save_dir=folder, emit=ladder_emit, memory=memory.text)
+    ladder = Ladder(window, model=meter, save_dir=folder, emit=ladder_emit, memory=memory.text,
+                    counter=counter)
     ladder.pre_compact.append(hooks.pre_compact)
     todos = Todos(lambda: agent.messages, emit)
     checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
