@@ -107,7 +107,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.session.plugins import load_all
     from agent.session.running import note_running
     from agent.session.transcript import Transcript
-    from agent.tools import ToolContext, default_tools
+    from agent.tools import ToolContext, default_tools, tether
     from agent.tools.todo import Todos, todo_write
 
     home = Path.home()
@@ -171,6 +171,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     checkpoints = Checkpoints(folder / "checkpoints", config.cwd)  # Write and Edit save first
     ctx.before_write = checkpoints.before_write  # Write and Edit save the file first
     ctx.command_started = lambda pgid, command: note_running(transcript, pgid, command)
+    tether.start()  # now, so that its start-up overlaps the session's, not its first commands
     system = system_prompt(config.cwd, files=files, project_memory=own_memory)
     if config.append_system_prompt:  # --append-system-prompt
         system += f"\n\n{config.append_system_prompt}"

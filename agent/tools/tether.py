@@ -1,8 +1,8 @@
 """Tether: every command's process group dies with the harness, even when the harness is
 killed with SIGKILL, which no process can catch or clean up after.
 
-    harness ──── a pipe ────► python -I -S tether.py    one per harness, started with its
-      "+4242"  group 4242 runs: hold it                 first command, in a session of its own
+    harness ──── a pipe ────► python -I -S tether.py    one per harness, started with the
+      "+4242"  group 4242 runs: hold it                 session, in a process session of its own
       "-4242"  it is done: let it go
       (end of input)  the harness is gone, however it died: SIGTERM to every group still
                       held, SIGKILL after a second to what is left
@@ -14,7 +14,8 @@ included, the kernel closes its end of the pipe; the tether reads the end of its
 ends what it still holds, as the runner would have. Background jobs of a command that is
 done are not held: they outlive the harness as they would outlive a shell.
 
-One tether for the whole session, not one per command: a process in front of each command
+One tether for the whole session, not one per command, started with the session
+(`start`, agent/session/compose.py) or else with its first command: a process in front of each command
 (a Python start-up, about 15 ms) had doubled the time of a short Bash call. Here a command
 costs two short writes. It runs as a file with `-I -S` (no site packages, no PYTHONPATH)
 and imports only the standard library; a tether that died is started again, and told what
@@ -42,6 +43,13 @@ _held: set[int] = set()
 _tether: tuple[int, subprocess.Popen] | None = None  # (the harness's pid, its tether)
 
 
+def start() -> None:
+    """Start the tether now rather than with the first command: its start-up (a Python process,
+    about 15 ms of a core) then overlaps the session's own start, not its first steps."""
+    with _lock:
+        _ready()
+
+
 def hold(pgid: int) -> None:
     """The group `pgid` must end with the harness (until `release`)."""
     with _lock:
@@ -57,21 +65,37 @@ def release(pgid: int) -> None:
 
 
 def _tell(line: str) -> None:
+    proc = _ready()
+    if proc is not None:
+        _write(proc, line)
+
+
+def _ready() -> subprocess.Popen | None:
+    """This process's tether; a new one when there is none (or only a forked parent's, or one
+    that died), told what is held. None when no process can be started: the command then runs
+    unheld, and the next one tries again."""
     global _tether
-    if _tether is None or _tether[0] != os.getpid() or _tether[1].poll() is not None:
-        # none yet, or a forked child's copy, or one that died: a new one, told what is held
-        try:
-            proc = subprocess.Popen([sys.executable, "-I", "-S", os.path.abspath(__file__)],
-                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL, start_new_session=True)
-        except OSError:  # no process to be had: the command runs unheld, the next one retries
-            _tether = None
-            return
-        _tether = (os.getpid(), proc)
-        line = "".join(f"+{pgid}\n" for pgid in _held) + (line if line[0] == "-" else "")
+    if _tether is not None and _tether[0] == os.getpid() and _tether[1].poll() is None:
+        return _tether[1]
     try:
-        _tether[1].stdin.write(line.encode())
-        _tether[1].stdin.flush()
+        proc = subprocess.Popen([sys.executable, "-I", "-S", os.path.abspath(__file__)],
+                                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
+        _tether = None
+        return None
+    _tether = (os.getpid(), proc)
+    _write(proc, "".join(f"+{pgid}\n" for pgid in _held))
+    return proc
+
+
+def _write(proc: subprocess.Popen, text: str) -> None:
+    global _tether
+    if not text:
+        return
+    try:
+        proc.stdin.write(text.encode())
+        proc.stdin.flush()
     except BrokenPipeError:  # it died just now: the next word starts another
         _tether = None
 
