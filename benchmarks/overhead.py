@@ -1,6 +1,6 @@
 """What the harness itself costs: at launch, and on every step, next to the floor and peers.
 
-    python benchmarks/overhead.py            about two minutes
+    python benchmarks/overhead.py            about four minutes
     python benchmarks/overhead.py --quick    one session each, for a first look
     python benchmarks/overhead.py --peer-python /tmp/peers/bin/python   mini-swe-agent there
 
@@ -169,7 +169,7 @@ def steps(reps: int, n_steps: int, peer_py: str) -> None:
     windows = {"step 1": slice(0, 1), "steps 1-10": slice(0, 10),
                f"steps {n_steps - 9}-{n_steps}": slice(n_steps - 10, n_steps),
                f"step {n_steps}": slice(n_steps - 1, n_steps)}
-    means: dict[tuple[str, str], list[float]] = {}
+    figures: dict[tuple[str, str], list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for rep in range(reps):  # interleaved, so that a noisy moment hits every loop alike
             for n, (name, argv) in enumerate(runnable.items()):
@@ -178,11 +178,12 @@ def steps(reps: int, n_steps: int, peer_py: str) -> None:
                 (folder / "work").mkdir()
                 intervals = session(argv, n_steps, folder)
                 for window, part in windows.items():
-                    means.setdefault((name, window), []).append(statistics.mean(intervals[part]))
-    median = {key: statistics.median(values) * 1000 for key, values in means.items()}
+                    figures.setdefault((name, window), []).append(statistics.median(intervals[part]))
+    median = {key: statistics.median(values) * 1000 for key, values in figures.items()}
     print(f"2. Step interval, ms: from one request to the next as the fake server saw them (the "
-          f"reply read, one\n   Bash command run (echo), the next request sent); {n_steps} steps "
-          f"a session, median of {reps} sessions")
+          f"reply read,\n   one Bash command run (echo), the next request sent); {n_steps} steps "
+          f"a session; steps a-b:\n   their median in a session; each figure the median of "
+          f"{reps} sessions")
     print(f"   {'loop':<34}" + "".join(f"{w:>14}" for w in windows))
     for name, argv in table.items():
         cells = ([f"{median[(name, w)]:14.1f}" for w in windows] if name in runnable
