@@ -47,8 +47,9 @@ from agent.model.wire import (TOTAL_SPANS, BadReply, Stalled, StreamBroken, Watc
 MAX_DELAY = 8.0  # backoff cap, seconds
 DEFAULT_TIMEOUT = 600.0  # seconds of silence: a CPU server may read a long prompt that long
 CONNECT_TIMEOUT = 30.0  # at most, to open the connection
-RAW_RESPONSE = {"X-Stainless-Raw-Response": "true"}  # as the SDK's `with_raw_response` asks:
-# the HTTP response comes back unparsed; we read its JSON ourselves, without SDK objects
+# What the SDK's `with_raw_response` sends: the HTTP response comes back unparsed, and we
+# read its JSON ourselves, without building SDK objects.
+RAW_RESPONSE = {"X-Stainless-Raw-Response": "true"}
 
 
 class OpenAICompatible:
@@ -198,14 +199,14 @@ class OpenAICompatible:
     def _read_stream(self, response, first: list[float], watch: Watch, emit: Emit,
                      think: ThinkSplitter) -> Reply:
         kind = response.headers.get("content-type", "")
-        if "event-stream" not in kind and "json" not in kind:
-            text = response.read().decode("utf-8", "replace")
-            raise BadReply(f"it answered {kind or 'with no content type'}, not an event "
-                           f"stream: {one_line(text, 120)!r}")
         chunks = Chunks(response.iter_bytes())
         try:
+            if "event-stream" not in kind and "json" not in kind:
+                text = response.read().decode("utf-8", "replace")
+                raise BadReply(f"it answered {kind or 'with no content type'}, not an event "
+                               f"stream: {one_line(text, 120)!r}")
             reply = assemble(_stamped(chunks, first, watch), emit, think)
-        except transport_errors() as err:
+        except transport_errors() as err:  # the connection failed while the body came
             raise StreamBroken() from err
         if not chunks.done:
             raise BadReply("the stream ended before its [DONE]: cut" + (

@@ -3,12 +3,14 @@ comments and pings, against the SDK's own decoder as the reference; then over re
 
 import json
 import random
+import socket
+import threading
 
 import pytest
 
 from agent.model.client import OpenAICompatible
 from agent.model.sse import Chunks, StreamError, events, lines
-from agent.model.types import Retry, ToolCall
+from agent.model.types import ModelError, Retry, ToolCall
 from agent.model.wire import BadReply
 
 
@@ -141,3 +143,21 @@ def test_a_done_without_its_blank_line_is_retried_as_a_cut(server):
     assert reply.text == "whole"
     assert [e.error for e in events_seen if isinstance(e, Retry)] == [
         "not a whole reply: the stream ended before its [DONE]: cut after 2 characters"]
+
+
+def test_a_page_cut_mid_body_is_a_broken_stream_retried_not_a_traceback(server):
+    """A proxy's HTML error page whose connection drops before its Content-Length is in."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def answer_once() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                               b"Content-Length: 1000\r\n\r\n<html>502 Bad Gat")
+    threading.Thread(target=answer_once, daemon=True).start()
+    model = OpenAICompatible(f"http://127.0.0.1:{port}/v1", "k", "m", max_retries=0)
+    with pytest.raises(ModelError, match="broke off the reply mid-stream"):
+        model.complete([{"role": "user", "content": "hi"}], [], lambda e: None)
+    listener.close()
