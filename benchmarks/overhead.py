@@ -112,9 +112,13 @@ def loops(py: str, peer_py: str) -> dict[str, list[str] | str]:
     ours = [py, "-m", "agent", "-p", "Run every step.", "--base-url", "URL", "--model", "m",
             "--max-turns", "100000", "--permission-mode", "bypassPermissions",
             "--context-window", "10000000"]
-    found = subprocess.run([peer_py, "-c", "import minisweagent; print(minisweagent.__version__)"],
-                           capture_output=True, text=True, env={**os.environ, "MSWEA_SILENT_STARTUP": "1"})
-    version = found.stdout.split()[-1] if found.returncode == 0 and found.stdout.split() else ""
+    try:
+        found = subprocess.run([peer_py, "-c", "import minisweagent; print(minisweagent.__version__)"],
+                               capture_output=True, text=True,
+                               env={**os.environ, "MSWEA_SILENT_STARTUP": "1"})
+        version = found.stdout.split()[-1] if found.returncode == 0 and found.stdout.split() else ""
+    except OSError:  # --peer-python names no interpreter: said in the table, not a traceback
+        version = ""
     mini = ([peer_py, str(ROOT / "benchmarks" / "peers.py"), "mini", "URL"] if version
             else "not installed (pip install mini-swe-agent; --peer-python for another venv)")
     return {"floor: stdlib loop": [*peers, "floor", "URL"],

@@ -60,13 +60,18 @@ def floor(url: str) -> None:
                                                             "function": {"name": "", "arguments": ""}})
                     call["function"]["name"] += part["function"].get("name") or ""
                     call["function"]["arguments"] += part["function"].get("arguments") or ""
-        messages.append({"role": "assistant", "content": text,
-                         **({"tool_calls": list(calls.values())} if calls else {})})
-        if not calls:
+        if not run_calls(messages, text, calls):
             return
-        for call in calls.values():
-            command = json.loads(call["function"]["arguments"])["command"]
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": run_bash(command)})
+
+
+def run_calls(messages: list[dict], text: str, calls: dict) -> bool:
+    """Append the reply and one Bash result per call; False when the reply called nothing."""
+    messages.append({"role": "assistant", "content": text,
+                     **({"tool_calls": list(calls.values())} if calls else {})})
+    for call in calls.values():
+        command = json.loads(call["function"]["arguments"])["command"]
+        messages.append({"role": "tool", "tool_call_id": call["id"], "content": run_bash(command)})
+    return bool(calls)
 
 
 def sdk(url: str) -> None:
@@ -87,13 +92,8 @@ def sdk(url: str) -> None:
                                                          "function": {"name": part.function.name,
                                                                       "arguments": ""}})
                     call["function"]["arguments"] += part.function.arguments or ""
-        messages.append({"role": "assistant", "content": text,
-                         **({"tool_calls": list(calls.values())} if calls else {})})
-        if not calls:
+        if not run_calls(messages, text, calls):
             return
-        for call in calls.values():
-            command = json.loads(call["function"]["arguments"])["command"]
-            messages.append({"role": "tool", "tool_call_id": call["id"], "content": run_bash(command)})
 
 
 def mini(url: str) -> None:
