@@ -2,7 +2,9 @@
 
 The loop reports events (agent.events) and never prints. This module is one of the places
 that does: `Terminal` shows the answer as it arrives, a line at a time with its Markdown
-rendered (agent/app/markdown.py; the model's thinking streams dimmed), writes one line per
+rendered (agent/app/markdown.py; the model's thinking streams dimmed); on a live terminal
+the line still coming shows raw while it fits in one row, and is drawn over, rendered, when
+its newline arrives (`_echo`), so a slow model is never silent. It writes one line per
 tool call, and the todo list as a checklist when the model saves it. Colour only on a
 terminal, and not with NO_COLOR set or TERM=dumb (`wants_color`). Nothing is cut mid-word:
 an error result (a refusal and its "To allow it" hint) is shown whole (`error_lines`), and
@@ -16,9 +18,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import threading
 import time
+import unicodedata
 from dataclasses import asdict
 from typing import TextIO
 
@@ -41,6 +45,12 @@ JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
 def to_json(event: object) -> dict:
     """One event as a JSON-ready dict with a `type` field."""
     return {"type": JSON_TYPES.get(type(event), type(event).__name__), **asdict(event)}
+
+
+def _one_column(char: str) -> bool:
+    """A printable character one column wide (not a tab, a wide CJK form or a combining mark)."""
+    return (char.isprintable() and not unicodedata.combining(char)
+            and unicodedata.east_asian_width(char) not in ("W", "F"))
 
 
 def wants_color(out: TextIO) -> bool:
@@ -179,6 +189,8 @@ class Terminal:
         self.mid_line = False  # streamed thinking that has not ended with a newline yet
         self.thinking = False  # the last streamed text was the model's thinking
         self.markdown = Markdown(self.color)  # the answer: a partial line waits in it
+        self.live = out.isatty() and os.environ.get("TERM") != "dumb"  # \r and erase work
+        self.echoed = ""  # the partial line shown raw, to be drawn over when it is whole
         self.waiting = WaitLine(out, live=out.isatty(), after=1.0 if out.isatty() else 2.0,
                                 color=self.color)
 
@@ -187,11 +199,35 @@ class Terminal:
 
     def end_text(self) -> None:
         """The end of the model's message: its last line, if it had no newline, is shown."""
+        self._unshow()
         tail = self.markdown.end()
         if tail:
             self.out.write(("\n" if self.mid_line else "") + tail + "\n")
             self.mid_line = False
             self.out.flush()
+
+    def _echo(self) -> None:
+        """Show the line still coming, raw, as far as it fits in one row of the terminal:
+        past that, or at a character whose width is not one column, it waits for its newline
+        (a wrapped row could not be drawn over safely)."""
+        pending = self.markdown.pending
+        if not self.live or not pending.startswith(self.echoed) or len(pending) == len(self.echoed):
+            return
+        if len(pending) >= shutil.get_terminal_size().columns - 1 or not all(
+                map(_one_column, pending[len(self.echoed):])):
+            return
+        if self.thinking and self.mid_line:
+            self.out.write("\n")  # the answer starts on a line of its own
+            self.thinking = self.mid_line = False
+        self.out.write(pending[len(self.echoed):])
+        self.out.flush()
+        self.echoed = pending
+
+    def _unshow(self) -> None:
+        """Take the raw partial line off the screen, before its rendered form is written."""
+        if self.echoed:
+            self.out.write("\r\033[K")
+            self.echoed = ""
 
     def line(self, text: str) -> None:
         self.end_text()
@@ -202,7 +238,7 @@ class Terminal:
         self.out.flush()
 
     def __call__(self, event: object) -> None:
-        if isinstance(event, Waiting) and self.mid_line:  # the line would overwrite the text
+        if isinstance(event, Waiting) and (self.mid_line or self.echoed):  # it would overwrite
             self.waiting.stop()
         else:
             self.waiting(event)  # a request went out: how long it waits, until the next event
@@ -215,11 +251,13 @@ class Terminal:
         elif isinstance(event, TextDelta):
             shown = self.markdown.feed(event.text)
             if shown:
+                self._unshow()
                 if self.thinking and self.mid_line:
                     self.out.write("\n")  # the answer starts on a line of its own
                 self.thinking = self.mid_line = False
                 self.out.write(shown)
                 self.out.flush()
+            self._echo()
         elif isinstance(event, AssistantMessage):
             self.end_text()
         elif isinstance(event, ToolStart):

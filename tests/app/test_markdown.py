@@ -110,6 +110,57 @@ def test_the_terminal_renders_each_message_and_ends_it():
     assert out.getvalue() == "    ls *.py\nDone: two files.\n"
 
 
+class FakeTty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def screen(written: str) -> str:
+    """What a terminal shows for `written`: a carriage return and erase-line take the row back."""
+    return re.sub(r"[^\n]*\r\033\[K", "", written)
+
+
+@pytest.fixture
+def tty_env(monkeypatch):
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("COLUMNS", "40")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
+def test_on_a_live_terminal_the_line_coming_shows_raw_then_rendered(tty_env):
+    out = FakeTty()
+    term = Terminal(out, color=False)
+    for piece in ["Here ", "is **the", " fix**."]:
+        term(TextDelta(piece))
+    assert out.getvalue() == "Here is **the fix**."  # a slow model is not silent
+    term(TextDelta("\nNext"))
+    assert screen(out.getvalue()) == "Here is the fix.\nNext"
+    term(AssistantMessage({"role": "assistant", "content": "..."}, None))
+    assert screen(out.getvalue()) == "Here is the fix.\nNext\n"
+
+
+@pytest.mark.parametrize("pieces", [["a" * 20, "b" * 30, "\n"],   # past the row: it waits
+                                    ["ok ", "漢字 ", "more\n"],    # two columns each: it waits
+                                    ["tab\there", " x\n"]])
+def test_the_raw_line_stops_where_it_could_not_be_drawn_over(tty_env, pieces):
+    out = FakeTty()
+    term = Terminal(out, color=False)
+    for piece in pieces:
+        term(TextDelta(piece))
+        assert "\n" in out.getvalue() or len(out.getvalue()) < 40
+    assert screen(out.getvalue()) == "".join(pieces)
+
+
+def test_no_raw_line_on_a_dumb_terminal_or_a_pipe(monkeypatch):
+    monkeypatch.setenv("TERM", "dumb")
+    out = FakeTty()
+    Terminal(out, color=False)(TextDelta("**partial"))
+    monkeypatch.setenv("TERM", "xterm")
+    piped = io.StringIO()
+    Terminal(piped, color=False)(TextDelta("**partial"))
+    assert out.getvalue() == piped.getvalue() == ""
+
+
 ANSWER = "# Plan\nThe **fix** is `split()`; snake_case_names stay.\n```py\nx = a*b*c\n```\n- done"
 
 
@@ -130,7 +181,7 @@ def test_the_repl_renders_the_answer(tmp_path, server, env, colored):
         out = child.expect("• done")
         child.send("/exit\r")
         assert child.close() == 0
-    out = out[out.index("plan it"):].replace("\r\n", "\n")
+    out = screen(out[out.index("plan it"):].replace("\r\n", "\n"))  # raw lines drawn over
     assert ("\033[1mfix\033[22m" in out) == colored and ("\033[" in out) == colored
     text = re.sub(r"\033\[\d+m", "", out)
     assert "Plan\nThe fix is " in text and "**" not in text and "```" not in text
