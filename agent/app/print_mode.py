@@ -79,11 +79,15 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     code = 0
     from agent.app.stream_input import BadInput
 
-    turns = iter(prompts if prompts is not None else [prompt])
+    turns, ran = iter(prompts if prompts is not None else [prompt]), 0
     while True:
         try:
             prompt = next(turns)
         except StopIteration:
+            if not ran:  # stdin closed before its first message: a script's mistake, said
+                print("agent: --input-format stream-json: stdin held no user message",
+                      file=sys.stderr)
+                code = 2
             break
         except BadInput as err:  # the turns before it ran, and are saved
             print(f"agent: {err}", file=sys.stderr)
@@ -97,6 +101,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
             code = 2
             break
         seen, calls, start = len(denials.refused), len(session.meter.records), time.monotonic()
+        ran += 1
         end = custom.run(*chosen, session) if chosen else session.run(prompt)
         check()  # a stop signal ended the turn: the run ends with it (agent/app/signals.py)
         refused = denials.refused[seen:]

@@ -6,7 +6,8 @@
 `user_messages(lines)` yields each message's text as it arrives, so a program can wait for the
 result line of one turn before it writes the next. A line that is not such a message raises
 BadInput naming the line and what was expected; the turns before it have run and are saved.
-Blank lines are passed over.
+Blank lines and a byte order mark are passed over; stdin that holds no message at all is
+an error too (print mode says so, exit code 2), as an empty prompt is.
 Claude Code counterpart: `claude -p --input-format stream-json --output-format stream-json`.
 """
 
@@ -22,6 +23,7 @@ class BadInput(ValueError):
 
 def user_messages(lines: Iterable[str]) -> Iterator[str]:
     for n, line in enumerate(lines, 1):
+        line = line.removeprefix("\ufeff") if n == 1 else line  # a byte order mark, from an editor
         if line.strip():
             yield message_text(line, n)
 

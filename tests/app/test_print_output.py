@@ -209,7 +209,8 @@ def user_line(text) -> str:
 def test_a_conversation_on_stdin_is_one_turn_a_message(server, repo):
     server.reply(text="Hello, Ada.")
     server.reply(text="Your name is Ada.")
-    stdin = user_line("my name is Ada") + "\n" + user_line([{"type": "text", "text": "my name?"}])
+    stdin = ("\ufeff" + user_line("my name is Ada").replace("\n", "\r\n") + "\n"
+             + user_line([{"type": "text", "text": "my name?"}]))  # a BOM, CRLF, a blank line
     done = run(["-p", "--base-url", server.base_url, "--input-format", "stream-json",
                 "--output-format", "stream-json"], repo, stdin)
     assert done.returncode == 0, done.stderr
@@ -239,6 +240,14 @@ def test_a_bad_stdin_line_stops_with_its_number_and_keeps_the_turns_before(serve
         "first answer"]
     (transcript,) = repo.glob(".agent/projects/*/*.jsonl")
     assert all(json.loads(line) for line in transcript.read_text().splitlines())
+
+
+@pytest.mark.parametrize("stdin", ["", "\n\n", "\ufeff"])
+def test_stdin_with_no_message_is_said_and_exits_2(server, repo, stdin):
+    done = run(["-p", "--base-url", server.base_url, "--input-format", "stream-json",
+                "--output-format", "stream-json"], repo, stdin)
+    assert done.returncode == 2 and "stdin held no user message" in done.stderr
+    assert server.requests == []
 
 
 @pytest.mark.parametrize("args", [["--input-format", "stream-json"],
