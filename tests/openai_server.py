@@ -150,13 +150,15 @@ class FakeOpenAI:
 
     def fault(self, body: bytes = b"", status: int = 200, content_type: str = "text/event-stream",
               length: bool = False, wait: float = 0.0, drip: float = 0.0,
-              close: bool = True) -> None:
+              close: bool = True, linger: float = 0.0) -> None:
         """Answer the next request with these raw bytes, as a misbehaving server does: after
         `wait` seconds; one byte every `drip` seconds; with a Content-Length (`length`) or
-        none, the end of the body then being the connection closing (`close`). A `wait` of
+        none, the end of the body then being the connection closing (`close`, after `linger`
+        seconds: a request sent on it meanwhile is never answered). A `wait` of
         float("inf") accepts the request and never answers."""
         self.script.append({"kind": "fault", "body": body, "status": status, "wait": wait,
-                            "type": content_type, "length": length, "drip": drip, "close": close})
+                            "type": content_type, "length": length, "drip": drip, "close": close,
+                            "linger": linger})
 
     def cut_stream(self, text: str = "partial answer") -> None:
         """Start an SSE stream, send some text, then drop the connection mid-body."""
@@ -369,6 +371,7 @@ def _handler_for(server: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             except OSError:  # the client gave up
                 return
             if step["close"]:
+                time.sleep(step["linger"])
                 self.close_connection = True
 
         def _cut(self, text: str) -> None:

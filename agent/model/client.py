@@ -101,6 +101,7 @@ class OpenAICompatible:
                 stall = stall_in(err, self.timeout)
                 if stall:  # the user's patience is spent: another try would spend it again
                     raise ModelError(self._stall_message(stall)) from None
+                self._drop_connections()  # the next try starts on a connection of its own
                 delay, error = self._retry_or_raise(err, model, attempt, n_attempts)
             # Text already emitted by a stream that broke is emitted again by the retry: the
             # renderer shows it twice, the history gets only the complete reply.
@@ -216,6 +217,15 @@ class OpenAICompatible:
         with contextlib.suppress(Stalled, *transport_errors()):  # the reply is whole already
             chunks.rest()
         return reply
+
+    def _drop_connections(self) -> None:
+        """Forget the kept connections after a failed try: one that carried a broken reply
+        may look reusable (its body was whole by Content-Length) while the server is
+        closing it, and a retry sent on it would fail for that alone."""
+        if self._client is not None:
+            with contextlib.suppress(Exception):  # closing what is broken may fail too
+                self._client.close()
+            self._client = None
 
     def _sdk_client(self):
         if self._client is None:

@@ -66,6 +66,18 @@ def test_a_broken_stream_is_retried_and_the_whole_retry_is_the_answer(server, fa
     assert len(retries) == 1 and "not a whole reply" in retries[0].error
 
 
+def test_a_retry_never_goes_on_the_connection_that_carried_the_broken_reply(server):
+    """A body whole by its Content-Length but cut before [DONE], and a server that then
+    closes that connection a little later: a retry sent on it would be lost with it."""
+    server.fault(body=chunk("partial"), length=True, linger=0.3)
+    server.fault(WHOLE)
+    events = []
+    reply = model(server).complete(MESSAGES, [], events.append)
+    assert reply.text == "a whole answer"
+    assert [e.error for e in events if isinstance(e, Retry)] == [
+        "not a whole reply: the stream ended before its [DONE]: cut after 7 characters"]
+
+
 @pytest.mark.parametrize("fault", STREAM_FAULTS.values(), ids=STREAM_FAULTS.keys())
 def test_a_stream_that_stays_broken_is_one_clear_error_never_an_answer(server, fault):
     server.fault(**fault)
