@@ -97,8 +97,13 @@ def test_a_hash_line_is_a_note_for_the_file_chosen(tmp_path, server):
         child.expect("Not noted.")
         child.send("# cancelled with Ctrl-C\r")
         child.expect("(u)ser ~/.agent/AGENT.md?", count=4)
+        time.sleep(0.2)  # the readline window of test_ctrl_c_at_the_prompt_does_not_exit
         child.send("\x03")
-        child.expect("Not noted.", count=2)
+        try:
+            child.expect("Not noted.", count=2, timeout=5)
+        except AssertionError:  # that window, on a loaded machine: the next Ctrl-C goes through
+            child.send("\x03")
+            child.expect("Not noted.", count=2)
         assert server.requests == []
         child.send("hello\r")
         child.expect("noted")
