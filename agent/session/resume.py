@@ -183,12 +183,17 @@ def menu_line(n: int, info: SessionInfo) -> str:
 
 def pick(folder: Path, choice: str, exclude: str | None = None) -> SessionInfo:
     """The session a `/resume` argument names: a number in `resume_menu`'s numbering (with the
-    same `exclude`), or an id or a unique prefix of one (any session, answered or not)."""
+    same `exclude`), or an id or a unique prefix of one (any session, answered or not); digits
+    beyond the list are tried as an id prefix."""
     if choice.isdigit():
         sessions, _ = menu_sessions(folder, exclude)
-        if not 1 <= int(choice) <= len(sessions):
-            raise SessionError(f"no session number {choice}: /resume lists {len(sessions)}")
-        return sessions[int(choice) - 1]
+        if 1 <= int(choice) <= len(sessions):  # a number in the list wins over an id prefix
+            return sessions[int(choice) - 1]
+        try:  # an id may begin with digits alone (8 hex digits are, one id in 43)
+            return find_session(folder, choice)
+        except SessionError:
+            raise SessionError(f"no session number {choice}: /resume lists "
+                               f"{len(sessions)}") from None
     return find_session(folder, choice)
 
 

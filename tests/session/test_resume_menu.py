@@ -35,6 +35,22 @@ def many(folder, n_answered: int = 25) -> None:
     write(folder, "torn", [], age=10, text='{"role": "us')
 
 
+def test_an_id_that_begins_with_digits_alone_is_found_by_them(home, repo):
+    folder = project_folder(repo, home)
+    many(folder, n_answered=3)
+    answered = [SYSTEM, {"role": "user", "content": "digits"}, {"role": "assistant", "content": "ok"}]
+    write(folder, "11516350-aaaa-4bbb-8ccc-dddddddddddd", answered, age=5)
+    assert pick(folder, "11516350").id.startswith("11516350-")
+    assert pick(folder, "1").id.startswith("11516350-")  # the newest: a number in the list wins
+    assert pick(folder, "4").id == "s02"
+    try:
+        pick(folder, "99")
+    except Exception as err:
+        assert str(err) == "no session number 99: /resume lists 4"
+    else:
+        raise AssertionError("99 named a session")
+
+
 def test_pages_of_ten_with_one_numbering_and_failed_runs_left_out(home, repo):
     folder = project_folder(repo, home)
     many(folder)
