@@ -16,6 +16,7 @@ Read in this order:
     sandbox.py      commands confined by the kernel (bubblewrap): writes only in the
                     workspace, protected files read-only, no network, no view of the harness
     landlock.py     the second choice without bubblewrap: writes and TCP held by Landlock
+    seatbelt.py     the same walls as a macOS Seatbelt profile (generated, not run)
 
 Seams: the gate is the loop's `authorize` (behind PreToolUse hooks, agent/hooks/wiring.py).
 Without bubblewrap, Landlock holds writes and TCP; without both, commands run

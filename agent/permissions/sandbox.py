@@ -32,8 +32,8 @@ Where bubblewrap is missing or cannot start (no user namespaces), Landlock (kern
 agent/permissions/landlock.py) holds what it can: writes outside the workspace and TCP; a
 command the rules cannot read then still asks. Without both, commands run unsandboxed. The
 harness says which at start, in /permissions and in `agent doctor`; with
-sandbox.failIfUnavailable it refuses to start without one. `seatbelt_profile` writes the macOS profile
-(`sandbox-exec -p`), generated and checked here, not run.
+sandbox.failIfUnavailable it refuses to start without one. On macOS the same walls would be a
+Seatbelt profile (agent/permissions/seatbelt.py), generated and checked, not run.
 Not covered: per-domain network rules; resource limits (CPU, memory, disk).
 Claude Code counterpart: the sandboxed Bash tool, `sandbox` settings, /sandbox.
 """
@@ -257,20 +257,3 @@ def _entries(root: Path) -> list[Path]:
         return list(root.iterdir())
     except OSError:
         return []
-
-
-def seatbelt_profile(writable: list[Path], protected: list[Path], network: bool) -> str:
-    """The macOS Seatbelt profile (for `sandbox-exec -p PROFILE bash -c CMD`) that matches
-    the bubblewrap sandbox: read everywhere, write only under `writable` but not `protected`."""
-    def q(path: Path) -> str:
-        return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
-    lines = ["(version 1)", "(deny default)", "(allow process-fork)", "(allow process-exec)",
-             "(allow signal (target same-sandbox))", "(allow sysctl-read)", "(allow mach-lookup)",
-             "(allow file-read*)", "(allow file-write* (literal \"/dev/null\") (literal \"/dev/tty\"))"]
-    if writable:
-        lines.append("(allow file-write* " + " ".join(f"(subpath {q(p)})" for p in writable) + ")")
-    if protected:
-        lines.append("(deny file-write* " + " ".join(f"(subpath {q(p)})" for p in protected) + ")")
-    if network:
-        lines.append("(allow network*)")
-    return "\n".join(lines) + "\n"

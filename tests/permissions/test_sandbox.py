@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from agent.permissions import landlock
-from agent.permissions.sandbox import bubblewrap, seatbelt_profile
+from agent.permissions.sandbox import bubblewrap
+from agent.permissions.seatbelt import seatbelt_profile
 
 NEEDS_BWRAP = pytest.mark.skipif(bubblewrap()[0] is None, reason=f"no sandbox here: {bubblewrap()[1]}")
 CANARY = "sk-canary-0123456789abcdef"
