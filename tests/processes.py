@@ -68,13 +68,25 @@ def children(pid: int) -> list[int]:
 
 
 def command_leaders(pid: int) -> list[int]:
-    """The children of the agent `pid` that lead a command: all but its tether."""
-    def is_tether(child: int) -> bool:
+    """The processes under the agent `pid` that lead a command's process group: its children
+    but the tether, and in the kept sandbox the commands its spawner started (not bubblewrap
+    or the spawner, which are the harness's own)."""
+    def cmdline(child: int) -> bytes:
         try:
-            return b"tether.py" in Path(f"/proc/{child}/cmdline").read_bytes()
+            return Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
-            return False
-    return [child for child in children(pid) if not is_tether(child)]
+            return b""
+    leaders = []
+    for child in children(pid):
+        if b"tether.py" in cmdline(child):
+            continue
+        if b"sandbox_spawner.py" in cmdline(child):  # the kept sandbox: what runs in it
+            spawners = [p for p in descendants(child) if b"sandbox_spawner.py" in cmdline(p)]
+            leaders += [p for s in spawners for p in children(s)
+                        if b"sandbox_spawner.py" not in cmdline(p) and os.getpgid(p) == p]
+        else:
+            leaders.append(child)
+    return leaders
 
 
 def descendants(pid: int) -> list[int]:

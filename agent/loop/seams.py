@@ -110,6 +110,12 @@ FACTS = 10
 AFTER_HOOKS = 90
 """What must happen only to a prompt that goes on: the prompt hooks (NORMAL) may drop it
 (the checkpoints' prompt number, the todo reminder)."""
+READY = 95
+"""Getting ready for the turn, once nothing can drop the prompt (the kept sandbox starts)."""
+
+# on_stop
+TIDY = 10
+"""Putting away what the Stop hooks must not see, before them (the kept sandbox ends)."""
 
 # after_tool
 RESHAPE = 10

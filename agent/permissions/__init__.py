@@ -15,6 +15,8 @@ Read in this order:
     plan_mode.py    ExitPlanMode: the plan shown, approved, and the mode changed
     sandbox.py      commands confined by the kernel (bubblewrap): writes only in the
                     workspace, protected files read-only, no network, no view of the harness
+    kept_sandbox.py one sandbox kept for a turn's commands, each started by a request
+    sandbox_spawner.py  the program inside it that starts them (its PID 1)
     landlock.py     the second choice without bubblewrap: writes and TCP held by Landlock
     seatbelt.py     the same walls as a macOS Seatbelt profile (generated, not run)
 

@@ -19,8 +19,10 @@ commands) runs inside bubblewrap, where the kernel holds the line:
                 sandbox.network.allowedDomains is ["*"]; domain filtering is not built
     privileges  every capability dropped, also for root (root could remount / writable)
 
-The environment is the scrubbed one (agent/config/settings.py: scrub_env). Background jobs
-end with the command (the namespace goes with it).
+The environment is the scrubbed one (agent/config/settings.py: scrub_env). One sandbox is
+kept for a turn's commands (agent/permissions/kept_sandbox.py: `warm` when the prompt comes,
+`rest` when the turn ends), and a new one made when the walls change; background jobs live
+to the end of the turn. Where it cannot be kept, each command gets one of its own.
 
 With the sandbox on, a command that runs in it needs no question in default and acceptEdits
 mode (sandbox.autoAllowBashIfSandboxed, on by default): the limits are the kernel's. Deny and
@@ -44,6 +46,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -51,6 +54,8 @@ from pathlib import Path
 
 from agent.config.sandbox_settings import SandboxSettings
 from agent.permissions import landlock
+from agent.permissions.kept_sandbox import KeptSandbox, SandboxUnavailable, remove_if_empty
+from agent.tools.process import Spawn, popen
 
 PROTECTED = (".git/config", ".git/hooks", ".agent", ".claude", ".env")
 """Inside each writable folder: read-only for commands (names compared without case)."""
@@ -87,6 +92,13 @@ class Sandbox:
     """--sandbox (True) or --no-sandbox (False); None: the settings decide."""
     backend: str | None = None
     """"bubblewrap" or "landlock" only (tests); None: bubblewrap where it works, else Landlock."""
+    keep: bool = True
+    """Keep one bubblewrap sandbox for a turn's commands (agent/permissions/kept_sandbox.py);
+    False: a sandbox of its own for each command."""
+    kept: KeptSandbox | None = field(default=None, repr=False)
+    kept_error: str = ""
+    """Why the sandbox is no longer kept this session ("": it is, or was never needed)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def wanted(self) -> bool:
@@ -128,7 +140,8 @@ class Sandbox:
         asks = "sandboxed commands run without a question" if self.settings.auto_allow else \
             "the rules still ask"
         if self.kind == "bubblewrap":
-            return f"Sandbox: bubblewrap; commands write only in the workspace, {net}; {asks}."
+            alone = f" (a sandbox per command: {self.kept_error})" if self.kept_error else ""
+            return f"Sandbox: bubblewrap{alone}; commands write only in the workspace, {net}; {asks}."
         if self.kind == "landlock":
             why = f" ({bubblewrap()[1]})" if bubblewrap()[1] else ""
             return (f"Sandbox: Landlock{why}; commands write only in the workspace, "
@@ -145,33 +158,84 @@ class Sandbox:
                 *(p.resolve() for p in self.settings.allow_write)]
 
     @contextmanager
-    def confine(self, argv: list[str], command: str):
-        """The argv that runs `argv` in the sandbox (the same argv when it does not cover
-        `command`); placeholders for missing protected paths live as long as the block."""
+    def confine(self, command: str):
+        """How to start `command` (a Spawn, agent/tools/process.py): in the kept sandbox,
+        in a sandbox of its own, under Landlock, or plainly when the sandbox does not cover
+        it. A sandbox of its own lives as long as the block, with its placeholders."""
         if not self.covers(command):
-            yield argv
+            yield popen
             return
         if self.kind == "landlock":
             tmp = self._tmp()[0]
-            yield landlock.command(argv, [str(p) for p in self.writable()], str(tmp),
-                                   self.settings.network)
+            yield lambda argv, *rest: popen(landlock.command(
+                argv, [str(p) for p in self.writable()], str(tmp), self.settings.network), *rest)
             return
-        made: list[Path] = []
+        with self._lock:
+            made: list[Path] = []
+            args = self._bwrap(made)
+            kept = self._kept_for(args, made)
+        alone: list[Path] = []  # the placeholders of a sandbox of its own, if it came to that
         try:
-            yield self._bwrap(argv, made)
+            yield self._spawner(kept, args, made, alone)
         finally:
-            for path in reversed(made):  # the placeholders, if still empty
-                try:
-                    path.rmdir() if path.is_dir() else (path.stat().st_size or path.unlink())
-                except OSError:
-                    pass
+            for path in reversed(alone):
+                remove_if_empty(path)
 
-    def _bwrap(self, argv: list[str], made: list[Path]) -> list[str]:
+    def _spawner(self, kept: KeptSandbox | None, args: list[str], made: list[Path],
+                 alone: list[Path]) -> Spawn:
+        """Start in the kept sandbox; without one, or if it has stopped working, in one of
+        its own (for the rest of the session: `kept_error` says why)."""
+        def spawn(argv, cwd, env, *pipes):
+            if kept is not None:
+                try:
+                    tmp = {"TMPDIR": str(self._tmp()[0])}
+                    return kept.spawn(argv, Path(cwd).resolve(), {**(os.environ if env is None
+                                                                     else env), **tmp}, *pipes)
+                except SandboxUnavailable as err:
+                    if not kept.closed:  # closed meanwhile (the walls changed): not a failure
+                        self.kept_error = str(err)
+                        self.rest()
+            alone.extend(made)
+            return popen([*args, "--die-with-parent", "--chdir", str(Path(cwd).resolve()), *argv],
+                         cwd, env, *pipes)
+        return spawn
+
+    def _kept_for(self, args: list[str], made: list[Path]) -> KeptSandbox | None:
+        """The kept sandbox with these walls: the running one, or a new one (the old one
+        ended) when they changed. None when it cannot be kept here."""
+        if self.kept_error or not self.keep:
+            return None
+        if self.kept is not None and self.kept.key == tuple(args) and self.kept.alive:
+            return self.kept
+        self.rest()
+        try:
+            self.kept = KeptSandbox.start(args, list(made))
+        except SandboxUnavailable as err:
+            self.kept_error = str(err)
+        return self.kept
+
+    def warm(self, prompt: str = "") -> None:
+        """Start the kept sandbox now, so that it is ready by the first command (on_prompt:
+        it starts while the model thinks)."""
+        if self.kind == "bubblewrap" and self.covers("true"):
+            with self._lock:
+                made: list[Path] = []
+                self._kept_for(self._bwrap(made), made)
+
+    def rest(self, *_) -> None:
+        """End the kept sandbox, its background jobs and its placeholders: at the end of a
+        turn, and before the Stop hooks, which must not see the placeholders."""
+        kept, self.kept = self.kept, None
+        if kept is not None:
+            kept.close()
+
+    def _bwrap(self, made: list[Path]) -> list[str]:
+        """bubblewrap's arguments, up to the command; `made` gets the placeholders they make."""
         args = [bubblewrap()[0], "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        tmp, kept = self._tmp()
-        if kept:
+        tmp, lasting = self._tmp()
+        if lasting:
             args += ["--bind", str(tmp), str(tmp)]
-        else:  # plan mode: a temporary folder that is gone when the command ends
+        else:  # plan mode: a temporary folder that is gone when the sandbox ends
             args += ["--tmpfs", str(tmp)]
         for root in self.writable():
             if root.is_dir():
@@ -186,10 +250,10 @@ class Sandbox:
             elif path.exists():
                 args += ["--ro-bind", "/dev/null", str(path)]
         args += ["--unshare-pid", "--unshare-ipc", "--unshare-uts", "--cap-drop", "ALL",
-                 "--die-with-parent", "--new-session", "--setenv", "TMPDIR", str(tmp)]
+                 "--new-session", "--setenv", "TMPDIR", str(tmp)]
         if not self.settings.network:
             args.append("--unshare-net")
-        return [*args, "--chdir", str(Path(self.policy.cwd).resolve()), *argv]
+        return args
 
     def read_denied(self, limit: int = 20_000) -> list[Path]:
         """The files and folders under the workspace that a Read deny rule covers, to hide
@@ -230,10 +294,10 @@ class Sandbox:
         args = []
         git = root / ".git"
         for rel in PROTECTED:
-            if rel.startswith(".git/") and not git.is_dir():
+            if rel.startswith(".git/") and not (self._present(git) and git.is_dir()):
                 continue  # no repository: .git itself is held below
             args += self._hold(root / rel, made, folder=not rel.endswith(("config", ".env")))
-        if not git.exists():
+        if not self._present(git):
             args += self._hold(git, made, folder=True)
         for entry in _entries(root):  # `.GIT`, `.Env`: the same file on a case-blind disk
             if entry.name.lower() in (".git", ".agent", ".claude", ".env") and entry.name not in \
@@ -241,8 +305,15 @@ class Sandbox:
                 args += ["--ro-bind", str(entry), str(entry)]
         return args
 
+    def _present(self, path: Path) -> bool:
+        """On disk, and not a placeholder of the kept sandbox still as it was made: the walls
+        of the next command must not depend on the placeholders of the last one."""
+        if not (path.exists() or path.is_symlink()):
+            return False
+        return self.kept is None or path not in self.kept.placeholders or not _empty(path)
+
     def _hold(self, path: Path, made: list[Path], folder: bool) -> list[str]:
-        if path.exists() or path.is_symlink():
+        if self._present(path):
             return ["--ro-bind", str(path), str(path)]
         if not path.parent.is_dir():
             return []
@@ -250,6 +321,14 @@ class Sandbox:
         if folder:
             return ["--tmpfs", str(path), "--remount-ro", str(path)]
         return ["--ro-bind", "/dev/null", str(path)]
+
+
+def _empty(path: Path) -> bool:
+    """A placeholder still as it was made (an empty folder, an empty file)."""
+    try:
+        return not any(path.iterdir()) if path.is_dir() else path.stat().st_size == 0
+    except OSError:
+        return False
 
 
 def _entries(root: Path) -> list[Path]:

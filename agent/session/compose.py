@@ -93,7 +93,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.hooks.runner import Hooks
     from agent.hooks.wiring import HookedGate, SessionHooks
     from agent.loop.repeat_guard import RepeatGuard
-    from agent.loop.seams import AFTER_HOOKS, ATTACH, FACTS, JUDGE, RESHAPE, RESTATE
+    from agent.loop.seams import AFTER_HOOKS, ATTACH, FACTS, JUDGE, READY, RESHAPE, RESTATE, TIDY
     from agent.loop.turn import Agent
     from agent.model.client import OpenAICompatible
     from agent.model.meter import Meter, load_prices
@@ -185,6 +185,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_prompt.add(hooks.on_prompt)
     agent.on_prompt.add(todos.note, at=AFTER_HOOKS)
     agent.on_prompt.add(checkpoints, at=AFTER_HOOKS)
+    agent.on_prompt.add(sandbox.warm, at=READY)  # starts while the model thinks
+    agent.on_stop.add(sandbox.rest, at=TIDY)  # its placeholders gone before Stop hooks look
     agent.on_stop.add(hooks.on_stop)
     agent.on_message.add(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats

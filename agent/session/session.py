@@ -138,8 +138,12 @@ class Session:
     def run(self, prompt: str) -> TurnEnd:
         """One prompt, from the REPL, print mode or a command: a prompt too large for the
         window is saved to a file first and the model told to Read it (or, when it cannot be
-        saved, refused before anything is sent: agent/compact/prompt_budget.py)."""
-        return self.agent.run(self.prompts.file_away(prompt))
+        saved, refused before anything is sent: agent/compact/prompt_budget.py). However the
+        turn ends, the kept sandbox ends with it (agent/permissions/sandbox.py)."""
+        try:
+            return self.agent.run(self.prompts.file_away(prompt))
+        finally:
+            self.sandbox.rest()
 
     def start(self, source: str = "startup") -> None:
         """SessionStart hooks: "startup", "resume" (after --continue or --resume), "clear"."""

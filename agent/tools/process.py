@@ -22,6 +22,9 @@ runs, which ends it when the harness dies, even by SIGKILL. Every command also s
 registry of this process while it runs (`running`), so that a harness told to stop
 (SIGTERM, SIGHUP: agent/app/signals.py) ends them all (`stop_all`) before it exits,
 whichever thread started them.
+`spawn` starts the command: a child of this process by default (`popen`), or a command in
+the kept sandbox (agent/permissions/kept_sandbox.py), which is not this process's child but
+has a pid, pipes and a `wait` all the same; the rest of this file cannot tell them apart.
 Not covered: Windows; a process that leaves the group (setsid) and keeps no pipe open.
 Claude Code counterpart: the process handling of its Bash tool and hook runner.
 """
@@ -67,6 +70,18 @@ class Finished:
         return self.code is None
 
 
+Spawn = Callable[..., "subprocess.Popen"]
+"""Starts a command in a process group of its own: `spawn(argv, cwd, env, stdin, stdout,
+stderr)`, the last three as Popen takes them. Returns a Popen, or what has its `pid`, pipes,
+`wait` and `poll` (agent/permissions/kept_sandbox.py: a command in the kept sandbox)."""
+
+
+def popen(argv: list[str], cwd: Path, env: dict | None, stdin, stdout, stderr) -> subprocess.Popen:
+    """The plain way: a child of this process, leading a new session and process group."""
+    return subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+                            start_new_session=True)
+
+
 def shell(command: str) -> list[str]:
     """The argv that runs a command line: `bash -c COMMAND`."""
     return [SHELL, "-c", command]
@@ -75,16 +90,15 @@ def shell(command: str) -> list[str]:
 def run_command(argv: list[str], cwd: Path, env: dict | None, timeout: float, *,
                 stdin: bytes | None = None, merge_stderr: bool = True, head: int = 30_000,
                 tail: int = 30_000, grace: float = 1.0, live: set | None = None,
-                started: Callable[[int], None] | None = None) -> Finished:
+                started: Callable[[int], None] | None = None, spawn: Spawn | None = None
+                ) -> Finished:
     """Run `argv` to its end or its timeout. Raises OSError when it cannot be started (a
     missing cwd; a missing program is exit code 127, as in a shell), KeyboardInterrupt
     (after stopping the group) on Ctrl-C. `started` is called with the process group id
-    once the command runs."""
-    proc = subprocess.Popen(argv, cwd=cwd, env=env,
-                            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
-                            stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-                            start_new_session=True)
+    once the command runs. `spawn` starts it (`popen` unless the sandbox gives another)."""
+    spawn = spawn or popen
+    proc = spawn(argv, cwd, env, subprocess.DEVNULL if stdin is None else subprocess.PIPE,
+                 subprocess.PIPE, subprocess.STDOUT if merge_stderr else subprocess.PIPE)
     tether.hold(proc.pid)
     _running.add(proc)
     if live is not None:
@@ -131,6 +145,11 @@ def _exit_code(proc: subprocess.Popen, timeout: float) -> int | None:
     """The command's exit code, or None after `timeout` seconds. On Linux a pidfd wakes this
     the moment the process exits; `Popen.wait(timeout)` polls with sleeps that double up to
     50 ms, which overslept a 15 ms command by another 15 (up to half of each command's time)."""
+    if not isinstance(proc, subprocess.Popen):  # one in the kept sandbox: its wait wakes at once
+        try:
+            return proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
     try:
         pidfd = os.pidfd_open(proc.pid)
     except (AttributeError, OSError):  # not Linux, or a kernel older than 5.3

@@ -20,7 +20,8 @@ The process group is told to `ctx.command_started` before the command runs: the 
 records it, so that a resume after a crash can say whether the command is still running.
 
 Simplified: only the first and last max_result_chars bytes of the output are kept in memory.
-The session runs the command in its OS sandbox (`ctx.confine`, agent/permissions/sandbox.py);
+The session runs the command in its OS sandbox (`ctx.confine` gives the way to start it,
+agent/permissions/sandbox.py);
 a command that hits the sandbox's walls gets a note saying so after its own error.
 Not covered: a persistent shell, streaming output to the user while the command runs, Windows.
 Claude Code counterpart: the Bash tool.
@@ -32,7 +33,7 @@ from contextlib import nullcontext
 
 from agent.tools import Tool, ToolContext
 from agent.tools.files import int_arg
-from agent.tools.process import run_command, shell
+from agent.tools.process import popen, run_command, shell
 
 DEFAULT_TIMEOUT_MS = 120_000
 MAX_TIMEOUT_MS = 600_000
@@ -43,13 +44,12 @@ GRACE_S = 1.0
 def bash(args: dict, ctx: ToolContext) -> str:
     command = args["command"]
     timeout_ms = min(int_arg(args, "timeout", DEFAULT_TIMEOUT_MS), MAX_TIMEOUT_MS)
-    argv = shell(command)
-    with ctx.confine(argv, command) if ctx.confine else nullcontext(argv) as run:
-        done = run_command(run, ctx.cwd, ctx.env, timeout_ms / 1000, grace=GRACE_S,
+    with ctx.confine(command) if ctx.confine else nullcontext(popen) as spawn:
+        done = run_command(shell(command), ctx.cwd, ctx.env, timeout_ms / 1000, grace=GRACE_S,
                            head=ctx.max_result_chars, tail=ctx.max_result_chars,
-                           started=_teller(ctx, command))
+                           started=_teller(ctx, command), spawn=spawn)
     text = done.out.text(ctx.max_result_chars).rstrip("\n") or "(no output)"
-    if run is not argv and done.code:
+    if spawn is not popen and done.code:
         text += _sandbox_note(text)
     if done.timed_out:
         return (f"{text}\n[Command timed out after {timeout_ms / 1000:g} s; it and the "

@@ -4,8 +4,10 @@ killed with SIGKILL, which no process can catch or clean up after.
     harness ──── a pipe ────► python -I -S tether.py    one per harness, started with the
       "+4242"  group 4242 runs: hold it                 session, in a process session of its own
       "-4242"  it is done: let it go
+      "p{...}" a kept sandbox and its placeholders   "q4243" it removed them itself
       (end of input)  the harness is gone, however it died: SIGTERM to every group still
-                      held, SIGKILL after a second to what is left
+                      held, SIGKILL after a second to what is left; then, once each kept
+                      sandbox is gone, its placeholders still empty are removed
 
 The process runner (agent/tools/process.py) starts each command in a process group of its
 own, tells the tether (`hold`) before it reads a byte of the command's output, and lets go
@@ -20,8 +22,8 @@ One tether for the whole session, not one per command, started with the session
 costs two short writes. It runs as a file with `-I -S` (no site packages, no PYTHONPATH)
 and imports only the standard library; a tether that died is started again, and told what
 is held (one that cannot be started, when the system has no process to spare, leaves the
-command unheld rather than failing it). The bubblewrap sandbox has its own
---die-with-parent, which ends its PID namespace.
+command unheld rather than failing it). The bubblewrap sandbox also ends on its own when
+the harness dies (agent/permissions/kept_sandbox.py).
 Not covered: a harness killed in the microseconds between a command's start and its `hold`;
 a process that leaves the group (setsid, a double fork into its own session); Windows.
 Claude Code counterpart: none that is documented.
@@ -29,6 +31,7 @@ Claude Code counterpart: none that is documented.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -40,6 +43,7 @@ GRACE_S = 1.0
 
 _lock = threading.Lock()
 _held: set[int] = set()
+_tidy: dict[int, list[str]] = {}  # a kept sandbox's pid -> its placeholders
 _tether: tuple[int, subprocess.Popen] | None = None  # (the harness's pid, its tether)
 
 
@@ -55,6 +59,21 @@ def hold(pgid: int) -> None:
     with _lock:
         _held.add(pgid)
         _tell(f"+{pgid}\n")
+
+
+def tidy(pid: int, paths: list) -> None:
+    """The kept sandbox `pid` made these placeholders (agent/permissions/kept_sandbox.py):
+    if the harness dies, remove the ones still empty once that sandbox is gone."""
+    with _lock:
+        _tidy[pid] = [str(path) for path in paths]
+        _tell(f"p{json.dumps({'pid': pid, 'paths': _tidy[pid]})}\n")
+
+
+def tidied(pid: int) -> None:
+    """The sandbox `pid` ended and removed its placeholders itself."""
+    with _lock:
+        if _tidy.pop(pid, None) is not None:
+            _tell(f"q{pid}\n")
 
 
 def release(pgid: int) -> None:
@@ -85,7 +104,8 @@ def _ready() -> subprocess.Popen | None:
         _tether = None
         return None
     _tether = (os.getpid(), proc)
-    _write(proc, "".join(f"+{pgid}\n" for pgid in _held))
+    _write(proc, "".join(f"+{pgid}\n" for pgid in _held) + "".join(
+        f"p{json.dumps({'pid': pid, 'paths': paths})}\n" for pid, paths in _tidy.items()))
     return proc
 
 
@@ -104,13 +124,48 @@ def main() -> None:
     for signum in (signal.SIGINT, signal.SIGHUP):  # only the end of its input ends it
         signal.signal(signum, signal.SIG_IGN)
     held: set[int] = set()
+    placeholders: dict[int, list[str]] = {}
     for line in sys.stdin.buffer:
-        sign, pgid = line[:1], int(line[1:])
+        sign = line[:1]
         if sign == b"+":
-            held.add(pgid)
-        else:
-            held.discard(pgid)
+            held.add(int(line[1:]))
+        elif sign == b"-":
+            held.discard(int(line[1:]))
+        elif sign == b"p":
+            told = json.loads(line[1:])
+            placeholders[told["pid"]] = told["paths"]
+        elif sign == b"q":
+            placeholders.pop(int(line[1:]), None)
     end(held)
+    for pid, paths in placeholders.items():
+        remove_placeholders(pid, paths)
+
+
+def remove_placeholders(pid: int, paths: list[str]) -> None:
+    """Once the sandbox `pid` is gone (its spawner reads the end of its socket as this process
+    reads its input), the placeholders still empty: not before, for while it lives they hold
+    what is protected, and without them a command could create `.env`."""
+    deadline = time.monotonic() + 5 * GRACE_S
+    while _running(pid):
+        if time.monotonic() > deadline:
+            return  # still there: a placeholder left behind is better than a hole
+        time.sleep(0.02)
+    for path in reversed(paths):
+        try:
+            os.rmdir(path) if os.path.isdir(path) else (os.path.getsize(path) or os.unlink(path))
+        except OSError:
+            pass
+
+
+def _running(pid: int) -> bool:
+    """Still running (a zombie has ended: only its parent has not reaped it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except (OSError, IndexError):
+        return True  # cannot tell: leave the placeholders
 
 
 def end(groups: set[int]) -> None:

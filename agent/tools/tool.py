@@ -58,9 +58,10 @@ class ToolContext:
     """The environment for commands (None: the harness's own)."""
     listing: str = "lines"
     """How Glob and Grep lay out results: "lines", or "toon" rows (agent/tools/listing.py)."""
-    confine: Callable[[list[str], str], ContextManager[list[str]]] | None = None
-    """Runs the model's commands in the OS sandbox: `with confine(argv, command) as argv:`
-    gives the argv to run instead (agent/permissions/sandbox.py). None: as they are."""
+    confine: Callable[[str], ContextManager[Callable]] | None = None
+    """Runs the model's commands in the OS sandbox: `with confine(command) as spawn:` gives
+    how to start it (a Spawn for run_command, agent/tools/process.py; the sandbox's, in
+    agent/permissions/sandbox.py). None: as they are."""
     before_write: Callable[[Path], None] | None = None
     """Called by Write and Edit once every check has passed, just before the file is replaced:
     the checkpoints save its bytes (agent/session/checkpoints.py). None: nothing is kept."""
