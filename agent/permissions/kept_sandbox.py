@@ -47,6 +47,7 @@ START_WAIT_S = 10.0
 """How long the first command waits for the spawner to answer: a Python start on a busy machine."""
 CODE_WAIT_S = 5.0
 """How long an ended command waits for its exit code to arrive."""
+MAX_REPLY = 4096
 
 
 class SandboxUnavailable(OSError):
@@ -144,11 +145,11 @@ class KeptSandbox:
         if conn not in ready:
             raise SandboxUnavailable(f"the sandbox did not start: {self._why()}")
         try:
-            head, fds, _, _ = socket.recv_fds(conn, 4, 1)
+            conn.settimeout(START_WAIT_S)  # what comes from inside the sandbox is not trusted:
+            head, fds, _, _ = socket.recv_fds(conn, 4, 1)  # bounded in time and size
             if not head:
                 raise SandboxUnavailable(f"the sandbox did not start: {self._why()}")
-            size = struct.unpack("!I", _exactly(conn, 4, head))[0]
-            reply = json.loads(_exactly(conn, size))
+            reply = json.loads(_message(conn, head))
         except (OSError, ValueError) as err:
             raise SandboxUnavailable(f"the sandbox broke off ({err})") from err
         if "error" in reply:
@@ -222,6 +223,15 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _message(conn: socket.socket, head: bytes = b"") -> bytes:
+    """One message from the spawner: 4 bytes of length, then that many (a few dozen: more is
+    not a reply but something inside the sandbox that took the spawner over)."""
+    size = struct.unpack("!I", _exactly(conn, 4, head))[0]
+    if size > MAX_REPLY:
+        raise OSError(f"a reply of {size} bytes from the sandbox")
+    return _exactly(conn, size)
+
+
 def _exactly(conn: socket.socket, size: int, data: bytes = b"") -> bytes:
     while len(data) < size:
         chunk = conn.recv(size - len(data))
@@ -266,9 +276,8 @@ class KeptProcess:
             return self.returncode
         try:
             self.conn.settimeout(CODE_WAIT_S)
-            head = _exactly(self.conn, 4)
-            code = json.loads(_exactly(self.conn, struct.unpack("!I", head)[0]))["code"]
-        except (OSError, ValueError, KeyError):
+            code = int(json.loads(_message(self.conn))["code"])
+        except (OSError, ValueError, KeyError, TypeError):
             code = -signal.SIGKILL  # the sandbox ended under it: killed with it
         self.conn.close()
         return code

@@ -133,7 +133,18 @@ def start(fds: list[int]) -> Command | None:
     return Command(proc, conn, pidfd)
 
 
+def undumpable() -> None:
+    """No command may read this process's memory or trace it (/proc/1/mem, ptrace): they run
+    as the same user, and this process holds the socket to the harness."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError, ImportError):
+        pass  # no libc to ask: the sandbox's walls still hold
+
+
 def main(control_fd: int) -> None:
+    undumpable()
     control = socket.socket(fileno=control_fd)
     control.set_inheritable(False)
     wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)

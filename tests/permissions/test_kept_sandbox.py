@@ -196,3 +196,38 @@ def test_a_spawner_that_does_not_end_is_killed_and_takes_the_sandbox_with_it(mon
     kept.close()
     assert time.monotonic() - start < 4
     assert kept.proc.returncode is not None and wait_gone(str(stuck), 2)
+
+
+def test_commands_cannot_kill_read_or_trace_the_spawner(repo, home, server):
+    attacks = ["kill -KILL 1; kill -TERM 1; kill -KILL -1; echo after",
+               "cat /proc/1/environ | tr '\\0' '\\n' | wc -c",
+               "head -c 16 /proc/1/mem 2>&1 | od -c | head -2; cat /proc/1/maps 2>&1 | head -2",
+               "echo $PPID; echo still here"]
+    for command in attacks:
+        server.reply(tool_calls=[("Bash", {"command": command})])
+    server.reply("done")
+    proc = agent_p(repo, home, server)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    killed, environ, memory, last = tool_results(server)
+    assert killed.splitlines()[-1] == "after"
+    assert "/proc/1/environ: Permission denied" in environ
+    assert environ.splitlines()[1].strip() == "0"  # nothing read
+    assert "Permission denied" in memory and "r-xp" not in memory
+    assert last.splitlines() == ["1", "still here"]  # the same spawner, unharmed
+
+
+@pytest.mark.parametrize("reply", [b"\xff\xff\xff\xff", b"\x00\x00\x00\x10{\"pid\"", b"\x00\x00"])
+def test_a_spawner_taken_over_cannot_make_the_harness_wait_or_swell(monkeypatch, tmp_path, repo,
+                                                                      sandbox, reply):
+    liar = tmp_path / "spawner.py"  # answers every request with a lie, then says no more
+    liar.write_text("import socket, sys, time\n"
+                    "control = socket.socket(fileno=int(sys.argv[1]))\n"
+                    "_, fds, _, _ = socket.recv_fds(control, 16, 4)\n"
+                    f"socket.socket(fileno=fds[0]).send({reply!r})\ntime.sleep(30)\n")
+    monkeypatch.setattr(kept_sandbox, "SPAWNER", str(liar))
+    monkeypatch.setattr(kept_sandbox, "START_WAIT_S", 1.0)
+    start = time.monotonic()
+    ctx = ToolContext(cwd=repo, confine=sandbox.confine)
+    assert BASH.run({"command": "echo fine"}, ctx) == "fine"  # in a sandbox of its own
+    assert time.monotonic() - start < 5 and sandbox.kept_error
