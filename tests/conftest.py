@@ -4,10 +4,16 @@ marked `real_model`, skipped with the reason shown until `scripts/local-llm.sh s
 `home` is an empty home folder set as $HOME, `repo` an empty project folder beside it (the
 session's files under ~/.agent must not be inside the project a test searches)."""
 
+import signal
+
 import pytest
 
 from openai_server import FakeOpenAI
 from real_model import LlamaServer, cached_paths
+
+# A run started in the background (`.ci/run &` in a script) inherits SIGINT ignored, and so
+# would every command the tests start: the tests of Ctrl-C need it as a terminal delivers it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
