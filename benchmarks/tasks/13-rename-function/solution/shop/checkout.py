@@ -1,0 +1,8 @@
+"""Checkout: what the customer pays."""
+
+from shop.cart import compute_order_total, shipping_for
+
+
+def amount_due(lines, voucher=0.0):
+    goods = compute_order_total(lines)
+    return round(max(goods - voucher, 0.0) + shipping_for(lines), 2)
