@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tool-mode", choices=("native", "text", "auto"),
                    help="tool calls: native, described in the prompt (text), or native until the "
                         "model needs text (auto, the default; see docs/08-tool-calls.md)")
+    p.add_argument("--profile", choices=("default", "lean"),
+                   help="lean: five tools, one-line descriptions and a short system prompt, for "
+                        "small models (chosen by itself for 3B and less or a window of 8k and "
+                        "less; docs/local-models.md)")
     p.add_argument("--fallback-model", metavar="NAME",
                    help="when the model keeps failing (429, 5xx, unreachable), retry with this one")
     p.add_argument("--max-repeats", type=_repeat_count, metavar="N",

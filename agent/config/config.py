@@ -42,7 +42,7 @@ ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model"
              "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_RESPONSE_CACHE",
              "embedding_model": "AGENT_EMBEDDING_MODEL", "listing": "AGENT_LISTING",
              "compaction": "AGENT_COMPACTION", "model_layers": "AGENT_MODEL_LAYERS",
-             "timeout": "AGENT_TIMEOUT"}
+             "timeout": "AGENT_TIMEOUT", "profile": "AGENT_PROFILE"}
 DEFAULT_COMPACTION = "mask_observations,summarize"  # agent/compact/ladder.py:STRATEGIES
 CACHE_LAYERS = ("exact", "semantic")
 
@@ -109,6 +109,9 @@ class Config:
     where bubblewrap works, docs/sandbox.md)."""
     append_system_prompt: str | None = None
     """Text added at the end of the system prompt (--append-system-prompt)."""
+    profile: str | None = None
+    """default | lean (agent/session/lean.py: fewer tools, shorter prompt, for small models);
+    None: lean for a small model or a small window, else default (--profile)."""
     plugins: tuple[str, ...] = ()
     """Plugins given with --plugin: a Python file or an importable module name each."""
     cwd: Path = field(default_factory=Path.cwd)
@@ -233,6 +236,8 @@ def _convert(name: str, text: str, where: str) -> object:
         return names(text)
     if name == "listing" and text not in ("lines", "toon"):
         raise ConfigError(f"{where} must be lines or toon, got {text!r}")
+    if name == "profile" and text not in ("default", "lean"):
+        raise ConfigError(f"{where} must be default or lean, got {text!r}")
     try:
         if name in ("context_window", "max_tokens"):
             value = int(text)

@@ -121,12 +121,12 @@ def memory_files(cwd: Path, home: Path | None = None,
 
 
 def system_prompt(cwd: Path, home: Path | None = None, files: list[MemoryFile] | None = None,
-                  project_memory: Path | None = None) -> str:
+                  project_memory: Path | None = None, role: str = ROLE) -> str:
     """The whole system prompt for a session that starts in `cwd` (with these memory files,
     when the caller has loaded them already, and the model's MEMORY.md at `project_memory`,
-    agent/context/memory_notes.py)."""
+    agent/context/memory_notes.py; `role`: another opening, the lean profile's)."""
     cwd = cwd.resolve()
-    parts = [ROLE, "# Environment\n" + environment(cwd)]
+    parts = [role, "# Environment\n" + environment(cwd)]
     files = memory_files(cwd, home) if files is None else files
     if files:
         parts.append("# Project instructions (memory files)\n"

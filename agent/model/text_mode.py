@@ -30,9 +30,10 @@ from agent.model.types import BadArguments, parse_arguments
 CALL_OPEN, CALL_CLOSE = "<tool_call>", "</tool_call>"
 
 
-def to_text_request(messages: list[dict], tools: list[dict]) -> list[dict]:
-    """The messages to send in text mode, for the same history that native mode sends."""
-    block = tool_block(tools)
+def to_text_request(messages: list[dict], tools: list[dict], example: bool = False) -> list[dict]:
+    """The messages to send in text mode, for the same history that native mode sends
+    (`example`: the tool block ends with a worked example)."""
+    block = tool_block(tools, example)
     names: dict[str, str] = {}  # call id -> tool name, to label the results
     out: list[dict] = []
     for m in messages:
@@ -78,7 +79,7 @@ def call_example(tools: list[dict]) -> str:
     return format_call(function["name"], json.dumps({p: "..." for p in required}))
 
 
-def tool_block(tools: list[dict]) -> str:
+def tool_block(tools: list[dict], example: bool = False) -> str:
     """The system-prompt section that describes the tools and how to call them. The same
     tools give the same text, byte for byte.
 
@@ -100,7 +101,20 @@ def tool_block(tools: list[dict]) -> str:
         CALL_OPEN,
         '{"name": <function-name>, "arguments": <args-json-object>}',
         CALL_CLOSE,
+        *(worked_example(tools) if example else []),
     ])
+
+
+def worked_example(tools: list[dict]) -> list[str]:
+    """One exchange that shows a call, its result and the answer (the lean profile: a small
+    model copies an example more readily than it follows a description)."""
+    names = {t["function"]["name"] for t in tools}
+    if "Read" not in names:
+        return []
+    return ["", "Example:", "User: What is the version in setup.cfg?", "Assistant:",
+            format_call("Read", json.dumps({"file_path": "setup.cfg"})),
+            "User: " + format_result("Read", "call_1", "1\t[metadata]\n2\tversion = 2.4.1"),
+            "Assistant: The version in setup.cfg is 2.4.1."]
 
 
 def correction(tools: list[dict]) -> str:

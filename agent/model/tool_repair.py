@@ -56,12 +56,15 @@ def rejects_tools(error: ModelError) -> bool:
 class ToolCallRepair(Wrapper):
     """A `Model` that gets tool calls out of models that do not make them natively."""
 
-    def __init__(self, inner: Model, mode: str = "auto", max_reprompts: int = MAX_REPROMPTS):
+    def __init__(self, inner: Model, mode: str = "auto", max_reprompts: int = MAX_REPROMPTS,
+                 example: bool = False):
         if mode not in MODES:
             raise ValueError(f"tool mode must be one of {', '.join(MODES)}, not {mode!r}")
         self.inner, self.mode, self.max_reprompts = inner, mode, max_reprompts
         self.text_mode = mode == "text"  # True once the tools are described in the prompt
         self.stats: dict[str, dict[str, int]] = {inner.name: dict.fromkeys(RUNGS, 0)}
+        self.example = example
+        """Text mode teaches the format with one worked example (the lean profile)."""
 
 
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
@@ -102,7 +105,7 @@ class ToolCallRepair(Wrapper):
                                      "--tool-mode text (or auto) to describe them in the "
                                      "prompt instead.", e.status) from None
                 self._switch(emit, f"the server takes no tools ({e})")
-        return self.inner.complete(to_text_request(messages, tools), [], emit)
+        return self.inner.complete(to_text_request(messages, tools, self.example), [], emit)
 
     def _read_calls(self, reply: Reply, tools: list[dict]) -> Reply | None:
         """The reply with its tool calls, native or parsed from the text; None if it has none."""

@@ -8,6 +8,8 @@ Read in this order:
                     tools, the gate, the hooks, compaction, the transcript, checkpoints
     session.py      Session: the parts by name (agent, meter, client, policy, gate, hooks,
                     compaction, transcript, checkpoints, todos, memory) and the plugin API
+    lean.py         the lean profile for small models: five tools, one line each, a short
+                    prompt, a worked example in text mode, shorter replies, "read it first"
     plugins.py      plugins: a file or module with register(session), loaded and checked
     transcript.py   every message on disk as it happens; load, repair
     records.py      what a transcript line must hold to be used; why a line is skipped

@@ -88,7 +88,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.config.settings import remember_rule, scrub_env
     from agent.context.memory_files import SubfolderMemory
     from agent.context.memory_notes import memory_path
-    from agent.context.system_prompt import ChangingFacts, memory_files, system_prompt
+    from agent.context.system_prompt import ROLE, ChangingFacts, memory_files, system_prompt
     from agent.hooks.from_settings import parse_hooks
     from agent.hooks.runner import Hooks
     from agent.hooks.wiring import HookedGate, SessionHooks
@@ -104,6 +104,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.permissions.rules import parse
     from agent.permissions.sandbox import Sandbox
     from agent.session.checkpoints import Checkpoints
+    from agent.session.lean import ROLE as LEAN_ROLE
+    from agent.session.lean import ReadFirst, lean_tools
     from agent.session.plugins import load_all
     from agent.session.running import note_running
     from agent.session.transcript import Transcript
@@ -112,6 +114,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
 
     home = Path.home()
     policy, settings = permissions or load_permissions(config, [], [])
+    lean = choose_profile(config)
     window = Window.of(config.context_window, config.max_tokens)
     body = {"max_tokens": window.reply_reserve}
     if config.temperature is not None:
@@ -125,7 +128,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     # the tripwire goes inside the repair, so that it sees what is sent; the meter outermost
     counter = TokenCounter()  # one for the tripwire and the ladder: each message counted once
     model = TruncationTripwire(with_caches(client, config), count_fn=counter.messages, preset=preset)
-    meter = Meter(ToolCallRepair(model, config.tool_mode or "auto"),
+    meter = Meter(ToolCallRepair(model, config.tool_mode or "auto", example=lean),
                   load_prices(user_file(home, "prices.json")))
     session_id = session_id or str(uuid.uuid4())
     private_folders(home)
@@ -172,10 +175,14 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     ctx.before_write = checkpoints.before_write  # Write and Edit save the file first
     ctx.command_started = lambda pgid, command: note_running(transcript, pgid, command)
     tether.start()  # now, so that its start-up overlaps the session's, not its first commands
-    system = system_prompt(config.cwd, files=files, project_memory=own_memory)
+    system = system_prompt(config.cwd, files=files, project_memory=own_memory,
+                           role=LEAN_ROLE if lean else ROLE)
     if config.append_system_prompt:  # --append-system-prompt
         system += f"\n\n{config.append_system_prompt}"
-    agent = Agent(meter, default_tools() + [exit_plan_mode(gate), todo_write(todos)], system, ctx,
+    tools = default_tools() + [exit_plan_mode(gate), todo_write(todos)]
+    if lean:  # five tools, one line each; ExitPlanMode only where there is a plan to leave
+        tools = lean_tools(tools) + ([exit_plan_mode(gate)] if policy.mode == "plan" else [])
+    agent = Agent(meter, tools, system, ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
     prompts = PromptBudget(ladder, folder / "prompts",
@@ -188,6 +195,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_prompt.add(sandbox.warm, at=READY)  # starts while the model thinks
     agent.on_stop.add(sandbox.rest, at=TIDY)  # its placeholders gone before Stop hooks look
     agent.on_stop.add(hooks.on_stop)
+    if lean:
+        agent.on_stop.add(ReadFirst(config.cwd, lambda: agent.messages))
     agent.on_message.add(transcript)
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.after_tool.add(ResultBudget(window.result_budget, folder / "tool-results"), at=RESHAPE)
@@ -233,3 +242,19 @@ def with_caches(model, config):
     if config.replay:
         model = ExactCache(model, config.replay, replay=True)
     return model
+
+
+def choose_profile(config) -> bool:
+    """Whether this session is lean (agent/session/lean.py): --profile or AGENT_PROFILE, else
+    a small model or a window of 8k or less that something other than the default gave.
+    Says why in config.sources["profile"]."""
+    from agent.session.lean import REPLY_TOKENS, choose
+
+    if config.profile is None:
+        why = choose(config.model, config.context_window, "context_window" in config.sources)
+        config.profile = "lean" if why else "default"
+        if why:
+            config.sources["profile"] = why
+    if config.profile == "lean" and config.max_tokens is None:  # a small model rambles
+        config.max_tokens, config.sources["max_tokens"] = REPLY_TOKENS, "lean profile"
+    return config.profile == "lean"

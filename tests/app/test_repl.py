@@ -204,7 +204,7 @@ def session(tmp_path, server, monkeypatch):
     (repo / "sub" / "x.py").write_text("def f():\n    return 1\n")
     monkeypatch.setenv("HOME", str(tmp_path))
     config = load_config({"base_url": server.base_url, "model": "m", "context_window": 8192,
-                          "sandbox": False},
+                          "sandbox": False, "profile": "default"},
                          {"HOME": str(tmp_path)}, repo)
     return build_session(config, lambda event: None, ask=None, session_id="s1"), repo
 

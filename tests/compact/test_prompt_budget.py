@@ -28,7 +28,7 @@ BIG = "".join(f"line {i}: an error was logged at step {i * 7} of the build\n" fo
 def run_cli(args: list[str], cwd: Path, server, stdin: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
     return subprocess.run([sys.executable, "-m", "agent", "-p", "--base-url", server.base_url,
-                           "--model", "m", "--no-sandbox", *args],
+                           "--model", "m", "--no-sandbox", "--profile", "default", *args],
                           cwd=cwd, env={**base, "HOME": str(cwd)}, input=stdin,
                           capture_output=True, text=True, timeout=60)
 
@@ -127,7 +127,8 @@ def test_the_repl_files_a_large_first_prompt_away(server, tmp_path):
     prompt = "summarize:\n" + BIG[:60_000]  # a command line holds about 128 kB
     server.reply("summarized from the file")
     env = {**os.environ, "HOME": str(tmp_path), "OPENAI_BASE_URL": server.base_url, "TERM": "dumb"}
-    with Pty([sys.executable, "-m", "agent", "--context-window", "8192", "--no-sandbox", prompt],
+    with Pty([sys.executable, "-m", "agent", "--context-window", "8192", "--no-sandbox",
+              "--profile", "default", prompt],
              tmp_path, env) as child:
         child.expect("summarized from the file")
         child.send("/exit\r")
