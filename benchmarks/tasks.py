@@ -132,14 +132,18 @@ class Recorder:
         handler.send_header("Transfer-Encoding", "chunked")
         handler.end_headers()
         buffer = b""
-        while chunk := reply.read1(65536):
-            handler.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-            handler.wfile.flush()
-            if chat:
-                buffer += chunk
-                if record.first_token is None and _has_token(chunk):
-                    record.first_token = time.monotonic() - record.started
-        handler.wfile.write(b"0\r\n\r\n")
+        try:
+            while chunk := reply.read1(65536):
+                handler.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                handler.wfile.flush()
+                if chat:
+                    buffer += chunk
+                    if record.first_token is None and _has_token(chunk):
+                        record.first_token = time.monotonic() - record.started
+            handler.wfile.write(b"0\r\n\r\n")
+        except OSError:  # the harness went away (its run timed out): so does this request
+            upstream.close()
+            handler.close_connection = True
         if chat:
             if record.first_token is None:
                 record.first_token = time.monotonic() - record.started
@@ -357,6 +361,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="only the tasks marked quick")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--max-turns", type=int, default=12)
+    parser.add_argument("--timeout", type=int, default=None,
+                        help="seconds a run may take (each task's own timeout_s otherwise)")
     parser.add_argument("--max-tokens", type=int, default=None,
                         help="cap every reply (each harness's own default otherwise)")
     parser.add_argument("--mini", default=shutil.which("mini") or "mini",
@@ -369,6 +375,8 @@ def main() -> None:
         if harness not in HARNESSES:
             raise SystemExit(f"unknown harness {harness!r}; known: {', '.join(HARNESSES)}")
     tasks = load_tasks(args.tasks, args.quick)
+    for task in tasks:
+        task.timeout_s = args.timeout or task.timeout_s
     if not tasks:
         raise SystemExit(f"no task matches {args.tasks!r} in {TASKS}")
     recorder = Recorder(args.base_url)
