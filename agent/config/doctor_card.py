@@ -43,6 +43,8 @@ class Card:
     window_source: str = ""
     """Where the server said it ("llama.cpp /props n_ctx"; "not reported by this server");
     "" not asked yet, and the next start asks (agent/config/server_window.py)."""
+    slots: int | None = None
+    """llama.cpp's parallel slots (/props total_slots); None: not said, or not llama.cpp."""
     native_tools: bool | None = None
     """True: parsed tool_calls; False: the server refused `tools`; None: not seen."""
     stream_tools: bool | None = None

@@ -37,6 +37,7 @@ Claude Code counterpart: none (its models' windows are known).
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import threading
@@ -65,6 +66,8 @@ class Answer:
     """The server kind that answered: llamacpp | ollama | vllm | lmstudio | unknown."""
     settled: bool = True
     """False for a guess (Ollama's default before the model is loaded): used, not kept."""
+    slots: int | None = None
+    """llama.cpp's parallel slots (`-np`), each with its own prompt cache."""
 
 
 def settle_window(config, home: Path, seconds: float = ASK_SECONDS) -> None:
@@ -87,6 +90,7 @@ def settle_window(config, home: Path, seconds: float = ASK_SECONDS) -> None:
     card = card or Card(config.base_url.rstrip("/"), config.model, kind=answer.kind,
                         checked_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     card.context_window, card.window_source = answer.size, answer.source
+    card.slots = answer.slots
     if answer.settled:
         try:
             save_card(card, home)
@@ -177,7 +181,10 @@ def _llamacpp(ask: _Asker, base: str, root: str, model: str) -> Answer | None:
         return None
     params = settings.get("params") if isinstance(settings.get("params"), dict) else {}
     n = count(settings.get("n_ctx")) or count(params.get("n_ctx")) or count(props.get("n_ctx"))
-    return Answer(n, "llama.cpp /props n_ctx", "llamacpp") if n else None
+    slots = props.get("total_slots")
+    slots = slots if isinstance(slots, int) and not isinstance(slots, bool) and 0 < slots <= 4096 \
+        else None
+    return Answer(n, "llama.cpp /props n_ctx", "llamacpp", slots=slots) if n else None
 
 
 def _ollama(ask: _Asker, base: str, root: str, model: str) -> Answer | None:
@@ -225,3 +232,20 @@ def _entries(answer: object, key: str) -> list[dict]:
 
 
 PROBES = {"llamacpp": _llamacpp, "ollama": _ollama, "vllm": _vllm, "lmstudio": _lmstudio}
+
+
+def llamacpp_body(config, home: Path, session_id: str) -> dict:
+    """What a request to llama-server adds: `cache_prompt` (its prompt cache, on by default
+    in recent builds, asked for in any), and with several slots, each with a cache of its own,
+    `id_slot`: the same slot for every request of this session, so that its prefix is there
+    next time rather than in whichever slot was free. Nothing for other servers."""
+    from agent.config.doctor_card import load_card
+
+    if config.provider != "llamacpp":
+        return {}
+    card = load_card(config.base_url, config.model, home)
+    slots = card.slots if card and card.slots else 1
+    body: dict = {"cache_prompt": True}
+    if slots > 1:
+        body["id_slot"] = int(hashlib.sha256(session_id.encode()).hexdigest()[:8], 16) % slots
+    return body

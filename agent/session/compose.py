@@ -104,6 +104,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.permissions.rules import parse
     from agent.permissions.sandbox import Sandbox
     from agent.session.checkpoints import Checkpoints
+    from agent.config.server_window import llamacpp_body
     from agent.session.lean import ROLE as LEAN_ROLE
     from agent.session.lean import ReadFirst, lean_tools
     from agent.session.plugins import load_all
@@ -119,6 +120,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     body = {"max_tokens": window.reply_reserve}
     if config.temperature is not None:
         body["temperature"] = config.temperature
+    session_id = session_id or str(uuid.uuid4())
+    body |= llamacpp_body(config, home, session_id)  # its prompt cache, one slot per session
     if settings.timeout and "timeout" not in config.sources:
         config.timeout, config.sources["timeout"] = settings.timeout, "settings"
     client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
@@ -130,7 +133,6 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     model = TruncationTripwire(with_caches(client, config), count_fn=counter.messages, preset=preset)
     meter = Meter(ToolCallRepair(model, config.tool_mode or "auto", example=lean),
                   load_prices(user_file(home, "prices.json")))
-    session_id = session_id or str(uuid.uuid4())
     private_folders(home)
     folder = session_folder(home, session_id)
     policy.directories.append(folder)  # oversized results are saved there, to be Read back

@@ -263,6 +263,31 @@ def test_a_bad_timeout_setting_is_named(server, tmp_path, bad):
     assert not server.requests
 
 
+def test_a_llama_server_with_slots_keeps_each_session_in_one_and_its_cache_on(server, tmp_path):
+    """llama-server -np 4: four slots, each with its own prompt cache. Every request of a
+    session goes to the same slot (so its prefix is still there), with cache_prompt asked."""
+    server.routes["GET /props"] = {"default_generation_settings": {"n_ctx": 16384},
+                                   "total_slots": 4}
+    args = ["-p", "hi", "--output-format", "json", "--base-url", server.base_url, "--model", "m"]
+    slots = set()
+    for n in range(6):
+        server.reply(tool_calls=[("Glob", {"pattern": "*.nothing"})])
+        server.reply("done")
+        done = run(args, tmp_path)
+        assert done.returncode == 0, done.stderr
+        first, second = server.requests[-2:]
+        assert first["cache_prompt"] is True and first["id_slot"] == second["id_slot"]
+        slots.add(first["id_slot"])
+    assert slots <= {0, 1, 2, 3} and len(slots) > 1  # sessions spread over the slots
+    other = tmp_path / "other"
+    other.mkdir()
+    server.routes.pop("GET /props")
+    server.reply("done")
+    done = run([*args[:-4], "--base-url", server.base_url.replace("127.0.0.1", "localhost"),
+                "--model", "m"], other)
+    assert done.returncode == 0 and "cache_prompt" not in server.requests[-1]  # not llama.cpp
+
+
 def test_the_servers_window_without_a_flag_asked_once(server, tmp_path):
     """llama-server started with -c 32768: the window is 32768 with no flag, and says why."""
     server.routes["GET /props"] = {"default_generation_settings": {"n_ctx": 32768}}
