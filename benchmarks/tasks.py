@@ -202,7 +202,7 @@ class Task:
 def load_tasks(pattern: str = "*", quick: bool = False) -> list[Task]:
     found = []
     for folder in sorted(p for p in TASKS.iterdir() if (p / "task.json").is_file()):
-        if not fnmatch.fnmatch(folder.name, pattern):
+        if not any(fnmatch.fnmatch(folder.name, p) for p in pattern.split(",")):
             continue
         spec = json.loads((folder / "task.json").read_text(encoding="utf-8"))
         task = Task(folder.name, folder, spec["prompt"], spec["kind"], spec.get("quick", False),
@@ -357,7 +357,8 @@ def main() -> None:
     parser.add_argument("--model", required=True)
     parser.add_argument("--harness", default="ours,ours-lean",
                         help=f"comma-separated, of {', '.join(HARNESSES)} (default ours,ours-lean)")
-    parser.add_argument("--tasks", default="*", help="a glob on the task folders' names")
+    parser.add_argument("--tasks", default="*",
+                        help="globs on the task folders' names, comma-separated")
     parser.add_argument("--quick", action="store_true", help="only the tasks marked quick")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--max-turns", type=int, default=12)
