@@ -86,3 +86,9 @@ def test_the_plot_is_a_png_with_matplotlib_and_a_sentence_without(tmp_path, monk
     assert said.startswith("plot:") and (tmp_path / "tasks.png").read_bytes()[:4] == b"\x89PNG"
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     assert "matplotlib is not installed" in runner.plot(rows, tmp_path / "no.png", "x")
+
+
+def test_tasks_are_chosen_by_globs_and_quick_ones_by_their_mark():
+    assert [t.name for t in runner.load_tasks("01-*,15-*")] == [TASK, "15-command-fingerprint"]
+    quick = runner.load_tasks(quick=True)
+    assert len(quick) == 4 and all(t.quick for t in quick)
