@@ -66,8 +66,6 @@ class KeptSandbox:
         self.placeholders = placeholders
         """The empty files and folders bubblewrap made as mount points: removed at `close`."""
         self.closed = False
-        self.used = False
-        """A command was sent in: until then nothing runs inside but the spawner."""
 
     @classmethod
     def start(cls, bwrap_args: list[str], placeholders: list[Path]) -> KeptSandbox:
@@ -117,7 +115,6 @@ class KeptSandbox:
                 read, write = os.pipe()
                 mine.append(open(read, "rb"))
                 theirs.append(write)
-            self.used = True
             try:
                 socket.send_fds(self.control, [b"run"], [far.fileno(), *theirs])
             except OSError as err:
@@ -187,14 +184,12 @@ class KeptSandbox:
         self.closed = True
         atexit.unregister(self.close)
         self.control.close()  # the spawner reads the end and exits: the sandbox goes with it
-        if self.used:  # wait for that: until then a command could create what they hold
-            try:
-                self.proc.wait(2)
-            except subprocess.TimeoutExpired:  # a stuck spawner: the kernel ends the sandbox
-                for pid in _children(self.proc.pid):  # when its PID 1 is killed
-                    os.kill(pid, signal.SIGKILL)
-                self.proc.wait()
-        # else nothing ran in it that could: no need to wait for a spawner still starting
+        try:  # wait for that: until then a command could create what the placeholders hold
+            self.proc.wait(2)
+        except subprocess.TimeoutExpired:  # a stuck spawner: the kernel ends the sandbox
+            for pid in _children(self.proc.pid):  # when its PID 1 is killed
+                os.kill(pid, signal.SIGKILL)
+            self.proc.wait()
         self.proc.stderr.close()
         os.close(self.ended)
         for path in reversed(self.placeholders):
@@ -203,11 +198,39 @@ class KeptSandbox:
 
 
 def remove_if_empty(path: Path) -> None:
-    """Remove a placeholder unless something was put in it meanwhile."""
+    """Remove a placeholder unless something was put in it meanwhile, or another sandbox
+    (another session in the same workspace) holds it as a mount point: removing it there
+    would lift that sandbox's wall, and a command still running in it could create `.env`."""
+    if _mount_point(path) in held_elsewhere():
+        return
     try:
         path.rmdir() if path.is_dir() else (path.stat().st_size or path.unlink())
     except OSError:
         pass
+
+
+def held_elsewhere() -> set[str]:
+    """The mount points of every other process's mount namespace (/proc/PID/mountinfo, as
+    that process sees them; a sandbox binds each path where it is)."""
+    points, seen = set(), set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            space = os.readlink(f"/proc/{entry}/ns/mnt")
+            if space in seen:
+                continue
+            with open(f"/proc/{entry}/mountinfo") as info:
+                points.update(line.split()[4] for line in info if line.count(" ") > 4)
+            seen.add(space)
+        except (OSError, IndexError):
+            continue
+    return points
+
+
+def _mount_point(path: Path) -> str:
+    """A path as mountinfo writes it (space, tab, newline and backslash as octal escapes)."""
+    return "".join(f"\\{ord(c):03o}" if c in " \t\n\\" else c for c in str(path))
 
 
 def _children(pid: int) -> list[int]:

@@ -167,7 +167,8 @@ def test_a_sandbox_that_cannot_be_kept_falls_back_to_one_per_command(repo, sandb
     assert "spawner fell over" in sandbox.kept_error
     assert "a sandbox per command" in sandbox.describe() and "spawner fell over" in sandbox.describe()
     assert "The sandbox lets commands write only" in BASH.run({"command": "touch .env"}, ctx)
-    assert BASH.run({"command": "echo $PPID"}, ctx) == "1"  # bubblewrap's own, per command
+    BASH.run({"command": f"sleep 1002.{os.getpid()} > /dev/null 2>&1 &"}, ctx)
+    assert f"sleep 1002.{os.getpid()}" not in BASH.run({"command": "ps -eo args"}, ctx)  # per command
     assert not (repo / ".env").exists()
 
 
@@ -191,7 +192,6 @@ def test_a_spawner_that_does_not_end_is_killed_and_takes_the_sandbox_with_it(mon
     deadline = time.monotonic() + 10
     while not running(str(stuck)) and time.monotonic() < deadline:
         time.sleep(0.05)
-    kept.used = True  # as if a command had run: close must wait until the sandbox is gone
     start = time.monotonic()
     kept.close()
     assert time.monotonic() - start < 4
@@ -231,3 +231,22 @@ def test_a_spawner_taken_over_cannot_make_the_harness_wait_or_swell(monkeypatch,
     ctx = ToolContext(cwd=repo, confine=sandbox.confine)
     assert BASH.run({"command": "echo fine"}, ctx) == "fine"  # in a sandbox of its own
     assert time.monotonic() - start < 5 and sandbox.kept_error
+
+
+def test_a_placeholder_another_sessions_sandbox_holds_is_left_in_place(repo):
+    """Two sessions in one workspace: when one's turn ends, a placeholder that the other's
+    sandbox still binds must stay, or a job in that sandbox could create `.env` on disk."""
+    first, second = Sandbox(Policy("default", repo)), Sandbox(Policy("default", repo))
+    try:
+        BASH.run({"command": "true"}, ToolContext(cwd=repo, confine=first.confine))
+        job = ("(for i in $(seq 40); do echo OPENAI_BASE_URL=http://evil > .env 2>/dev/null "
+               "&& break; sleep 0.05; done) > /dev/null 2>&1 & echo started")
+        assert BASH.run({"command": job}, ToolContext(cwd=repo, confine=second.confine)) == "started"
+        first.rest()
+        time.sleep(2.5)
+        assert not (repo / ".env").exists() or (repo / ".env").read_text() == ""
+    finally:
+        first.rest()
+        second.rest()
+    # left behind, empty: the second session bound it as a file it found, not one it made
+    assert not (repo / ".env").exists() or (repo / ".env").stat().st_size == 0
