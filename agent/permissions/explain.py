@@ -19,7 +19,7 @@ from agent.tools import Tool
 def call_from_text(text: str, tools: dict[str, Tool]) -> tuple[Tool, dict]:
     """`Bash(git push --force)`, `Edit(src/a.py)` or `WordCount(.env)` as a call to judge. The
     argument goes where the tool takes it: its path, else its `command`, else its `url`, else
-    its first required argument. A name the session has no tool for is judged as an unknown
+    the argument its rules name (`Task(Explore)`), else its first required argument. A name the session has no tool for is judged as an unknown
     tool that changes things."""
     found = RULE.match(text.strip())
     if not found:
@@ -28,6 +28,7 @@ def call_from_text(text: str, tools: dict[str, Tool]) -> tuple[Tool, dict]:
     tool = tools.get(name) or Tool(name, "", {}, lambda a, c: "", read_only=False)
     properties = tool.parameters.get("properties", {})
     keys = [*tool.path_arguments, *(k for k in ("command", "url") if k in properties),
+            *([tool.rule_argument] if tool.rule_argument else []),
             *tool.parameters.get("required", [])]
     return tool, ({keys[0]: arg} if keys and arg else {})
 

@@ -43,7 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent.permissions.hard_floor import catastrophic
-from agent.permissions.rules import Rule, applies_to, matches_command, matches_path, matches_url
+from agent.permissions.rules import (Rule, applies_to, matches_command, matches_name, matches_path,
+                                     matches_url)
 from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.tools import Tool
 from agent.tools.tool import expand_user
@@ -88,20 +89,24 @@ class Policy:
     def decide_paths(self, tool: Tool, args: dict) -> Decision:
         paths = self.paths(tool, args)
         url = str(args.get("url", ""))
+        if tool.rule_argument:  # Task(Explore): the specifier names the argument, not a path
+            url = str(args.get(tool.rule_argument, ""))
         for kind in ("deny", "ask"):
             for rule in self.rules_of(kind, tool.name, tool.rule_family):
-                if self.rule_matches(rule, paths, url):
+                if self.rule_matches(rule, paths, url, bool(tool.rule_argument)):
                     return Decision(kind, f"the {kind} rule {rule.text} ({rule.source})", rule)
-        rule = self.allowed_by(self.rules_of("allow", tool.name, tool.rule_family), paths, url)
+        rule = self.allowed_by(self.rules_of("allow", tool.name, tool.rule_family), paths, url,
+                               bool(tool.rule_argument))
         if rule:
             return Decision("allow", f"the allow rule {rule.text} ({rule.source})", rule)
         return self.by_mode(tool, paths)
 
-    def allowed_by(self, rules: list[Rule], paths: list[Path], url: str) -> Rule | None:
+    def allowed_by(self, rules: list[Rule], paths: list[Path], url: str,
+                   named: bool = False) -> Rule | None:
         """The allow rule that lets the call run: every path must be allowed, each by some
         rule, and a broad rule does not open .git/ or the settings files (None: no rule)."""
         if not paths:
-            return next((r for r in rules if self.rule_matches(r, paths, url)), None)
+            return next((r for r in rules if self.rule_matches(r, paths, url, named)), None)
         used = []
         for path in paths:
             rule = next((r for r in rules if self.rule_matches(r, [path], url)
@@ -225,10 +230,13 @@ class Policy:
     def rules_of(self, kind: str, tool: str, family: str | None = None) -> list[Rule]:
         return [r for r in self.rules if r.kind == kind and applies_to(r, tool, family)]
 
-    def rule_matches(self, rule: Rule, paths: list[Path], url: str) -> bool:
-        """Whether a rule matches any of the paths (one secret is enough to deny)."""
+    def rule_matches(self, rule: Rule, paths: list[Path], url: str, named: bool = False) -> bool:
+        """Whether a rule matches any of the paths (one secret is enough to deny); `named`:
+        `url` is the argument the tool's rules name (agent.tools.Tool.rule_argument)."""
         if rule.specifier is None:
             return True
+        if named:
+            return matches_name(rule, url)
         if rule.tool == "WebFetch":
             return bool(url) and matches_url(rule, url)
         return any(matches_path(rule, p, self.cwd, self.home) for p in paths)

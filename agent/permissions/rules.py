@@ -10,6 +10,7 @@
     Read(~/.ssh/**)               `~/path`: under the home folder
     WebFetch(domain:example.com)  a tool's `url` argument on that host (or a subdomain)
     mcp__github  mcp__github__create_issue    every tool of an MCP server, or one tool
+    Task(Explore)  Agent(Explore)  Skill(commit)  the subagent or skill of that name (`*` works)
 
 Read rules cover every tool that reads files (Read, Glob, Grep, and any tool of a plugin that
 only reads and takes a `file_path`, `path` or `notebook_path`); Edit rules every tool that
@@ -67,6 +68,8 @@ def applies_to(rule: Rule, tool: str, family: str | None = None) -> bool:
     is "Read" or "Edit" for a tool whose paths those rules judge (agent.tools.Tool.rule_family)."""
     if rule.tool == tool or family is not None and rule.tool == family:
         return True
+    if (rule.tool, tool) == ("Agent", "Task"):  # Claude Code's newer name for the Task tool
+        return True
     return rule.specifier is None and tool.startswith(rule.tool + "__") and rule.tool.startswith("mcp__")
 
 
@@ -85,6 +88,12 @@ def matches_command(rule: Rule, text: str) -> bool:
                             for part in parts)
         return re.fullmatch(pattern, text, re.DOTALL) is not None
     return text == normalize(spec)
+
+
+def matches_name(rule: Rule, name: str) -> bool:
+    """A rule whose specifier names a thing, not a path (`Task(Explore)`, `Skill(pdf-*)`)."""
+    parts = WILDCARD.split(rule.specifier or "*")
+    return re.fullmatch(".*".join(re.escape(p.replace("\\*", "*")) for p in parts), name) is not None
 
 
 def literal(command: str) -> str:

@@ -114,6 +114,9 @@ class Tool:
     path_rules: str | None = None
     """The rules that judge those paths: "Read" or "Edit". None: Read rules when the tool only
     reads, Edit rules otherwise (a `Read(./.env)` deny rule covers a plugin's WordCount too)."""
+    rule_argument: str | None = None
+    """The argument a rule's specifier names, for a tool that takes no path: `Task(Explore)`
+    names the subagent_type, `Skill(commit)` the skill (`*` is a wildcard). None: no such."""
 
     @property
     def path_arguments(self) -> tuple[str, ...]:

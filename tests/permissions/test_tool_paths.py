@@ -145,3 +145,31 @@ def test_explain_answers_as_the_real_check_for_every_tool(home, repo, server, te
     verdict = session.agent.authorize(t, args, ToolCall("c1", name, "{}"))
     assert verdict.allowed == (expected == "allow")
     assert Gate(session.policy)(t, args).allowed == verdict.allowed
+
+
+TASK = tool("Task", True, {"description": "string", "prompt": "string", "subagent_type": "string"},
+            rule_argument="subagent_type")
+SKILL = tool("Skill", True, {"skill": "string"}, ["skill"], rule_argument="skill")
+T = lambda name: {"description": "d", "prompt": "p", "subagent_type": name}  # noqa: E731
+
+NAMED = [
+    (TASK, T("Explore"), {}, "allow"),  # it changes nothing itself: its subagent's calls are judged
+    (TASK, T("Explore"), {"deny": ["Task(Explore)"]}, "deny"),
+    (TASK, T("Explore"), {"deny": ["Agent(Explore)"]}, "deny"),  # Claude Code's newer name
+    (TASK, T("general-purpose"), {"deny": ["Task(Explore)"]}, "allow"),
+    (TASK, T("Explorer"), {"deny": ["Task(Explore)"]}, "allow"),  # names match whole
+    (TASK, T("reviewer-py"), {"deny": ["Task(reviewer-*)"]}, "deny"),
+    (TASK, T("anything"), {"deny": ["Task"]}, "deny"),
+    (TASK, T("Explore"), {"ask": ["Task(Explore)"]}, "ask"),
+    (TASK, T("Explore"), {"deny": ["Read(./**)"]}, "allow"),  # path rules are about paths
+    (SKILL, {"skill": "pdf"}, {"deny": ["Skill(pdf)"]}, "deny"),
+    (SKILL, {"skill": "pdf-forms"}, {"deny": ["Skill(pdf)"]}, "allow"),
+    (SKILL, {"skill": "commit"}, {"deny": ["Skill(*)"]}, "deny"),
+    (SKILL, {"skill": "commit"}, {"mode": "plan"}, "allow"),
+]
+
+
+@pytest.mark.parametrize("t, args, rules, expected", NAMED,
+                         ids=lambda v: v.name if isinstance(v, Tool) else None)
+def test_a_rule_can_name_the_argument_a_tool_declares(work, t, args, rules, expected):
+    assert decide(work, t, args, **rules) == expected
