@@ -14,6 +14,7 @@ Read in this order:
     server_window.py  the window the server really gives the model, asked once at start
                     (llama.cpp, Ollama, vLLM, LM Studio) and kept on the doctor's card
     frontmatter.py  the YAML subset of markdown files' frontmatter (custom commands)
+    definitions.py  subagent and skill files, found where Claude Code looks
 
 Nothing here reads the environment by itself: the CLI passes it in. Chapters:
 docs/06-cli.md, docs/05-permissions.md (settings and trust), docs/local-models.md.

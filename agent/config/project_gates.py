@@ -7,10 +7,13 @@ these are the other ways it could act without being asked:
                                     the conversation there; AGENT_MODEL, OPENAI_API_KEY, ...
     .agent/commands/*.md            `allowed-tools: Bash` in a command's frontmatter would
     .claude/commands/*.md           grant itself tools for its turn
+    .agent/agents/*.md              a subagent's instructions and tools, and a skill's
+    .claude/skills/*/SKILL.md       (agent/config/definitions.py): offered to the model
 
 Each becomes a line of the trust question ("the project has settings that would change what
 the agent may do"); until the project is trusted, the `.env` is not read for the harness's
-own settings and the commands' allowed-tools do not count. A `.env` above the project (your
+own settings, the commands' allowed-tools do not count, and the project's subagents and
+skills are not offered. A `.env` above the project (your
 own folder) is yours and is read as before. Memory files and their `@imports` are read, but
 not where they lead outside the project (agent/context/memory_files.py).
 Claude Code counterpart: the folder trust dialog.
@@ -54,4 +57,14 @@ def command_lines(project: Path) -> list[str]:
             front = re.match(r"---\n(.*?)\n---", head, re.S)
             if front and re.search(r"^allowed-tools\s*:", front.group(1), re.M):
                 lines.append(f"allowed-tools of the command {path}")
+    return lines
+
+
+def definition_lines(project: Path) -> list[str]:
+    """The project's own subagents and skills (agent/config/definitions.py), one line each."""
+    lines = []
+    for folder in (".agent", ".claude"):
+        for kind, pattern in (("agents", "*.md"), ("skills", "*/SKILL.md")):
+            root = project / folder / kind
+            lines += [f"the {kind[:-1]} {path}" for path in sorted(root.glob(pattern))]
     return lines
