@@ -67,7 +67,8 @@ def run(argv: list[str]) -> int:
              "listing": args.listing, "compaction": args.compaction,
              "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None,
              "sandbox": args.sandbox, "timeout": args.timeout,
-             "append_system_prompt": args.append_system_prompt, "profile": args.profile}
+             "append_system_prompt": args.append_system_prompt, "profile": args.profile,
+             "tools": args.tools, "subagent_model": args.subagent_model}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2

@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="lean: five tools, one-line descriptions and a short system prompt, for "
                         "small models (chosen by itself for 3B and less or a window of 8k and "
                         "less; docs/local-models.md)")
+    p.add_argument("--tools", type=_names, metavar="NAMES",
+                   help='the tools offered, comma-separated ("Read,Grep,Task"): only these of '
+                        "the built-in ones; with the lean profile, Task or Skill are added this way")
+    p.add_argument("--subagent-model", metavar="NAME",
+                   help="the model subagents use unless their definition names one")
     p.add_argument("--fallback-model", metavar="NAME",
                    help="when the model keeps failing (429, 5xx, unreachable), retry with this one")
     p.add_argument("--max-repeats", type=_repeat_count, metavar="N",

@@ -112,6 +112,13 @@ class Config:
     profile: str | None = None
     """default | lean (agent/session/lean.py: fewer tools, shorter prompt, for small models);
     None: lean for a small model or a small window, else default (--profile)."""
+    tools: str | None = None
+    """The tools offered, comma-separated (--tools "Read,Grep,Task"): only these of the
+    built-in ones, and Task or Skill added to the lean profile's five. None: the profile's
+    set. Plugins' tools are always offered."""
+    subagent_model: str | None = None
+    """The model every subagent uses unless its definition names one (--subagent-model);
+    None: the session's model."""
     plugins: tuple[str, ...] = ()
     """Plugins given with --plugin: a Python file or an importable module name each."""
     cwd: Path = field(default_factory=Path.cwd)

@@ -106,7 +106,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.session.checkpoints import Checkpoints
     from agent.config.server_window import llamacpp_body
     from agent.session.lean import ROLE as LEAN_ROLE
-    from agent.session.lean import ReadFirst, lean_tools
+    from agent.session.lean import ReadFirst
     from agent.session.plugins import load_all
     from agent.session.running import note_running
     from agent.session.transcript import Transcript
@@ -182,8 +182,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     if config.append_system_prompt:  # --append-system-prompt
         system += f"\n\n{config.append_system_prompt}"
     tools = default_tools() + [exit_plan_mode(gate), todo_write(todos)]
-    if lean:  # five tools, one line each; ExitPlanMode only where there is a plan to leave
-        tools = lean_tools(tools) + ([exit_plan_mode(gate)] if policy.mode == "plan" else [])
+    tools = offered(tools, config, lean, policy.mode == "plan")
     agent = Agent(meter, tools, system, ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
@@ -223,6 +222,30 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     except ValueError as err:
         raise ConfigError(str(err)) from None
     return session
+
+
+def offered(tools: list, config, lean: bool, plan: bool) -> list:
+    """The tools the model is offered: the profile's set (agent/session/lean.py), or those
+    --tools names. Lean is five tools, one line each, and what --tools adds to them (Task,
+    Skill); ExitPlanMode is there in plan mode whatever the list. ConfigError for an unknown
+    name."""
+    from agent.config.config import ConfigError
+    from agent.session.lean import TOOLS, lean_tools
+
+    names = [name for name in (config.tools or "").split(",") if name]
+    by_name = {tool.name: tool for tool in tools}
+    unknown = [name for name in names if name not in by_name]
+    if unknown:
+        raise ConfigError(f"--tools: there is no tool named {unknown[0]!r}; "
+                          f"known: {', '.join(by_name)}")
+    if lean:
+        keep = lean_tools([t for t in tools if not names or t.name in names])
+        keep += [by_name[name] for name in names if name not in TOOLS]
+    else:
+        keep = [t for t in tools if not names or t.name in names]
+    if plan and "ExitPlanMode" in by_name and by_name["ExitPlanMode"] not in keep:
+        keep.append(by_name["ExitPlanMode"])
+    return keep
 
 
 def with_caches(model, config):

@@ -79,6 +79,28 @@ def test_a_small_model_is_lean_by_itself_and_the_flag_or_variable_overrides(tmp_
     assert bad.returncode == 2 and "AGENT_PROFILE" in bad.stderr and "default or lean" in bad.stderr
 
 
+@pytest.mark.parametrize("flags, expected", [
+    (["--tools", "Read,Grep"], ["Read", "Grep"]),
+    (["--tools", "Grep, Read"], ["Read", "Grep"]),  # the built-in order: the prefix holds
+    (["--profile", "lean", "--tools", "Bash,Read"], ["Read", "Bash"]),
+    (["--profile", "lean", "--tools", "Read,TodoWrite"], ["Read", "TodoWrite"]),
+    (["--tools", "Read", "--permission-mode", "plan"], ["Read", "ExitPlanMode"]),
+])
+def test_tools_chooses_what_is_offered(tmp_path, home, server, flags, expected):
+    server.reply("ok")
+    done = agent_p(tmp_path, home, server, *flags)
+    assert done.returncode == 0, done.stderr
+    assert [t["function"]["name"] for t in server.requests[-1]["tools"]] == expected
+    if "lean" in flags:  # the lean ones keep their one-line descriptions
+        assert "\n" not in server.requests[-1]["tools"][0]["function"]["description"]
+
+
+def test_an_unknown_tool_name_stops_the_start_and_lists_the_known(tmp_path, home, server):
+    done = agent_p(tmp_path, home, server, "--tools", "Read,Raed")
+    assert done.returncode == 2 and "no tool named 'Raed'" in done.stderr
+    assert "known: Read, Write, Edit, Bash" in done.stderr and not server.requests
+
+
 def test_an_answer_without_reading_the_named_file_is_sent_back_once(tmp_path, home, server):
     (tmp_path / "notes.txt").write_text("the secret word is marmalade-7\n")
     server.reply("I have read notes.txt: the word is python.")
