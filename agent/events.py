@@ -19,7 +19,8 @@ from agent.model.types import (Fallback, ReasoningDelta, Retry, TextDelta, ToolC
 from agent.tools.todo import TodosChanged
 
 __all__ = ["Waiting", "TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage",
-           "ToolStart", "ToolEnd", "Compacted", "PromptFiled", "HookMessage", "HookOutput",
+           "ToolStart", "ToolFinished", "ToolEnd", "Compacted", "PromptFiled", "HookMessage",
+           "HookOutput",
            "TodosChanged", "TurnEnd"]
 
 
@@ -36,6 +37,15 @@ class ToolStart:
     """A tool call is about to run."""
 
     call: ToolCall
+
+
+@dataclass(frozen=True)
+class ToolFinished:
+    """A call run side by side ended; its ToolEnd comes in the order of the calls."""
+
+    call: ToolCall
+    is_error: bool
+    seconds: float
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from typing import TextIO
 
 from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, HookOutput,
                           PromptFiled, ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd,
-                          ToolStart, TurnEnd, Waiting)
+                          ToolFinished, ToolStart, TurnEnd, Waiting)
 from agent.app.markdown import Markdown
 from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.tools.todo import todo_line
@@ -37,6 +37,7 @@ DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
+              ToolFinished: "tool_finished",
               Retry: "retry", Fallback: "fallback", Compacted: "compacted",
               PromptFiled: "prompt_filed", HookMessage: "hook_message",
               HookOutput: "hook_output", TodosChanged: "todos", TurnEnd: "turn_end"}
@@ -188,6 +189,7 @@ class Terminal:
         self.color = wants_color(out) if color is None else color
         self.mid_line = False  # streamed thinking that has not ended with a newline yet
         self.thinking = False  # the last streamed text was the model's thinking
+        self.last_started: str | None = None  # the call whose line is just above
         self.markdown = Markdown(self.color)  # the answer: a partial line waits in it
         self.live = out.isatty() and os.environ.get("TERM") != "dumb"  # \r and erase work
         self.echoed = ""  # the partial line shown raw, to be drawn over when it is whole
@@ -262,9 +264,16 @@ class Terminal:
             self.end_text()
         elif isinstance(event, ToolStart):
             self.line(self.paint(BOLD, "● " + call_line(event.call)))
+            self.last_started = event.call.id
+        elif isinstance(event, ToolFinished):  # side by side: as each ends, in any order
+            mark = "✗" if event.is_error else "✓"
+            self.line(self.paint(DIM, f"  {mark} {call_line(event.call)} {event.seconds:.2f}s"))
+            self.last_started = ""  # the results that follow are each named
         elif isinstance(event, ToolEnd):
             content = event.message["content"]
             text = "  ⎿ " + (error_lines(content) if event.is_error else result_line(content))
+            if self.last_started not in (None, event.call.id):  # its call is not just above
+                text = f"  ⎿ {event.call.name}: " + text[4:]
             self.line(self.paint(RED if event.is_error else DIM, text))
         elif isinstance(event, Retry):
             self.line(self.paint(DIM, f"  (retry {event.attempt} in {event.delay:.1f}s: {event.error})"))

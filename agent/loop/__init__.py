@@ -7,6 +7,8 @@ permissions, hooks, compaction, transcripts, todos attach at its seams from outs
 Read in this order:
     turn.py          Agent: the history, run(prompt), one result per tool call under every
                      failure (bad JSON, unknown tool, refusal, a tool that raises, Ctrl-C)
+    side_by_side.py  calls that only read, next to each other in a reply, run at once; the
+                     results still appended in the order of the calls
     seams.py         where the rest attaches: on_prompt, after_tool, on_stop, on_message,
                      on_history_replaced (each a Seam with positions: the ordering rules),
                      authorize (returns a Verdict), the Compactor protocol, StopTurn

@@ -6,7 +6,7 @@
         reply = model(messages, tools)        # text and/or tool calls
         messages += reply
         if no tool calls: the turn is over    (unless a stop check sends it back)
-        for each call: messages += exactly one tool result
+        for each call: messages += exactly one tool result   (reads side by side, in order)
 
 That is the whole idea. The rest of this file keeps one invariant under every failure:
 every tool call in an assistant message is answered by exactly one tool message, in the
@@ -24,7 +24,10 @@ Claude Code counterpart: the query loop behind each prompt.
 
 from __future__ import annotations
 
-from agent.events import AssistantMessage, ToolEnd, ToolStart, TurnEnd
+from collections.abc import Callable
+
+from agent.events import AssistantMessage, ToolEnd, ToolFinished, ToolStart, TurnEnd
+from agent.loop import side_by_side
 from agent.loop.seams import Authorize, Compactor, KeepAll, Seam, StopTurn, allow_all
 from agent.model.errors import ContextOverflow
 from agent.model.reminders import remind
@@ -148,47 +151,77 @@ class Agent:
         return reply
 
     def run_tools(self, calls: tuple[ToolCall, ...]) -> tuple[str, str] | None:
-        """Append one result per call, in order. (stop reason, text) when the turn must end."""
-        for i, call in enumerate(calls):
+        """Append one result per call, in order. (stop reason, text) when the turn must end.
+        Calls that only read, next to each other, run side by side (agent/loop/side_by_side.py)."""
+        answered = 0
+        try:
+            for group in side_by_side.groups(calls, self.tools):
+                outcomes, stop = self.run_group(group)  # a stop while judging: the last one's
+                for i, (call, (result, is_error)) in enumerate(zip(group, outcomes)):
+                    try:
+                        for guard in () if stop and i == len(outcomes) - 1 else self.after_tool:
+                            result = guard(call, result, is_error)
+                    except StopTurn as err:
+                        stop, result, is_error = err, f"{result}\n\n{err}", True
+                        outcomes = outcomes[:i + 1]
+                    self._append_result(call, result, is_error)
+                    answered += 1
+                    if stop and i == len(outcomes) - 1:
+                        self._answer_rest(calls[answered:],
+                                          f"Not run: the turn was stopped ({stop.reason}).")
+                        return stop.reason, str(stop)
+        except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal that says why
+            # subtle: the calls not yet answered still need their one result each.
+            self._answer_rest(calls[answered:], str(stop) or
+                              "Interrupted by the user before this finished.")
+            return INTERRUPTED, ""
+        return None
+
+    def run_group(self, group: tuple[ToolCall, ...]) -> tuple[list[tuple[str, bool]], StopTurn | None]:
+        """Judge each call in order, then run them: side by side when there are several. A
+        StopTurn while judging runs those judged before; the one it stopped gets it as result."""
+        jobs, stop = [], None
+        for call in group:
             self.emit(ToolStart(call))
             try:
-                result, is_error = self.run_tool(call)
-                for guard in self.after_tool:
-                    result = guard(call, result, is_error)
-            except KeyboardInterrupt as stop:  # Ctrl-C, or a stop signal that says why
-                # subtle: the calls not yet run still need their one result each.
-                self._answer_rest(calls[i:], str(stop) or
-                                  "Interrupted by the user before this finished.")
-                return INTERRUPTED, ""
-            except StopTurn as stop:
-                self._append_result(call, f"{result}\n\n{stop}", True)
-                self._answer_rest(calls[i + 1:], f"Not run: the turn was stopped ({stop.reason}).")
-                return stop.reason, str(stop)
-            self._append_result(call, result, is_error)
-        return None
+                jobs.append(self.judge(call))
+            except StopTurn as err:
+                stop, text = err, f"Not run: {err}"
+                jobs.append(lambda: (text, True))
+                break
+        if len(jobs) == 1:
+            return [jobs[0]()], stop
+        return side_by_side.run(jobs, lambda i, outcome, seconds: self.emit(
+            ToolFinished(group[i], outcome[1], seconds)), self.ctx), stop
 
     def _answer_rest(self, calls: tuple[ToolCall, ...], text: str) -> None:
         for call in calls:
             self._append_result(call, text, True)
 
-    def run_tool(self, call: ToolCall) -> tuple[str, bool]:
-        """Run one call; every failure the model can act on becomes (message, True)."""
+    def judge(self, call: ToolCall) -> Callable[[], tuple[str, bool]]:
+        """What running this call comes to: the tool with the arguments `authorize` allowed, or
+        at once the error the model reads (an unknown tool, bad arguments, a refusal)."""
         tool = self.tools.get(call.name)
         if tool is None:
-            return (f"Error: there is no tool named {call.name!r}. "
-                    f"Available tools: {', '.join(self.tools)}."), True
+            return lambda: ((f"Error: there is no tool named {call.name!r}. "
+                             f"Available tools: {', '.join(self.tools)}."), True)
         try:
             args = parse_arguments(call.arguments)
         except BadArguments as e:
-            return f"Error: the arguments for {call.name} {e}", True
+            error = f"Error: the arguments for {call.name} {e}"
+            return lambda: (error, True)
         problem = check_arguments(tool, args)
         if problem:
-            return f"Error: {problem}", True
+            return lambda: (f"Error: {problem}", True)
         verdict = self.authorize(tool, args, call)
         if not verdict.allowed:
-            return verdict.refusal, True
+            return lambda: (verdict.refusal, True)
+        return lambda: self.execute(tool, verdict.args, call)
+
+    def execute(self, tool: Tool, args: dict, call: ToolCall) -> tuple[str, bool]:
+        """The tool's own work; every failure the model can act on becomes (message, True)."""
         try:
-            return tool.run(verdict.args, self.ctx), False
+            return tool.run(args, self.ctx), False
         except ToolError as e:
             return f"Error: {e}", True
         except OSError as e:  # the machine said no (a locked folder, a full disk): not a bug

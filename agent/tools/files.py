@@ -264,6 +264,7 @@ READ = Tool(
     },
     run=read,
     read_only=True,
+    alongside=True,
 )
 
 WRITE = Tool(

@@ -255,6 +255,7 @@ GLOB = Tool(
     },
     run=glob,
     read_only=True,
+    alongside=True,
     path_parameters=("path", "pattern"),  # `/etc/*` and `../*` reach outside: judged as paths
 )
 
@@ -286,4 +287,5 @@ GREP = Tool(
     },
     run=grep,
     read_only=True,
+    alongside=True,
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import pwd
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ContextManager
@@ -73,6 +74,9 @@ class ToolContext:
     transcript records them, so that a resume after a crash can say whether the command is
     still running (agent/session/running.py). None: nobody is told."""
 
+    stopping: threading.Event = field(default_factory=threading.Event)
+    """Set when the user stops calls running side by side: a subagent ends at its next step."""
+
     def resolve(self, path: str) -> Path:
         """A path as the model gave it, made absolute against cwd, `~` and `~user` expanded,
         symlinks resolved. A path no system call takes (a NUL byte) is a ToolError."""
@@ -114,6 +118,9 @@ class Tool:
     path_rules: str | None = None
     """The rules that judge those paths: "Read" or "Edit". None: Read rules when the tool only
     reads, Edit rules otherwise (a `Read(./.env)` deny rule covers a plugin's WordCount too)."""
+    alongside: bool | Callable[[dict], bool] = False
+    """It may run in a thread beside its neighbours in a reply (agent/loop/side_by_side.py):
+    Read, Glob, Grep; a function of the arguments for Task (a subagent that only reads)."""
     rule_argument: str | None = None
     """The argument a rule's specifier names, for a tool that takes no path: `Task(Explore)`
     names the subagent_type, `Skill(commit)` the skill (`*` is a wildcard). None: no such."""
