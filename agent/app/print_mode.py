@@ -75,6 +75,8 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         print(dumps(init_line(session, session.policy.mode)), flush=True)
     if session.sandbox.kind != "bubblewrap":  # said once, at the start: less, or no, sandbox
         print(f"agent: {session.sandbox.describe()}", file=sys.stderr)
+    for problem in session.skills.problems if verbose and session.skills else ():
+        print(f"agent: {problem}", file=sys.stderr)  # a skill skipped or hidden, when asked
     session.start("resume" if resume else "startup")
     code = 0
     from agent.app.stream_input import BadInput

@@ -177,6 +177,8 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
                                     f"{console.session.policy.mode} mode · /help, Ctrl-D to exit"))
     if console.session.sandbox.kind != "bubblewrap":
         term.line(console.session.sandbox.describe())
+    for problem in console.session.skills.problems if console.session.skills else ():
+        term.line(f"Note: {problem} (/skills lists the skills).")  # a skill skipped: said once
     pending = first_prompt
     while True:
         check()  # SIGTERM or SIGHUP ended the turn or the question: the REPL ends too

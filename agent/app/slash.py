@@ -15,7 +15,8 @@ model as a prompt, as in Claude Code. A built-in name wins over a custom command
 Simplified: `/model NAME` changes the name sent to the same endpoint, unchecked (the
 server says so at the next request when it has no such model).
 Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
-/status, /agents, /mcp, ...).
+/status, /agents, /mcp, ...). `/skills`
+lists the skills; Claude Code's skills are also slash commands (`/changelog`), here not.
 Claude Code counterpart: the built-in slash commands and their dispatch.
 """
 
@@ -286,6 +287,14 @@ def tools(console: Console, rest: str) -> str:
     return "\n".join(lines)
 
 
+def skills(console: Console, rest: str) -> str:
+    """/skills: each skill, its scope, description, folder, whether it was loaded; problems."""
+    import shutil
+
+    found, width = console.session.skills, max(shutil.get_terminal_size().columns, 60)
+    return found.report("Skill" in console.session.tools, width) if found else "No skills."
+
+
 COMMANDS: dict[str, Command] = {
     "/help": Command("show this list", help_text),
     "/clear": Command("forget the conversation (the system prompt stays)", clear),
@@ -296,6 +305,7 @@ COMMANDS: dict[str, Command] = {
     "/init": Command("ask the model to survey the project and write a starter AGENT.md", init),
     "/model": Command("show the model; /model NAME switches to another for this session", model),
     "/tools": Command("list the tools, and which ones only read", tools),
+    "/skills": Command("list the skills, their folders, and which ones the model loaded", skills),
     "/permissions": Command("list the rules in force; /permissions Tool(arg) explains one call",
                             permissions),
     "/mode": Command("show or set the permission mode: default, acceptEdits, plan, "

@@ -9,8 +9,10 @@ Read in this order:
     memory_files.py   AGENT.md / AGENTS.md / CLAUDE.md from ~/.agent and the repository root
                       down to cwd, .local.md, @imports; subfolders on first touch (after_tool)
     memory_notes.py   `#` notes appended to a memory file; the model's own MEMORY.md
+    skills.py         SKILL.md folders: names and descriptions in the Skill tool, a body
+                      when the model loads it, the files beside it Read by path
 
 Seams: on_prompt (facts, new notes) and after_tool (subfolder memory), wired by
-agent/session/compose.py. Chapter: docs/04-context.md.
-Claude Code counterpart: the system prompt, CLAUDE.md memory, the # shortcut.
+agent/session/compose.py; skills are a tool. Chapters: docs/04-context.md, docs/skills.md.
+Claude Code counterpart: the system prompt, CLAUDE.md memory, the # shortcut, Agent Skills.
 """

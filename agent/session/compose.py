@@ -84,10 +84,10 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.compact.window import Window
     from agent.config.config import ConfigError
     from agent.config.paths import project_folder, session_folder, user_file
-    from agent.config.profiles import load_profiles, profiles_file
     from agent.config.settings import remember_rule, scrub_env
     from agent.context.memory_files import SubfolderMemory
     from agent.context.memory_notes import memory_path
+    from agent.context.skills import find_skills, skill_tool
     from agent.context.system_prompt import ROLE, ChangingFacts, memory_files, system_prompt
     from agent.hooks.from_settings import parse_hooks
     from agent.hooks.runner import Hooks
@@ -95,10 +95,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.loop.repeat_guard import RepeatGuard
     from agent.loop.seams import AFTER_HOOKS, ATTACH, FACTS, JUDGE, READY, RESHAPE, RESTATE, TIDY
     from agent.loop.turn import Agent
-    from agent.model.client import OpenAICompatible
     from agent.model.meter import Meter, load_prices
-    from agent.model.tokens import TokenCounter, TruncationTripwire
-    from agent.model.tool_repair import ToolCallRepair
+    from agent.model.tokens import TokenCounter
     from agent.permissions.gate import Gate
     from agent.permissions.plan_mode import exit_plan_mode
     from agent.permissions.rules import parse
@@ -124,15 +122,9 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     body |= llamacpp_body(config, home, session_id)  # its prompt cache, one slot per session
     if settings.timeout and "timeout" not in config.sources:
         config.timeout, config.sources["timeout"] = settings.timeout, "settings"
-    client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
-                              model=config.model, stream=config.stream, timeout=config.timeout,
-                              fallback_model=config.fallback_model, extra_body=body)
-    preset = load_profiles(profiles_file()).preset(config.provider) if config.provider else None
-    # the tripwire goes inside the repair, so that it sees what is sent; the meter outermost
     counter = TokenCounter()  # one for the tripwire and the ladder: each message counted once
-    model = TruncationTripwire(with_caches(client, config), count_fn=counter.messages, preset=preset)
-    meter = Meter(ToolCallRepair(model, config.tool_mode or "auto", example=lean),
-                  load_prices(user_file(home, "prices.json")))
+    client, model = model_stack(config, config.model, body, counter, lean)
+    meter = Meter(model, load_prices(user_file(home, "prices.json")))
     private_folders(home)
     folder = session_folder(home, session_id)
     policy.directories.append(folder)  # oversized results are saved there, to be Read back
@@ -182,7 +174,11 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     if config.append_system_prompt:  # --append-system-prompt
         system += f"\n\n{config.append_system_prompt}"
     tools = default_tools() + [exit_plan_mode(gate), todo_write(todos)]
+    skills = find_skills(settings.project, home, settings.trusted, settings.project)
+    tools += [skill_tool(skills, policy)] if skills.found else []  # none: no Skill tool at all
     tools = offered(tools, config, lean, policy.mode == "plan")
+    if any(tool.name == "Skill" for tool in tools):  # their files, Read without a question
+        policy.rules += skills.read_rules()
     agent = Agent(meter, tools, system, ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
@@ -210,7 +206,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
     session = Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
                       transcript, checkpoints, todos, memory, folder, sandbox, prompts,
-                      strategies=dict(STRATEGIES))
+                      strategies=dict(STRATEGIES), skills=skills)
     for key in ("compaction", "model_layers"):  # the settings' choice, unless a flag made one
         chosen = getattr(settings, key)
         if chosen is not None and key not in config.sources:
@@ -228,24 +224,41 @@ def offered(tools: list, config, lean: bool, plan: bool) -> list:
     """The tools the model is offered: the profile's set (agent/session/lean.py), or those
     --tools names. Lean is five tools, one line each, and what --tools adds to them (Task,
     Skill); ExitPlanMode is there in plan mode whatever the list. ConfigError for an unknown
-    name."""
+    name (Skill is known with no skill found: it is then left out)."""
     from agent.config.config import ConfigError
     from agent.session.lean import TOOLS, lean_tools
 
     names = [name for name in (config.tools or "").split(",") if name]
     by_name = {tool.name: tool for tool in tools}
-    unknown = [name for name in names if name not in by_name]
+    unknown = [name for name in names if name not in by_name and name != "Skill"]  # no skills: none
     if unknown:
         raise ConfigError(f"--tools: there is no tool named {unknown[0]!r}; "
                           f"known: {', '.join(by_name)}")
     if lean:
         keep = lean_tools([t for t in tools if not names or t.name in names])
-        keep += [by_name[name] for name in names if name not in TOOLS]
+        keep += [by_name[name] for name in names if name not in TOOLS and name in by_name]
     else:
         keep = [t for t in tools if not names or t.name in names]
     if plan and "ExitPlanMode" in by_name and by_name["ExitPlanMode"] not in keep:
         keep.append(by_name["ExitPlanMode"])
     return keep
+
+
+def model_stack(config, name: str, body: dict, counter, lean: bool):
+    """The client for model `name` and the layers around it, up to the tool-call repair:
+    (the client, the whole stack). The tripwire goes inside the repair, so that it sees what
+    is sent; the caller puts the Meter outermost. Subagents get theirs here too."""
+    from agent.config.profiles import load_profiles, profiles_file
+    from agent.model.client import OpenAICompatible
+    from agent.model.tokens import TruncationTripwire
+    from agent.model.tool_repair import ToolCallRepair
+
+    client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
+                              model=name, stream=config.stream, timeout=config.timeout,
+                              fallback_model=config.fallback_model, extra_body=body)
+    preset = load_profiles(profiles_file()).preset(config.provider) if config.provider else None
+    model = TruncationTripwire(with_caches(client, config), count_fn=counter.messages, preset=preset)
+    return client, ToolCallRepair(model, config.tool_mode or "auto", example=lean)
 
 
 def with_caches(model, config):

@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.config.config import Config
     from agent.config.settings import Settings
     from agent.context.memory_files import SubfolderMemory
+    from agent.context.skills import Skills
     from agent.events import TurnEnd
     from agent.hooks.wiring import SessionHooks
     from agent.loop.turn import Agent
@@ -80,6 +81,9 @@ class Session:
     """Compaction strategies by name; `config.compaction` selects and orders them."""
     model_layers: dict[str, ModelLayer] = field(default_factory=dict)
     """Model layers by name; `config.model_layers` selects them, innermost first."""
+    skills: Skills | None = None
+    """The skills found at start, their problems, which were loaded (agent/context/skills.py);
+    None: a session built without them."""
 
     @property
     def id(self) -> str:
