@@ -200,6 +200,8 @@ def result_document(end: TurnEnd, session, seconds: float, refused: list[Denial]
         document["tool_calls"] = stats
     document["context"] = session.context_report()
     document["cost"] = cost
+    if session.subagents is not None and session.subagents.runs:  # counted in usage and cost too
+        document["subagents"] = session.subagents.report()
     return document
 
 

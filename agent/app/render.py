@@ -30,6 +30,7 @@ from agent.events import (AssistantMessage, Compacted, Fallback, HookMessage, Ho
                           PromptFiled, ReasoningDelta, Retry, TextDelta, TodosChanged, ToolEnd,
                           ToolFinished, ToolStart, TurnEnd, Waiting)
 from agent.app.markdown import Markdown
+from agent.session.subagent_parts import SubagentStep
 from agent.model.types import BadArguments, ToolCall, parse_arguments
 from agent.tools.todo import todo_line
 
@@ -269,6 +270,9 @@ class Terminal:
             mark = "✗" if event.is_error else "✓"
             self.line(self.paint(DIM, f"  {mark} {call_line(event.call)} {event.seconds:.2f}s"))
             self.last_started = ""  # the results that follow are each named
+        elif isinstance(event, SubagentStep):  # a subagent's call, under the parent's Task line
+            self.line(self.paint(DIM, f"  ↳ {event.subagent_type}: {call_line(event.event.call)}"))
+            self.last_started = ""
         elif isinstance(event, ToolEnd):
             content = event.message["content"]
             text = "  ⎿ " + (error_lines(content) if event.is_error else result_line(content))

@@ -15,7 +15,7 @@ model as a prompt, as in Claude Code. A built-in name wins over a custom command
 Simplified: `/model NAME` changes the name sent to the same endpoint, unchecked (the
 server says so at the next request when it has no such model).
 Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
-/status, /agents, /mcp, ...). `/skills`
+/status, /mcp, ...); /agents lists the subagent types but does not create them. `/skills`
 lists the skills; Claude Code's skills are also slash commands (`/changelog`), here not.
 Claude Code counterpart: the built-in slash commands and their dispatch.
 """
@@ -295,6 +295,12 @@ def skills(console: Console, rest: str) -> str:
     return found.report("Skill" in console.session.tools, width) if found else "No skills."
 
 
+def agents(console: Console, rest: str) -> str:
+    """/agents: the subagent types, the runs of this session, the definition files' problems."""
+    found = console.session.subagents
+    return found.listing("Task" in console.session.tools) if found else "No subagents."
+
+
 COMMANDS: dict[str, Command] = {
     "/help": Command("show this list", help_text),
     "/clear": Command("forget the conversation (the system prompt stays)", clear),
@@ -306,6 +312,7 @@ COMMANDS: dict[str, Command] = {
     "/model": Command("show the model; /model NAME switches to another for this session", model),
     "/tools": Command("list the tools, and which ones only read", tools),
     "/skills": Command("list the skills, their folders, and which ones the model loaded", skills),
+    "/agents": Command("list the subagent types, and the subagents run this session", agents),
     "/permissions": Command("list the rules in force; /permissions Tool(arg) explains one call",
                             permissions),
     "/mode": Command("show or set the permission mode: default, acceptEdits, plan, "

@@ -12,7 +12,8 @@
     PreCompact           Ladder.pre_compact, with trigger and custom_instructions
     Notification         when the harness asks the user a question
     SessionEnd           when the REPL or print mode ends
-    SubagentStop         parsed and listed, never fired: there are no subagents yet
+    SubagentStop         a stop check of each subagent's loop (matcher: its type): a block
+                         sends the subagent back, as Stop does the main agent
 
 `continue: false` from any hook ends the turn (stop reason "hook_stopped") with its
 stopReason; `systemMessage` and the notes on failed hooks reach the user as `HookMessage`
@@ -98,14 +99,32 @@ class SessionHooks:
         if not sent_back:
             self.n_sent_back = 0
         outcome = self.run("Stop", None, stop_hook_active=sent_back)
+        more, self.n_sent_back = self.sent_back("Stop", outcome, self.n_sent_back)
+        return more
+
+    # SubagentStop: a stop check of a subagent's loop (agent/session/subagents.py)
+    def subagent_stop(self, agent_id: str, agent_type: str, transcript: str):
+        """The stop check for one subagent; the matcher is its type, as in Claude Code."""
+        count = [0]
+
+        def check(text: str, sent_back: bool) -> str | None:
+            outcome = self.run("SubagentStop", agent_type, stop_hook_active=sent_back,
+                               agent_id=agent_id, agent_type=agent_type,
+                               agent_transcript_path=transcript)
+            more, count[0] = self.sent_back("SubagentStop", outcome, count[0] if sent_back else 0)
+            return more
+        return check
+
+    def sent_back(self, event: str, outcome: Outcome, n: int) -> tuple[str | None, int]:
+        """A blocking Stop or SubagentStop hook sends the model back, MAX_SENT_BACK times in a
+        row at most: (what it is told, or None to let it stop; the new count)."""
         if outcome.stop or not outcome.blocked:
-            return None
-        if self.n_sent_back >= MAX_SENT_BACK:
-            self.emit(HookMessage("Stop", f"Stop hooks sent the model back {MAX_SENT_BACK} times "
-                                          "in a row; the turn ends here."))
-            return None
-        self.n_sent_back += 1
-        return f"A Stop hook says the work is not done: {outcome.reason or 'carry on.'}"
+            return None, n
+        if n >= MAX_SENT_BACK:
+            self.emit(HookMessage(event, f"{event} hooks sent the model back {MAX_SENT_BACK} "
+                                         "times in a row; it stops here."))
+            return None, n
+        return f"A {event} hook says the work is not done: {outcome.reason or 'carry on.'}", n + 1
 
 
 class HookedGate:

@@ -11,6 +11,8 @@ Read in this order:
     lean.py         the lean profile for small models: five tools, one line each, a short
                     prompt, a worked example in text mode, shorter replies, "read it first"
     plugins.py      plugins: a file or module with register(session), loaded and checked
+    subagents.py    the Task tool: subagent types (built in and from files), runs, /agents
+    subagent_parts.py  one subagent's Agent, built from the parent's parts
     transcript.py   every message on disk as it happens; load, repair
     records.py      what a transcript line must hold to be used; why a line is skipped
     lock.py         one writer per session: a lock file held with flock, let go at death
@@ -19,6 +21,6 @@ Read in this order:
     checkpoints.py  each file before each prompt's Write or Edit; /rewind
 
 Data paths under ~/.agent are named in agent/config/paths.py. Chapters: docs/sessions.md,
-docs/checkpoints.md, docs/plugins.md.
+docs/checkpoints.md, docs/plugins.md, docs/subagents.md.
 Claude Code counterpart: the session behind one `claude` run, ~/.claude/projects, plugins.
 """

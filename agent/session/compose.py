@@ -107,6 +107,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.session.lean import ReadFirst
     from agent.session.plugins import load_all
     from agent.session.running import note_running
+    from agent.session.subagents import find_types
     from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools, tether
     from agent.tools.todo import Todos, todo_write
@@ -176,6 +177,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     tools = default_tools() + [exit_plan_mode(gate), todo_write(todos)]
     skills = find_skills(settings.project, home, settings.trusted, settings.project)
     tools += [skill_tool(skills, policy)] if skills.found else []  # none: no Skill tool at all
+    subagents = find_types(settings.project, home, settings.trusted)  # agent/session/subagents.py
+    tools.append(subagents.tool())
     tools = offered(tools, config, lean, policy.mode == "plan")
     if any(tool.name == "Skill" for tool in tools):  # their files, Read without a question
         policy.rules += skills.read_rules()
@@ -206,7 +209,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
     session = Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
                       transcript, checkpoints, todos, memory, folder, sandbox, prompts,
-                      strategies=dict(STRATEGIES), skills=skills)
+                      strategies=dict(STRATEGIES), skills=skills, subagents=subagents)
+    subagents.session = session  # a subagent is built from the session's parts when it starts
     for key in ("compaction", "model_layers"):  # the settings' choice, unless a flag made one
         chosen = getattr(settings, key)
         if chosen is not None and key not in config.sources:

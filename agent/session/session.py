@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.config.settings import Settings
     from agent.context.memory_files import SubfolderMemory
     from agent.context.skills import Skills
+    from agent.session.subagents import Subagents
     from agent.events import TurnEnd
     from agent.hooks.wiring import SessionHooks
     from agent.loop.turn import Agent
@@ -84,6 +85,8 @@ class Session:
     skills: Skills | None = None
     """The skills found at start, their problems, which were loaded (agent/context/skills.py);
     None: a session built without them."""
+    subagents: Subagents | None = None
+    """The subagent types, the Task tool and the runs so far (agent/session/subagents.py)."""
 
     @property
     def id(self) -> str:
