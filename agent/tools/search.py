@@ -185,8 +185,12 @@ def _rg_lines(out: str, q: Search, target: str, ctx: ToolContext) -> list[str]:
     def shown(path: str) -> str:
         return path[2:] if target == "." and path.startswith("./") else path
 
+    judged: dict[str, bool] = {}  # once per file, not per matching line (a resolve each)
+
     def allowed(path: str) -> bool:
-        return readable(ctx.cwd / path, ctx)
+        if path not in judged:
+            judged[path] = readable(ctx.cwd / path, ctx)
+        return judged[path]
     if q.mode == "files_with_matches":  # each path ends in NUL, no newline
         return [shown(p) for p in out.split("\0")[:-1] if allowed(p)]
     lines = []
