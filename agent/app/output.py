@@ -202,6 +202,8 @@ def result_document(end: TurnEnd, session, seconds: float, refused: list[Denial]
     document["cost"] = cost
     if session.subagents is not None and session.subagents.runs:  # counted in usage and cost too
         document["subagents"] = session.subagents.report()
+    if session.skills is not None and session.skills.loaded:  # their tokens: in usage
+        document["skills"] = {"loaded": list(session.skills.loaded)}
     return document
 
 

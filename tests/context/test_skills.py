@@ -193,6 +193,7 @@ def test_the_body_reaches_the_model_only_when_loaded_and_its_files_are_readable(
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result["result"] == "Filled." and result["permission_denials"] == []
+    assert result["skills"] == {"loaded": ["pdf"]}
     first, second, third = server.requests
     assert "- pdf: Fill PDF forms. Use for any .pdf." in skill_description(first)
     assert "BODY-MARKER" not in json.dumps(first)
