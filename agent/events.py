@@ -20,8 +20,7 @@ from agent.tools.todo import TodosChanged
 
 __all__ = ["Waiting", "TextDelta", "ReasoningDelta", "Retry", "Fallback", "AssistantMessage",
            "ToolStart", "ToolFinished", "ToolEnd", "Compacted", "PromptFiled", "HookMessage",
-           "HookOutput",
-           "TodosChanged", "TurnEnd"]
+           "HookOutput", "TodosChanged", "TurnEnd"]
 
 
 @dataclass(frozen=True)

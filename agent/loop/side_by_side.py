@@ -9,7 +9,8 @@ Grep, a subagent that only reads) make one group; every other call is a group of
 own. So a call that changes something never overlaps another, and nothing the model wrote
 later starts before it. Only the tools' own work runs in threads: the loop judges each call
 first (PreToolUse hooks, the rules, a question to the user), one at a time and in order, on
-its own thread; and once the group is done it runs the after_tool seam and appends the
+its own thread (and a job that must ask the user later, a subagent, asks through it:
+`ctx.on_loop_thread`); and once the group is done it runs the after_tool seam and appends the
 results, again in order (agent/loop/turn.py). The history cannot tell the difference.
 
 Ctrl-C reaches the loop's thread while it waits here: the group's calls get the interrupted
@@ -66,7 +67,9 @@ def run(jobs: list[Callable[[], T]], finished: Callable[[int, T, float], None],
         ctx: ToolContext) -> list[T]:
     """Each job in a thread of its own; `finished(i, outcome, seconds)` on the caller's thread
     as each ends; the outcomes in the order of the jobs. A job that raises raises here (after
-    the others ended). KeyboardInterrupt while waiting: `ctx.stopping` is set and it propagates."""
+    the others ended). KeyboardInterrupt while waiting: `ctx.stopping` is set and it propagates.
+    Meanwhile `ctx.on_loop_thread(fn)` runs fn on the caller's thread for a job (a question
+    to the user must not read the terminal from a thread Ctrl-C cannot reach)."""
     stopping = ctx.stopping = threading.Event()  # one per group: a late thread sees its own
     done: queue.Queue = queue.Queue()
     start = time.monotonic()
@@ -77,6 +80,21 @@ def run(jobs: list[Callable[[], T]], finished: Callable[[int, T, float], None],
         except BaseException as err:  # handed to the caller's thread, which decides
             done.put((i, None, err))
 
+    def on_loop_thread(fn: Callable[[], T]) -> T:
+        answer: queue.Queue = queue.Queue()
+        done.put((-1, fn, answer))
+        while True:
+            try:
+                ok, value = answer.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if stopping.is_set():  # the group was stopped while this waited its turn
+                    raise KeyboardInterrupt from None
+        if not ok:
+            raise value
+        return value
+
+    ctx.on_loop_thread = on_loop_thread
     for i, job in enumerate(jobs):
         threading.Thread(target=work, args=(i, job), daemon=True, name=f"tool-{i}").start()
     outcomes: dict[int, T] = {}
@@ -86,6 +104,14 @@ def run(jobs: list[Callable[[], T]], finished: Callable[[int, T, float], None],
             try:
                 i, outcome, err = done.get(timeout=0.2)  # a timeout: Ctrl-C gets through
             except queue.Empty:
+                continue
+            if i == -1:  # a job's function for this thread: run it, hand back what came
+                try:
+                    err.put((True, outcome()))
+                except BaseException as raised:
+                    err.put((False, raised))
+                    if isinstance(raised, KeyboardInterrupt):
+                        raise
                 continue
             if isinstance(err, KeyboardInterrupt):  # a stop from inside a job: stop them all
                 raise err
@@ -97,6 +123,8 @@ def run(jobs: list[Callable[[], T]], finished: Callable[[int, T, float], None],
     except BaseException:
         stopping.set()
         raise
+    finally:
+        ctx.on_loop_thread = None
     if failure is not None:
         raise failure
     return [outcomes[i] for i in range(len(jobs))]

@@ -10,7 +10,8 @@ scripted model, a recording or a response cache serves the subagent too). What i
 the history, the files read (Read before Edit again), the compaction ladder, the repeat
 guard, the transcript, SubagentStop hooks as its stop check, and the Meter (its figures are
 added to the parent's when it ends: agent/session/subagents.py).
-Questions to the user and events from subagents running side by side go one at a time.
+Questions to the user and events from subagents running side by side go one at a time, the
+questions on the loop's thread (where Ctrl-C reaches them: agent/loop/side_by_side.py).
 Not covered: TodoWrite and ExitPlanMode in a subagent (the todo list and the plan are the
 parent's); a subagent's own memory files of subfolders.
 Claude Code counterpart: how the Task tool sets up a subagent's context.
@@ -82,8 +83,10 @@ def build_child(session: Session, kind: AgentType, agent_id: str, stopping: thre
                 parent.emit(SubagentStep(agent_id, kind.name, event))
 
     def authorize(tool, args: dict, call) -> Verdict:
+        judge = lambda: parent.authorize(tool, args, call)  # noqa: E731
+        there = ctx.on_loop_thread  # side by side: the question is asked on the loop's thread
         with _asking:
-            verdict = parent.authorize(tool, args, call)
+            verdict = there(judge) if there else judge()
         if not verdict.allowed:
             refused.append(verdict.refusal)
         return verdict

@@ -150,14 +150,14 @@ class Subagents:
     def run(self, args: dict, ctx: ToolContext) -> str:
         """The Task tool: run one subagent to its end; its answer, or a ToolError saying how
         it ended. KeyboardInterrupt again once it has stopped, when the user interrupted."""
-        kind = self.types.get(args["subagent_type"])
+        kind = self.types.get(str(args["subagent_type"]))
         if kind is None:
             raise ToolError(f"there is no subagent type {args['subagent_type']!r}; "
                             f"the types are: {', '.join(self.types)}")
         child, run, refused, transcript = self.start(kind, str(args["description"]), ctx.stopping)
         started = time.monotonic()
         try:
-            end = child.run(args["prompt"])
+            end = child.run(str(args["prompt"]))
         finally:
             transcript.close()
         self.finish(child, run, end, time.monotonic() - started, len(refused))

@@ -76,6 +76,7 @@ class ToolContext:
 
     stopping: threading.Event = field(default_factory=threading.Event)
     """Set when the user stops calls running side by side: a subagent ends at its next step."""
+    on_loop_thread: Callable[[Callable], object] | None = None  # side by side: asks go there
 
     def resolve(self, path: str) -> Path:
         """A path as the model gave it, made absolute against cwd, `~` and `~user` expanded,

@@ -238,3 +238,26 @@ def test_agents_lists_types_and_runs(work, home):
     text = command(session, "/agents")
     assert "general-purpose" in text and "Explore" in text and "tools: Read, Glob, Grep" in text
     assert "Explore: look around - end_turn, 1 calls" in text
+
+
+def test_questions_from_explorers_side_by_side_are_asked_on_the_loops_thread(work, home, tmp_path):
+    from agent.permissions.gate import Answer
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("far away\n")
+    asked = []
+
+    def ask(tool, args, decision):
+        asked.append((threading.current_thread().name, args.get("file_path")))
+        return Answer(True)
+    config = load_config({"model": "m", "sandbox": False}, {"HOME": os.environ["HOME"]}, work)
+    session = build_session(config, lambda e: None, ask)
+    task_ = lambda n: call("Task", description=n, prompt="read it", subagent_type="Explore")  # noqa: E731
+    session.meter.inner = ScriptedModel([[task_("a"), task_("b")],
+                                         call("Read", file_path=str(outside)),
+                                         call("Read", file_path=str(outside)),
+                                         "read", "read", "both read"])
+    end = session.run("go")
+    assert end.stop_reason == "end_turn"
+    assert asked == [(threading.current_thread().name, str(outside))] * 2
+    assert [r.stop_reason for r in session.subagents.runs] == ["end_turn", "end_turn"]
+    assert_paired(session.messages)
