@@ -38,7 +38,7 @@ DIM, RED, BOLD, RESET = "\033[2m", "\033[31m", "\033[1m", "\033[0m"
 
 JSON_TYPES = {TextDelta: "text_delta", ReasoningDelta: "reasoning_delta",
               AssistantMessage: "assistant", ToolStart: "tool_start", ToolEnd: "tool_result",
-              ToolFinished: "tool_finished",
+              ToolFinished: "tool_finished", SubagentStep: "subagent_step",
               Retry: "retry", Fallback: "fallback", Compacted: "compacted",
               PromptFiled: "prompt_filed", HookMessage: "hook_message",
               HookOutput: "hook_output", TodosChanged: "todos", TurnEnd: "turn_end"}

@@ -261,3 +261,22 @@ def test_questions_from_explorers_side_by_side_are_asked_on_the_loops_thread(wor
     assert asked == [(threading.current_thread().name, str(outside))] * 2
     assert [r.stop_reason for r in session.subagents.runs] == ["end_turn", "end_turn"]
     assert_paired(session.messages)
+
+
+def test_stream_json_names_the_subagents_steps_and_the_calls_that_ended(work, home, server):
+    server.reply(tool_calls=[task(what="a"), task(what="b")])
+    server.reply(tool_calls=[("Read", {"file_path": "config.py"})])
+    server.reply(tool_calls=[("Read", {"file_path": "config.py"})])
+    server.reply("found")
+    server.reply("found")
+    server.reply("done")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    done = subprocess.run([sys.executable, "-m", "agent", "-p", "go", "--base-url", server.base_url,
+                           "--output-format", "stream-json", "--verbose"], cwd=work,
+                          env={**base, "HOME": str(home)}, capture_output=True, text=True, timeout=60)
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    subtypes = [line.get("subtype") for line in lines if line["type"] == "system"]
+    assert subtypes.count("subagent_step") == 2 and subtypes.count("tool_finished") == 2
+    step = next(line for line in lines if line.get("subtype") == "subagent_step")
+    assert step["subagent_type"] == "Explore" and step["event"]["call"]["name"] == "Read"
+    assert lines[-1]["type"] == "result" and len(lines[-1]["subagents"]) == 2
