@@ -22,9 +22,9 @@ The parts, in the order a learner reads them (docs/reading-order.md lists the fi
     compact/      the window budget, the compaction ladder, prefix stability
     permissions/  rules, modes, paths, shell parsing, the hard floor, the gate
     hooks/        Claude Code's hook protocol, and its wiring onto the seams
-    session/      the composition root (a Session with named parts), transcripts,
-                  checkpoints, plugins
+    session/      the composition root (a Session), transcripts, checkpoints, plugins
     config/       flags, environment, settings files, data paths, profiles
+    mcp/          MCP servers: the protocol by hand, stdio and HTTP, their tools as Tools
     app/          the face: CLI, REPL, print mode, rendering, slash and custom commands,
                   demo, doctor. Nothing imports it.
 

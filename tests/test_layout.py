@@ -22,7 +22,7 @@ ROOT = Path(__file__).parent.parent
 PACKAGE = ROOT / "agent"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 PARTS = ("loop", "model", "tools", "context", "compact", "permissions", "hooks", "session",
-         "config", "app")
+         "config", "mcp", "app")
 CARD = ("loop", "tools", "context", "compact", "permissions", "hooks")  # the design card's six
 CORE = {"loop", "model", "tools", "events"}
 FACE = "app"

@@ -17,6 +17,7 @@ Read in this order:
     demo.py             `agent demo`: a scripted model fixes a bug, no server
     doctor.py           `agent doctor`: probe an endpoint, print the fixes
     doctor_probes.py    the doctor's four chat probes
+    mcp_command.py      `agent mcp list|get|add|remove|approve` (agent/mcp/)
 
 Chapters: docs/06-cli.md, docs/commands.md, docs/local-models.md (doctor).
 Claude Code counterpart: the `claude` command, its REPL and slash commands.

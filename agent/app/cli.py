@@ -10,6 +10,7 @@
     agent demo                 a scripted model fixes a bug in a sample repository, no server
     agent doctor               probe the endpoint, print what it can do and the fixes
     agent permissions explain 'Bash(git push)'    which rule decides a call, and why
+    agent mcp list|get|add|remove|approve      the MCP servers (agent/app/mcp_command.py)
     python -m agent ...        the same
 
 This is the one place that reads the environment and builds a client; everything else gets
@@ -53,6 +54,9 @@ def run(argv: list[str]) -> int:
         return permissions_command(argv[1:])
     if argv[:1] == ["sessions"]:
         return sessions_command(argv[1:])
+    if argv[:1] == ["mcp"]:
+        from agent.app.mcp_command import main as mcp
+        return mcp(argv[1:])
     from agent.app.flags import build_parser
 
     args = build_parser().parse_args(argv)
@@ -68,7 +72,8 @@ def run(argv: list[str]) -> int:
              "model_layers": args.model_layers, "plugins": tuple(args.plugin) or None,
              "sandbox": args.sandbox, "timeout": args.timeout,
              "append_system_prompt": args.append_system_prompt, "profile": args.profile,
-             "tools": args.tools, "subagent_model": args.subagent_model}
+             "tools": args.tools, "subagent_model": args.subagent_model,
+             "mcp_config": args.mcp_config}
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2

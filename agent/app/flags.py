@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tools", type=_names, metavar="NAMES",
                    help='the tools offered, comma-separated ("Read,Grep,Task"): only these of '
                         "the built-in ones; with the lean profile, Task or Skill are added this way")
+    p.add_argument("--mcp-config", type=Path, metavar="FILE",
+                   help='MCP servers from a file shaped like .mcp.json ({"mcpServers": {...}}), '
+                        "for this run")
     p.add_argument("--subagent-model", metavar="NAME",
                    help="the model subagents use unless their definition names one")
     p.add_argument("--fallback-model", metavar="NAME",

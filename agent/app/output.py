@@ -93,7 +93,8 @@ def init_line(session, permission_mode: str) -> dict:
     from agent.app.slash import COMMANDS
 
     return {"type": "system", "subtype": "init", "cwd": str(session.config.cwd),
-            "session_id": session.id, "tools": list(session.tools), "mcp_servers": [],
+            "session_id": session.id, "tools": list(session.tools),
+            "mcp_servers": session.mcp.status() if session.mcp is not None else [],
             "model": session.config.model, "permissionMode": permission_mode,
             "slash_commands": [name.lstrip("/") for name in COMMANDS],
             "apiKeySource": session.config.sources.get("api_key", "none"),

@@ -77,6 +77,8 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
         print(f"agent: {session.sandbox.describe()}", file=sys.stderr)
     for problem in session.skills.problems if verbose and session.skills else ():
         print(f"agent: {problem}", file=sys.stderr)  # a skill skipped or hidden, when asked
+    for line in mcp_lines(session):  # a server left out or failed: its tools are missing
+        print(f"agent: {line}", file=sys.stderr)
     session.start("resume" if resume else "startup")
     code = 0
     from agent.app.stream_input import BadInput
@@ -124,11 +126,20 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
                 print(line, file=sys.stderr)
         code = code or (0 if end.stop_reason == "end_turn" else 1)
     session.end("other")
+    session.close()
     if session.transcript.error:
         print(f"agent: {session.transcript.error}; this session cannot be resumed", file=sys.stderr)
     if report:
         session.meter.write_csv(report)
     return code
+
+
+def mcp_lines(session) -> list[str]:
+    """The MCP servers that are not running, and why, one line each (agent/mcp/)."""
+    if session.mcp is None:
+        return []
+    return [*session.mcp.problems, *(f"MCP server {name}: {c.status}" for name, c in
+                                     session.mcp.connections.items() if c.status != "connected")]
 
 
 def one_terminal() -> bool:

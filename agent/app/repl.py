@@ -51,6 +51,12 @@ def ask_on_terminal(tool: Tool, args: dict, decision: Decision) -> Answer:
     return Answer(False, feedback=note.strip() if word.lower() in ("n", "no") else answer)
 
 
+def ask_mcp(spec) -> bool:
+    """Asked once per project MCP server, as it is written (an edit asks again)."""
+    print(f"{spec.source} would start the MCP server {spec.name}:\n  {spec.describe()}")
+    return ask_line("Start it, now and in later sessions? (remembered) [y/N] ").lower() in ("y", "yes")
+
+
 def ask_trust(project: Path, reasons: list[str]) -> bool:
     """Asked once per project whose settings would allow more than they deny."""
     print(f"The project {project} has settings that would change what the agent may do:")
@@ -140,7 +146,8 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
     term = Terminal(sys.stdout, verbose=verbose)
     try:
         session = build_session(config, term, ask_on_terminal, permissions=permissions,
-                                session_id=resume.stem if resume and not fork else None)
+                                session_id=resume.stem if resume and not fork else None,
+                                approve_mcp=ask_mcp)
     except ConfigError as err:  # a plugin, or a strategy or layer name, that cannot be used
         print(f"agent: {err}", file=sys.stderr)
         return 2
@@ -158,6 +165,7 @@ def repl(config: Config, first_prompt: str | None = None, permissions=None,
         return prompt_loop(console, term, config, first_prompt)
     finally:
         session.end("prompt_input_exit")
+        session.close()
         if report:
             session.meter.write_csv(report)
 
@@ -177,6 +185,9 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
                                     f"{console.session.policy.mode} mode · /help, Ctrl-D to exit"))
     if console.session.sandbox.kind != "bubblewrap":
         term.line(console.session.sandbox.describe())
+    from agent.app.print_mode import mcp_lines
+    for line in mcp_lines(console.session):  # a server left out or failed: said once
+        term.line(f"Note: {line} (/mcp shows the servers).")
     for problem in console.session.skills.problems if console.session.skills else ():
         term.line(f"Note: {problem} (/skills lists the skills).")  # a skill skipped: said once
     pending = first_prompt

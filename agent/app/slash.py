@@ -15,7 +15,7 @@ model as a prompt, as in Claude Code. A built-in name wins over a custom command
 Simplified: `/model NAME` changes the name sent to the same endpoint, unchecked (the
 server says so at the next request when it has no such model).
 Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
-/status, /mcp, ...); /agents lists the subagent types but does not create them. `/skills`
+/status, ...); /agents lists the subagent types but does not create them. `/skills`
 lists the skills; Claude Code's skills are also slash commands (`/changelog`), here not.
 Claude Code counterpart: the built-in slash commands and their dispatch.
 """
@@ -295,6 +295,12 @@ def skills(console: Console, rest: str) -> str:
     return found.report("Skill" in console.session.tools, width) if found else "No skills."
 
 
+def mcp(console: Console, rest: str) -> str:
+    """/mcp: each MCP server, where it is declared, its status and its tools."""
+    servers = console.session.mcp
+    return servers.report(console.session.tools) if servers is not None else "No MCP servers."
+
+
 def agents(console: Console, rest: str) -> str:
     """/agents: the subagent types, the runs of this session, the definition files' problems."""
     found = console.session.subagents
@@ -313,6 +319,7 @@ COMMANDS: dict[str, Command] = {
     "/tools": Command("list the tools, and which ones only read", tools),
     "/skills": Command("list the skills, their folders, and which ones the model loaded", skills),
     "/agents": Command("list the subagent types, and the subagents run this session", agents),
+    "/mcp": Command("list the MCP servers: status, where declared, their tools", mcp),
     "/permissions": Command("list the rules in force; /permissions Tool(arg) explains one call",
                             permissions),
     "/mode": Command("show or set the permission mode: default, acceptEdits, plan, "

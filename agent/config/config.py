@@ -116,6 +116,8 @@ class Config:
     """The tools offered, comma-separated (--tools "Read,Grep,Task"): only these of the
     built-in ones, and Task or Skill added to the lean profile's five. None: the profile's
     set. Plugins' tools are always offered."""
+    mcp_config: Path | None = None
+    """A file of MCP servers shaped like .mcp.json, for this run (--mcp-config; agent/mcp/)."""
     subagent_model: str | None = None
     """The model every subagent uses unless its definition names one (--subagent-model);
     None: the session's model."""

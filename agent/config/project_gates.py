@@ -7,6 +7,8 @@ these are the other ways it could act without being asked:
                                     the conversation there; AGENT_MODEL, OPENAI_API_KEY, ...
     .agent/commands/*.md            `allowed-tools: Bash` in a command's frontmatter would
     .claude/commands/*.md           grant itself tools for its turn
+    .mcp.json                       MCP servers: programs the repository names, started
+                                    with your environment (agent/mcp/servers.py)
     .agent/agents/*.md              a subagent's instructions and tools, and a skill's
     .claude/skills/*/SKILL.md       (agent/config/definitions.py): offered to the model
 
@@ -68,3 +70,15 @@ def definition_lines(project: Path) -> list[str]:
             root = project / folder / kind
             lines += [f"the {kind[:-1]} {path}" for path in sorted(root.glob(pattern))]
     return lines
+
+
+def mcp_lines(project: Path) -> list[str]:
+    """The MCP servers of the project's .mcp.json, one line (each is also approved once)."""
+    import json
+
+    path = project / ".mcp.json"
+    try:
+        servers = json.loads(path.read_text(encoding="utf-8")).get("mcpServers")
+    except (OSError, ValueError, AttributeError):
+        return [f"{path}"] if path.exists() else []  # unreadable: still something to trust
+    return [f"MCP servers {', '.join(servers)} in {path}"] if isinstance(servers, dict) and servers else []

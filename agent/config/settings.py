@@ -39,7 +39,7 @@ from pathlib import Path
 
 from agent.config.config import ConfigError
 from agent.config.paths import user_file
-from agent.config.project_gates import command_lines, definition_lines, dotenv_lines
+from agent.config.project_gates import command_lines, definition_lines, dotenv_lines, mcp_lines
 from agent.config.sandbox_settings import SandboxSettings, loosening
 from agent.config.sandbox_settings import check as check_sandbox
 from agent.config.sandbox_settings import merge as merge_sandbox
@@ -156,7 +156,7 @@ def load_settings(cwd: Path, home: Path, allowed_tools: Sequence[str] = (),
     gated = [line for path, data, _, own in layers if own for line in _gated(data, path)]
     gated += dotenv_lines(cwd, project) + command_lines(project)
     if project.resolve() != home.resolve():  # at home, the agents and skills are the user's
-        gated += definition_lines(project)
+        gated += definition_lines(project) + mcp_lines(project)
     trusted = _decide_trust(project, home, gated, trust, trust_project)
     rules, dirs, hooks, mcp, patterns, passes = [], [], [], [], list(DEFAULT_SCRUB), []
     mode, mode_source, bypass_disabled = None, None, False

@@ -68,7 +68,7 @@ def load_permissions(config, allowed: list[str], disallowed: list[str], trust=No
 
 
 def build_session(config, emit, ask, session_id: str | None = None, permissions=None,
-                  plugins=None) -> Session:
+                  plugins=None, approve_mcp=None) -> Session:
     """The model client and its layers, the tools, the system prompt, the permission gate,
     the hooks, the compaction ladder, the transcript, the checkpoints and the todo list,
     wired together into a Session. Every message goes to the session transcript as it is
@@ -77,8 +77,9 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     and the checkpoints go to ~/.agent/sessions/<session_id>/. `ask` is None in print mode.
     `permissions`: (policy, settings) from load_permissions. `plugins`: agent.session.plugins
     Plugin objects, registered once the parts exist (None: those of config and settings);
-    their names are then selected (Session.select). Raises ConfigError for a plugin or a
-    name that cannot be used."""
+    their names are then selected (Session.select). `approve_mcp(spec) -> bool`: the question
+    about a project's MCP server not yet approved (None: it is left out, and said). Raises
+    ConfigError for a plugin or a name that cannot be used."""
     from agent.compact.ladder import STRATEGIES, Ladder, ResultBudget
     from agent.compact.prompt_budget import PromptBudget
     from agent.compact.window import Window
@@ -182,6 +183,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     tools = offered(tools, config, lean, policy.mode == "plan")
     if any(tool.name == "Skill" for tool in tools):  # their files, Read without a question
         policy.rules += skills.read_rules()
+    mcp = start_mcp(config, settings, home, env, approve_mcp)  # agent/mcp/: tools from servers
+    tools += mcp.tools(lambda name: asked_for(name, config) if lean else True)
     agent = Agent(meter, tools, system, ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)
@@ -193,6 +196,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_prompt.add(todos.note, at=AFTER_HOOKS)
     agent.on_prompt.add(checkpoints, at=AFTER_HOOKS)
     agent.on_prompt.add(sandbox.warm, at=READY)  # starts while the model thinks
+    agent.on_prompt.add(lambda prompt: [agent.add_tool(t) for t in mcp.refresh(agent.tools)]
+                        and None, at=FACTS)  # a server's new tools, after the others
     agent.on_stop.add(sandbox.rest, at=TIDY)  # its placeholders gone before Stop hooks look
     agent.on_stop.add(hooks.on_stop)
     if lean:
@@ -209,7 +214,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     agent.on_history_replaced.add(lambda messages: memory.forget())  # their text went with it
     session = Session(config, settings, agent, meter, client, policy, gate, hooks, ladder,
                       transcript, checkpoints, todos, memory, folder, sandbox, prompts,
-                      strategies=dict(STRATEGIES), skills=skills, subagents=subagents)
+                      strategies=dict(STRATEGIES), skills=skills, subagents=subagents,
+                      mcp=mcp)
     subagents.session = session  # a subagent is built from the session's parts when it starts
     for key in ("compaction", "model_layers"):  # the settings' choice, unless a flag made one
         chosen = getattr(settings, key)
@@ -234,7 +240,8 @@ def offered(tools: list, config, lean: bool, plan: bool) -> list:
 
     names = [name for name in (config.tools or "").split(",") if name]
     by_name = {tool.name: tool for tool in tools}
-    unknown = [name for name in names if name not in by_name and name != "Skill"]  # no skills: none
+    unknown = [name for name in names if name not in by_name and name != "Skill"  # no skills: none
+               and not name.startswith("mcp__")]  # a server's tools: asked_for()
     if unknown:
         raise ConfigError(f"--tools: there is no tool named {unknown[0]!r}; "
                           f"known: {', '.join(by_name)}")
@@ -246,6 +253,40 @@ def offered(tools: list, config, lean: bool, plan: bool) -> list:
     if plan and "ExitPlanMode" in by_name and by_name["ExitPlanMode"] not in keep:
         keep.append(by_name["ExitPlanMode"])
     return keep
+
+
+def asked_for(name: str, config) -> bool:
+    """Whether --tools names this MCP tool, or its server (`mcp__github`)."""
+    return any(name == x or name.startswith(x + "__") for x in (config.tools or "").split(",") if x)
+
+
+def start_mcp(config, settings, home: Path, env: dict, approve_mcp):
+    """The MCP servers of this run (agent/mcp/servers.py), those approved started, side by
+    side. A project's server not yet approved is asked about (`approve_mcp`) or left out."""
+    from agent.config.config import ConfigError
+    from agent.mcp.servers import McpConfigError, approval, approve, declared
+    from agent.mcp.tools import McpServers
+
+    try:
+        specs, problems = declared(settings.project, home, settings, config.mcp_config,
+                                   dict(os.environ), env)
+    except McpConfigError as err:  # the user's own --mcp-config: a usage error
+        raise ConfigError(str(err)) from None
+    chosen = []
+    for spec in specs:
+        answer = approval(home, settings.project, spec)
+        if answer is None and approve_mcp is not None:
+            answer = bool(approve_mcp(spec))
+            approve(home, settings.project, spec, answer)
+        if answer:
+            chosen.append(spec)
+        else:
+            why = "not approved yet" if answer is None else "you declined it"
+            problems.append(f"{spec.source}: MCP server {spec.name!r} ({spec.describe()}) not "
+                            f"started: {why} (agent mcp approve {spec.name})")
+    servers = McpServers(chosen, problems)
+    servers.start(env, config.cwd)
+    return servers
 
 
 def model_stack(config, name: str, body: dict, counter, lean: bool):

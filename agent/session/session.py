@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.config.settings import Settings
     from agent.context.memory_files import SubfolderMemory
     from agent.context.skills import Skills
+    from agent.mcp.tools import McpServers
     from agent.session.subagents import Subagents
     from agent.events import TurnEnd
     from agent.hooks.wiring import SessionHooks
@@ -87,6 +88,8 @@ class Session:
     None: a session built without them."""
     subagents: Subagents | None = None
     """The subagent types, the Task tool and the runs so far (agent/session/subagents.py)."""
+    mcp: McpServers | None = None
+    """The MCP servers, their status and tools (agent/mcp/tools.py); closed by close()."""
 
     @property
     def id(self) -> str:
@@ -159,6 +162,11 @@ class Session:
     def end(self, reason: str = "other") -> None:
         """SessionEnd hooks: "prompt_input_exit" (the REPL), "clear", "other"."""
         self.hooks.session_end(reason)
+
+    def close(self) -> None:
+        """What lives as long as the session and must end with it: the MCP servers."""
+        if self.mcp is not None:
+            self.mcp.close()
 
     def clear(self) -> None:
         """/clear: a new conversation, and for the hooks a new session."""
