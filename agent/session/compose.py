@@ -109,6 +109,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.session.plugins import load_all
     from agent.session.running import note_running
     from agent.session.subagents import find_types
+    from agent.session.tool_set import asked_for, offered, start_mcp
     from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools, tether
     from agent.tools.todo import Todos, todo_write
@@ -228,65 +229,6 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     except ValueError as err:
         raise ConfigError(str(err)) from None
     return session
-
-
-def offered(tools: list, config, lean: bool, plan: bool) -> list:
-    """The tools the model is offered: the profile's set (agent/session/lean.py), or those
-    --tools names. Lean is five tools, one line each, and what --tools adds to them (Task,
-    Skill); ExitPlanMode is there in plan mode whatever the list. ConfigError for an unknown
-    name (Skill is known with no skill found: it is then left out)."""
-    from agent.config.config import ConfigError
-    from agent.session.lean import TOOLS, lean_tools
-
-    names = [name for name in (config.tools or "").split(",") if name]
-    by_name = {tool.name: tool for tool in tools}
-    unknown = [name for name in names if name not in by_name and name != "Skill"  # no skills: none
-               and not name.startswith("mcp__")]  # a server's tools: asked_for()
-    if unknown:
-        raise ConfigError(f"--tools: there is no tool named {unknown[0]!r}; "
-                          f"known: {', '.join(by_name)}")
-    if lean:
-        keep = lean_tools([t for t in tools if not names or t.name in names])
-        keep += [by_name[name] for name in names if name not in TOOLS and name in by_name]
-    else:
-        keep = [t for t in tools if not names or t.name in names]
-    if plan and "ExitPlanMode" in by_name and by_name["ExitPlanMode"] not in keep:
-        keep.append(by_name["ExitPlanMode"])
-    return keep
-
-
-def asked_for(name: str, config) -> bool:
-    """Whether --tools names this MCP tool, or its server (`mcp__github`)."""
-    return any(name == x or name.startswith(x + "__") for x in (config.tools or "").split(",") if x)
-
-
-def start_mcp(config, settings, home: Path, env: dict, approve_mcp):
-    """The MCP servers of this run (agent/mcp/servers.py), those approved started, side by
-    side. A project's server not yet approved is asked about (`approve_mcp`) or left out."""
-    from agent.config.config import ConfigError
-    from agent.mcp.servers import McpConfigError, approval, approve, declared
-    from agent.mcp.tools import McpServers
-
-    try:
-        specs, problems = declared(settings.project, home, settings, config.mcp_config,
-                                   dict(os.environ), env)
-    except McpConfigError as err:  # the user's own --mcp-config: a usage error
-        raise ConfigError(str(err)) from None
-    chosen = []
-    for spec in specs:
-        answer = approval(home, settings.project, spec)
-        if answer is None and approve_mcp is not None:
-            answer = bool(approve_mcp(spec))
-            approve(home, settings.project, spec, answer)
-        if answer:
-            chosen.append(spec)
-        else:
-            why = "not approved yet" if answer is None else "you declined it"
-            problems.append(f"{spec.source}: MCP server {spec.name!r} ({spec.describe()}) not "
-                            f"started: {why} (agent mcp approve {spec.name})")
-    servers = McpServers(chosen, problems)
-    servers.start(env, config.cwd)
-    return servers
 
 
 def model_stack(config, name: str, body: dict, counter, lean: bool):
