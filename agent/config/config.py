@@ -42,7 +42,8 @@ ENV_NAMES = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model"
              "temperature": "AGENT_TEMPERATURE", "cache": "AGENT_RESPONSE_CACHE",
              "embedding_model": "AGENT_EMBEDDING_MODEL", "listing": "AGENT_LISTING",
              "compaction": "AGENT_COMPACTION", "model_layers": "AGENT_MODEL_LAYERS",
-             "timeout": "AGENT_TIMEOUT", "profile": "AGENT_PROFILE"}
+             "timeout": "AGENT_TIMEOUT", "profile": "AGENT_PROFILE",
+             "search_url": "AGENT_SEARCH_URL"}
 DEFAULT_COMPACTION = "mask_observations,summarize"  # agent/compact/ladder.py:STRATEGIES
 CACHE_LAYERS = ("exact", "semantic")
 
@@ -116,6 +117,9 @@ class Config:
     """The tools offered, comma-separated (--tools "Read,Grep,Task"): only these of the
     built-in ones, and Task or Skill added to the lean profile's five. None: the profile's
     set. Plugins' tools are always offered."""
+    search_url: str | None = None
+    """A SearxNG-style JSON search endpoint (AGENT_SEARCH_URL): the WebSearch tool is offered
+    only when one is set (agent/tools/web.py)."""
     mcp_config: Path | None = None
     """A file of MCP servers shaped like .mcp.json, for this run (--mcp-config; agent/mcp/)."""
     subagent_model: str | None = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 from agent.loop.seams import Verdict
 from agent.model.types import ToolCall
@@ -24,9 +25,15 @@ from agent.tools import Tool
 
 
 def suggest_rule(tool: Tool, args: dict, policy: Policy) -> str:
-    """The rule that "always allow" writes: the exact command, the file, or the tool."""
+    """The rule that "always allow" writes: the exact command, the file, the site, the
+    subagent or skill, or the tool."""
     if tool.name == "Bash":
         return f"Bash({literal(str(args.get('command', '')))})"  # `*` escaped: not a wildcard
+    host = urlparse(str(args.get("url", ""))).hostname if tool.name == "WebFetch" else None
+    if host:  # that site, not the whole web
+        return f"WebFetch(domain:{host})"
+    if tool.rule_argument and args.get(tool.rule_argument):  # Task(Explore), Skill(pdf)
+        return f"{tool.name}({args[tool.rule_argument]})"
     paths = policy.paths(tool, args)
     project = (policy.project or policy.cwd).resolve()
     if paths and tool.rule_family:

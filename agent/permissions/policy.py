@@ -325,7 +325,8 @@ def path_words(piece: Piece, bare: bool = False) -> list[str]:
 
 
 def describe(tool: Tool, args: dict) -> str:
-    """A one-line picture of a call: `Bash(ls -la)`, `Edit(src/app.py)`."""
-    detail = args.get("command") or args.get("file_path") or args.get("pattern") or ""
+    """A one-line picture of a call: `Bash(ls -la)`, `Edit(src/app.py)`, `WebFetch(https://...)`."""
+    detail = (args.get("command") or args.get("file_path") or args.get("pattern")
+              or args.get("url") or (args.get(tool.rule_argument) if tool.rule_argument else "") or "")
     detail = str(detail).replace("\n", " ")
     return f"{tool.name}({detail[:80]}{'...' if len(detail) > 80 else ''})"

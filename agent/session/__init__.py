@@ -6,7 +6,8 @@ the loop's seams. Everything else gets what it needs passed in.
 Read in this order:
     compose.py      load_permissions and build_session: the client and its layers, the
                     tools, the gate, the hooks, compaction, the transcript, checkpoints
-    tool_set.py     which tools: the profile's or --tools, and MCP servers' tools
+    tool_set.py     which tools: the profile's or --tools, MCP servers' tools, WebFetch's
+                    question to the model about a long page
     session.py      Session: the parts by name (agent, meter, client, policy, gate, hooks,
                     compaction, transcript, checkpoints, todos, memory) and the plugin API
     lean.py         the lean profile for small models: five tools, one line each, a short

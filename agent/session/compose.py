@@ -109,10 +109,12 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.session.plugins import load_all
     from agent.session.running import note_running
     from agent.session.subagents import find_types
-    from agent.session.tool_set import asked_for, offered, start_mcp
+    from agent.session.tool_set import asked_for, offered, page_answerer, start_mcp
     from agent.session.transcript import Transcript
     from agent.tools import ToolContext, default_tools, tether
     from agent.tools.todo import Todos, todo_write
+    from agent.tools.web import web_fetch
+    from agent.tools.web_search import web_search
 
     home = Path.home()
     policy, settings = permissions or load_permissions(config, [], [])
@@ -176,7 +178,9 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
                            role=LEAN_ROLE if lean else ROLE)
     if config.append_system_prompt:  # --append-system-prompt
         system += f"\n\n{config.append_system_prompt}"
-    tools = default_tools() + [exit_plan_mode(gate), todo_write(todos)]
+    tools = default_tools() + [exit_plan_mode(gate), todo_write(todos),
+                               web_fetch(answer=page_answerer(meter, window))]
+    tools += [web_search(config.search_url)] if config.search_url else []  # AGENT_SEARCH_URL
     skills = find_skills(settings.project, home, settings.trusted, settings.project)
     tools += [skill_tool(skills, policy)] if skills.found else []  # none: no Skill tool at all
     subagents = find_types(settings.project, home, settings.trusted)  # agent/session/subagents.py

@@ -1,12 +1,13 @@
 """Which tools a session offers, beyond the built-in list: the profile's choice, --tools,
-and the MCP servers' tools.
+the MCP servers' tools, and WebFetch's way to ask the model about a long page.
 
     offered(tools, config, lean, plan)     the profile's set, or what --tools names
     start_mcp(config, settings, ...)       the MCP servers of this run started (agent/mcp/)
     asked_for(name, config)                an MCP tool named by --tools (by itself or its server)
+    page_answerer(model, window)           WebFetch's `answer`: one request, no tools
 
 The composition root (agent/session/compose.py) calls these while it builds a session.
-Claude Code counterpart: --tools, MCP tools at start.
+Claude Code counterpart: --tools, MCP tools at start, WebFetch's small-model summary.
 """
 
 from __future__ import annotations
@@ -38,6 +39,28 @@ def offered(tools: list, config, lean: bool, plan: bool) -> list:
     if plan and "ExitPlanMode" in by_name and by_name["ExitPlanMode"] not in keep:
         keep.append(by_name["ExitPlanMode"])
     return keep
+
+
+def page_answerer(model, window):
+    """WebFetch's `answer` (agent/tools/web.py): one request to the session's model, no tools,
+    counted by the Meter, with as much of the page as the window holds."""
+    from agent.model.types import ModelError
+    from agent.tools import ToolError
+
+    room = max(2_000, (window.size - window.reply_reserve - 1_000) * 3)  # ~3 characters a token
+
+    def answer(prompt: str, text: str) -> str:
+        messages = [{"role": "system", "content": "You answer a question from the text of a web "
+                     "page. Use only the page; when it does not say, say so. Be concise; keep "
+                     "code, commands and names exactly as the page has them."},
+                    {"role": "user", "content": f"The page:\n\n{text[:room]}\n\n---\n"
+                                                f"The question: {prompt}"}]
+        try:
+            return model.complete(messages, [], lambda event: None).text
+        except ModelError as err:  # the page was read; the model could not answer from it
+            raise ToolError(f"the page was fetched, but the model could not answer from it "
+                            f"({err}); try again, or a more specific page") from None
+    return answer
 
 
 def asked_for(name: str, config) -> bool:

@@ -16,10 +16,10 @@ Read in this order:
     grep_python.py  Grep without ripgrep: Python's re in a child, on a time budget
     listing.py   Glob and Grep as TOON-style rows (--listing toon)
     todo.py      TodoWrite and the reminder when the list goes stale
+    web.py       WebFetch (the HTML read by html_text.py); web_search.py: WebSearch on SearxNG
 
-Seams: `default_tools()` below is the registry; a plugin adds its own with
-`session.add_tool` (docs/plugins.md). Chapter: docs/02-tools.md.
-Claude Code counterpart: its built-in tool set.
+Seams: `default_tools()` below is the registry; a plugin adds its own with `session.add_tool`
+(docs/plugins.md). Chapter: docs/02-tools.md. Claude Code counterpart: its built-in tool set.
 """
 
 from __future__ import annotations

@@ -66,8 +66,8 @@ def test_what_each_profile_sends(tmp_path, home, server):
 
 def test_a_small_model_is_lean_by_itself_and_the_flag_or_variable_overrides(tmp_path, home, server):
     small = ["--model", "qwen2.5-coder-0.5b"]
-    for flags, env, expected in (([], {}, 5), (["--profile", "default"], {}, 9),
-                                 ([], {"AGENT_PROFILE": "default"}, 9)):
+    for flags, env, expected in (([], {}, 5), (["--profile", "default"], {}, 10),
+                                 ([], {"AGENT_PROFILE": "default"}, 10)):
         server.reply("ok")
         done = agent_p(tmp_path, home, server, *small, *flags, env=env)
         assert done.returncode == 0, done.stderr
