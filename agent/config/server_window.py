@@ -77,7 +77,8 @@ def settle_window(config, home: Path, seconds: float = ASK_SECONDS) -> None:
     from agent.config.doctor_card import Card, load_card, save_card
     from agent.config.profiles import load_profiles, profiles_file
 
-    if config.sources.get("context_window") in USER_SOURCES or config.replay:
+    if config.sources.get("context_window") in USER_SOURCES or config.replay or \
+            config.model.startswith("scripted:"):  # no server to ask
         return
     if config.provider and config.provider not in KINDS:  # a cloud API: none of these answer
         return

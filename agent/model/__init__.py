@@ -8,6 +8,7 @@ Read in this order:
     types.py           Reply, ToolCall, Usage, the Model protocol, Wrapper (a layer), the
                        model's events, parse_arguments
     scripted.py        ScriptedModel: plays back a script, for tests, the demo and coursework
+    script_file.py     a script in a JSON file, for `--model scripted:FILE`
     reminders.py       <system-reminder> blocks: added to a message, read back
     client.py          OpenAICompatible: one request, retries, the fallback model
     wire.py            a whole reply ([DONE], finish reason) and the deadlines (--timeout)

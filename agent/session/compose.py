@@ -238,12 +238,22 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
 def model_stack(config, name: str, body: dict, counter, lean: bool):
     """The client for model `name` and the layers around it, up to the tool-call repair:
     (the client, the whole stack). The tripwire goes inside the repair, so that it sees what
-    is sent; the caller puts the Meter outermost. Subagents get theirs here too."""
+    is sent; the caller puts the Meter outermost. Subagents get theirs here too. A name
+    `scripted:FILE` plays the replies of a JSON file (agent/model/script_file.py), no server."""
     from agent.config.profiles import load_profiles, profiles_file
     from agent.model.client import OpenAICompatible
     from agent.model.tokens import TruncationTripwire
     from agent.model.tool_repair import ToolCallRepair
 
+    if name.startswith("scripted:"):  # a script of replies from a file: no server at all
+        from agent.config.config import ConfigError
+        from agent.model.script_file import load_script
+        try:
+            client = load_script(str(config.cwd / name.partition(":")[2]))
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        client.extra_body = {}
+        return client, ToolCallRepair(client, "native")
     client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
                               model=name, stream=config.stream, timeout=config.timeout,
                               fallback_model=config.fallback_model, extra_body=body)
