@@ -61,8 +61,11 @@ def cell(seconds: list[float]) -> str:
 def spawn(argv: list[str]) -> tuple[float | None, float]:
     """Seconds from spawning `argv` (URL replaced by the fake server's) to its first request
     reaching the server (None if it sent none) and to the process's exit."""
+    import tempfile
+
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
-    with FakeOpenAI() as server:
+    with FakeOpenAI() as server, tempfile.TemporaryDirectory() as home:
+        env["HOME"] = home  # its sessions go there, not to your ~/.agent
         argv = [server.base_url if a == "URL" else a for a in argv]
         start = time.time()
         subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=True)

@@ -1,4 +1,5 @@
-"""Protocol invariants that every test of the loop checks (STYLE rule 12)."""
+"""Protocol invariants that every test of the loop checks: every tool call is answered by
+exactly one tool result, in order, before anything else (agent/loop/turn.py)."""
 
 
 def assert_paired(messages: list[dict]) -> None:

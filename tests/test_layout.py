@@ -1,6 +1,6 @@
 """The house a learner walks: its size, its rooms, and which way the imports go.
 
-Size creep happens unless something measures it (STYLE rule 1). The import direction is
+Size creep happens unless something measures it: a module past the cap is split by concept. The import direction is
 what lets a learner run the core alone and a student extend it without touching the loop:
 
     app  ──►  session  ──►  hooks, permissions, compact, context, config  ──►  core

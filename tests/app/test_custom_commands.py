@@ -220,3 +220,14 @@ def test_allowed_tools_of_an_untrusted_projects_commands_do_not_count(repo, home
     assert "allowed-tools of the command" in done.stderr and "not trusted" in done.stderr
     assert not (repo / "made-by-the-command").exists()
     assert "[not run: Permission denied" in server.requests[-1]["messages"][-1]["content"]
+
+
+def test_the_worked_example_of_the_chapter_is_shipped_and_reads_as_a_command():
+    from pathlib import Path as P
+    from agent.app.custom_commands import read
+    root = P(__file__).resolve().parents[2]
+    shipped = root / "docs" / "commands" / "review.md"
+    assert shipped.read_text() in (root / "docs" / "commands.md").read_text()  # the same text
+    command = read(shipped, "/review", "project", root)
+    assert command.description == "Review the staged change"
+    assert [r.text for r in command.allowed_tools] == ["Bash(git diff:*)", "Bash(git log:*)"]
