@@ -190,3 +190,39 @@ def test_agent_mcp_add_list_get_remove(project, home):
     assert missing.returncode == 1 and "no MCP server named 'nothing'" in missing.stderr
     bad = run(project, home, "mcp", "add", "bad name", "--", "x")
     assert bad.returncode == 2 and "letters, digits" in bad.stderr
+
+
+def test_an_http_server_in_the_settings_serves_the_session(project, home, server):
+    from test_mcp_sdk import serve_http
+    url, process = serve_http()
+    try:
+        (home / ".agent").mkdir(parents=True)
+        (home / ".agent" / "settings.json").write_text(json.dumps({
+            "mcpServers": {"remote": {"type": "http", "url": url}},
+            "permissions": {"allow": ["mcp__remote__add"]}}))
+        server.reply(tool_calls=[("mcp__remote__add", {"a": 2, "b": 3})])
+        server.reply("five")
+        done, result = agent_p(project, home, server)
+        assert done.returncode == 0, done.stderr
+        assert [m for m in server.requests[1]["messages"] if m["role"] == "tool"][-1]["content"] == "5"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_slash_mcp_shows_each_server_its_status_and_tools(project, home):
+    import os as _os
+    from agent.app.slash import command
+    from agent.config.config import load_config
+    from agent.session.compose import build_session
+    (home / ".agent").mkdir(parents=True)
+    (home / ".agent" / "settings.json").write_text(json.dumps({"mcpServers": {
+        "example": EXAMPLE_ENTRY, "broken": {"command": "no-such-command-anywhere"}}}))
+    config = load_config({"model": "m", "sandbox": False}, {"HOME": _os.environ["HOME"]}, project)
+    session = build_session(config, lambda event: None, None)
+    try:
+        text = command(session, "/mcp")
+    finally:
+        session.close()
+    assert "example  connected  (user:" in text and "  - mcp__example__word_count" in text
+    assert "broken  failed:" in text and "no-such-command-anywhere" in text
