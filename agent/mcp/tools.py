@@ -88,10 +88,21 @@ class McpServers:
             c.status = client.status  # "failed: <reason>"
             client.close()
 
-    def tools(self, wanted=lambda name: True) -> list[Tool]:
-        """A Tool for each tool of each connected server whose name `wanted` accepts."""
-        return [self.as_tool(c, t) for c in self.connections.values() for t in c.offered
-                if wanted(tool_name(c.spec.name, t.name))]
+    def tools(self, wanted=lambda name: True, taken: set[str] = frozenset()) -> list[Tool]:
+        """A Tool for each tool of each connected server whose name `wanted` accepts. Two
+        that come out with one name (`a.b` and `a_b`), or a name `taken` already: the first
+        is kept, the other left out and said."""
+        out, seen = [], set(taken)
+        for c in self.connections.values():
+            for t in c.offered:
+                name = tool_name(c.spec.name, t.name)
+                if name in seen:
+                    self.problems.append(f"MCP server {c.spec.name}: tool {t.name!r} left out: "
+                                         f"{name} is taken")
+                elif wanted(name):
+                    seen.add(name)
+                    out.append(self.as_tool(c, t))
+        return out
 
     def refresh(self, known: dict[str, Tool]) -> list[Tool]:
         """The tools a server added since it said its list changed, not yet in `known`."""

@@ -189,7 +189,8 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     if any(tool.name == "Skill" for tool in tools):  # their files, Read without a question
         policy.rules += skills.read_rules()
     mcp = start_mcp(config, settings, home, env, approve_mcp)  # agent/mcp/: tools from servers
-    tools += mcp.tools(lambda name: asked_for(name, config) if lean else True)
+    tools += mcp.tools(lambda name: asked_for(name, config) if lean else True,
+                       {tool.name for tool in tools})
     agent = Agent(meter, tools, system, ctx,
                   authorize=HookedGate(gate, hooks),
                   emit=emit, max_turns=config.max_turns, compactor=ladder)

@@ -143,3 +143,16 @@ def test_a_broken_file_is_one_line(places, tmp_path):
 ])
 def test_tool_names_are_what_the_api_takes(server, tool, expected):
     assert tool_name(server, tool) == expected
+
+
+def test_two_tools_that_come_out_with_one_name_keep_the_first_and_say_so():
+    from agent.mcp.client import McpTool
+    from agent.mcp.tools import Connection, McpServers
+    servers = McpServers([])
+    for name, tools in (("a", ["b.c", "b_c"]), ("a_", ["_b_c"])):
+        spec = parse(name, {"command": "x"}, "f.json", "user", {})
+        servers.connections[name] = Connection(spec, status="connected",
+                                               offered=[McpTool(t, "", {}) for t in tools])
+    offered = servers.tools(taken={tool_name("a_", "_b_c")})  # a built-in, say
+    assert [t.name for t in offered] == ["mcp__a__b_c"]
+    assert len(servers.problems) == 2 and all("is taken" in p for p in servers.problems)
