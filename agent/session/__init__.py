@@ -20,6 +20,7 @@ Read in this order:
     lock.py         one writer per session: a lock file held with flock, let go at death
     resume.py       the sessions of a folder: list, find, the /resume menu, resume_into
     running.py      each Bash command's process group on record; on resume: still running?
+    call_notes.py   each model call's figures written after its reply, for `agent trace`
     checkpoints.py  each file before each prompt's Write or Edit; /rewind
 
 Data paths under ~/.agent are named in agent/config/paths.py. Chapters: docs/sessions.md,

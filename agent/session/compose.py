@@ -107,6 +107,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     from agent.session.lean import ROLE as LEAN_ROLE
     from agent.session.lean import ReadFirst
     from agent.session.plugins import load_all
+    from agent.session.call_notes import CallNotes
     from agent.session.running import note_running
     from agent.session.subagents import find_types
     from agent.session.tool_set import asked_for, offered, page_answerer, start_mcp
@@ -209,6 +210,7 @@ def build_session(config, emit, ask, session_id: str | None = None, permissions=
     if lean:
         agent.on_stop.add(ReadFirst(config.cwd, lambda: agent.messages))
     agent.on_message.add(transcript)
+    agent.on_message.add(CallNotes(transcript, meter))  # each reply's figures, for agent trace
     repeats = 3 if config.max_repeats is None else config.max_repeats
     agent.after_tool.add(ResultBudget(window.result_budget, folder / "tool-results"), at=RESHAPE)
     agent.after_tool.add(memory, at=ATTACH)

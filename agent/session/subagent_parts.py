@@ -59,6 +59,7 @@ def build_child(session: Session, kind: AgentType, agent_id: str, stopping: thre
     from agent.loop.turn import Agent
     from agent.model.meter import Meter
     from agent.model.tokens import TokenCounter
+    from agent.session.call_notes import CallNotes
     from agent.session.compose import model_stack
     from agent.session.transcript import Transcript
 
@@ -104,6 +105,7 @@ def build_child(session: Session, kind: AgentType, agent_id: str, stopping: thre
     transcript = Transcript(project_folder(config.cwd, home) / session.id / "subagents",
                             f"agent-{agent_id}")
     child.on_message.add(transcript)
+    child.on_message.add(CallNotes(transcript, meter))
     child.on_stop.add(session.hooks.subagent_stop(agent_id, kind.name, str(transcript.path)))
     repeats = 3 if config.max_repeats is None else config.max_repeats
     child.after_tool.add(ResultBudget(window.result_budget, session.folder / "tool-results"),

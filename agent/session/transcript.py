@@ -19,9 +19,10 @@ The format: each line is one JSON object, either
     {"type": "running", "tool_call_id": ..., "pgid": ..., "command": ...}
                                    a Bash command started (agent/session/running.py): read
                                    on resume when its call has no result.
-    {"type": "subagent", "agent_id": ..., "subagent_type": ..., "transcript": ...}
-                                   a subagent ran (agent/session/subagents.py); its own
-                                   messages are in that file.
+    {"type": "subagent", "agent_id": ..., "transcript": ...}   a subagent ran, its messages
+                                   in that file (agent/session/subagents.py)
+    {"type": "call", "prompt_tokens": ..., ...}   the figures of the call that made the reply
+                                   above (agent/session/call_notes.py), for `agent trace`.
 Loading starts empty, appends each message and starts over at each history line. A rewrite
 is one line, so it happens whole or (torn) not at all, like every other write. Lines that are
 not JSON are dropped and counted; lines of no known kind or of the wrong shape (a tool_calls
@@ -271,8 +272,8 @@ def load(path: Path) -> Loaded:
               and record["message"]["role"] == "system"):
             at_start = bool(messages) and messages[0]["role"] == "system"
             messages = [record["message"], *messages[1 if at_start else 0:]]
-        elif isinstance(record, dict) and record.get("type") in ("running", "subagent"):
-            continue  # read on resume by agent/session/running.py; a subagent's transcript
+        elif isinstance(record, dict) and record.get("type") in ("running", "subagent", "call"):
+            continue  # read on resume by running.py; a subagent's transcript; a call's figures
         else:
             why["a line of no known kind"] += 1
         if not first:

@@ -187,7 +187,8 @@ def test_session_events_pre_compact_and_the_transcript(home, repo, server):
     command(session, "/clear", "")
     lines = log.read_text().splitlines()
     assert lines[0].strip() == "SessionStart startup"
-    assert lines[1].split()[:2] == ["PreCompact", "manual"] and int(lines[1].split()[2]) == 3
+    # the transcript it counts: system, prompt, answer, and the answer's call figures
+    assert lines[1].split()[:2] == ["PreCompact", "manual"] and int(lines[1].split()[2]) == 4
     assert lines[2].strip() == "SessionEnd clear" and lines[3].strip() == "SessionStart clear"
 
 
