@@ -3,7 +3,7 @@
 Only this package prints, reads the terminal or parses flags; nothing else imports it.
 
 Read in this order:
-    cli.py              what to run: the subcommands (demo, doctor, permissions, sessions), -p, the REPL
+    cli.py              what to run: the subcommands (demo, doctor, sessions, trace, ...), -p, the REPL
     flags.py            the flags, and the checks on their values
     print_mode.py       -p: one prompt, the answer or one json document
     output.py           -p's json and stream-json in Claude Code's shapes; refusals kept
@@ -18,7 +18,9 @@ Read in this order:
     doctor.py           `agent doctor`: probe an endpoint, print the fixes
     doctor_probes.py    the doctor's four chat probes
     mcp_command.py      `agent mcp list|get|add|remove|approve` (agent/mcp/)
+    trace.py            `agent trace`: a session's transcript read back as a timeline
+    trace_page.py       that timeline as one HTML page: no script, no network
 
-Chapters: docs/06-cli.md, docs/commands.md, docs/local-models.md (doctor).
+Chapters: docs/06-cli.md, docs/commands.md, docs/local-models.md (doctor), docs/trace.md.
 Claude Code counterpart: the `claude` command, its REPL and slash commands.
 """

@@ -7,6 +7,7 @@
     agent -r ID / --resume ID  go on with that session (REPL or -p)
     ... --fork-session         with -c or -r: go on in a copy, under a new id
     agent sessions             list this folder's sessions: id, time, size, first prompt
+    agent trace [ID] [-o FILE] a session as one HTML page (agent/app/trace.py)
     agent demo                 a scripted model fixes a bug in a sample repository, no server
     agent doctor               probe the endpoint, print what it can do and the fixes
     agent permissions explain 'Bash(git push)'    which rule decides a call, and why
@@ -54,6 +55,9 @@ def run(argv: list[str]) -> int:
         return permissions_command(argv[1:])
     if argv[:1] == ["sessions"]:
         return sessions_command(argv[1:])
+    if argv[:1] == ["trace"]:
+        from agent.app.trace import main as trace
+        return trace(argv[1:])
     if argv[:1] == ["mcp"]:
         from agent.app.mcp_command import main as mcp
         return mcp(argv[1:])
