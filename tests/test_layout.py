@@ -182,7 +182,8 @@ def test_the_tests_mirror_the_packages():
                      if p.is_dir() and p.name != "__pycache__")
     assert set(folders) <= set(PARTS), f"tests/ folders that are not parts: {set(folders) - set(PARTS)}"
     loose = sorted(p.name for p in (ROOT / "tests").glob("test_*.py"))
-    house = {"test_layout.py", "test_docs_story.py", "test_docs_examples.py", "test_exercises.py"}
+    house = {"test_layout.py", "test_docs_story.py", "test_docs_examples.py", "test_docs_chapters.py",
+             "test_exercises.py"}
     assert set(loose) <= house | {"test_real_model.py"}, loose  # the house, its docs, the real model
 
 
