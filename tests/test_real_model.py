@@ -171,7 +171,7 @@ def test_the_window_is_the_servers_not_the_profiles(llama_server, tmp_path):
 
 def test_the_task_runner_and_its_checks_run_end_to_end_on_the_real_model(llama_server, tmp_path,
                                                                            capsys):
-    """The four quick tasks, lean, replies capped so that it takes a minute: the runner,
+    """Two quick tasks of two kinds (a fact, a command), lean, replies capped: the runner,
     the recording proxy and the checks work with a real server (not a solve rate: a 0.5B
     model promises none). The full suite is a benchmark, run by hand (docs/local-models.md)."""
     import csv
@@ -179,12 +179,12 @@ def test_the_task_runner_and_its_checks_run_end_to_end_on_the_real_model(llama_s
     out = tmp_path / "runs.csv"
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "tasks.py"), "--base-url",
                            llama_server.base_url, "--model", "qwen2.5-coder-0.5b", "--quick",
-                           "--harness", "ours-lean", "--max-turns", "2",
+                           "--tasks", "01-*,15-*", "--harness", "ours-lean", "--max-turns", "2",
                            "--max-tokens", "128", "--csv", str(out)], capture_output=True,
                           text=True, timeout=400)
     assert done.returncode == 0, done.stderr[-2000:]
     rows = list(csv.DictReader(out.open()))
-    assert len(rows) == 4 and all(int(r["turns"]) >= 1 and int(r["prompt_tokens"]) > 0 for r in rows)
+    assert len(rows) == 2 and all(int(r["turns"]) >= 1 and int(r["prompt_tokens"]) > 0 for r in rows)
     assert all(r["first_prompt_ms"] and r["why"] for r in rows)  # llama.cpp's timings, a verdict
     with capsys.disabled():
         print("\n" + done.stdout)
