@@ -23,6 +23,8 @@ import os
 import sys
 from pathlib import Path
 
+from agent.config.settings import write_json  # a temporary file, then a rename
+
 SCOPES = ("local", "project", "user")
 
 
@@ -40,13 +42,6 @@ def read_json(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ValueError(f"{path} does not hold a JSON object")
     return data
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)  # whole or not at all
 
 
 def main(argv: list[str]) -> int:

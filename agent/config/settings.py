@@ -217,7 +217,7 @@ def remember_rule(project: Path, home: Path, rule: str, kind: str = "allow") -> 
     rules = data.setdefault("permissions", {}).setdefault(kind, [])
     if rule not in rules:
         rules.append(rule)
-    _write_json(path, data)
+    write_json(path, data)
     if is_trusted(project, home) is not False:
         set_trusted(project, home, True)
     return path
@@ -233,7 +233,7 @@ def set_trusted(project: Path, home: Path, value: bool) -> None:
     """Store the answer for this project in ~/.agent/trusted.json, atomically."""
     store = _trust_store(home)
     store["projects"][str(project.resolve())] = value
-    _write_json(user_file(home, "trusted.json"), store)
+    write_json(user_file(home, "trusted.json"), store)
 
 
 def _read_json(path: Path) -> dict | None:
@@ -322,7 +322,7 @@ def _trust_store(home: Path) -> dict:
     return store
 
 
-def _write_json(path: Path, data: dict) -> None:
+def write_json(path: Path, data: dict) -> None:
     """Write to a temporary file next to it, then rename: a crash leaves the old file whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

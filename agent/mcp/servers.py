@@ -29,9 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -194,7 +192,5 @@ def approve(home: Path, project: Path | None, spec: ServerSpec, yes: bool) -> No
         store = {}
     store.setdefault(str(project), {})[spec.name] = {"approved": yes,
                                                      "fingerprint": spec.fingerprint}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(json.dumps(store, indent=2) + "\n")
-    tmp.replace(path)  # whole or not at all
+    from agent.config.settings import write_json
+    write_json(path, store)  # whole or not at all
