@@ -38,6 +38,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from agent.tools import tether
@@ -197,12 +198,16 @@ class KeptSandbox:
         tether.tidied(self.proc.pid)
 
 
-def remove_if_empty(path: Path) -> None:
+def remove_if_empty(path: Path, wait: float = 0.0) -> None:
     """Remove a placeholder unless something was put in it meanwhile, or another sandbox
     (another session in the same workspace) holds it as a mount point: removing it there
-    would lift that sandbox's wall, and a command still running in it could create `.env`."""
-    if _mount_point(path) in held_elsewhere():
-        return
+    would lift that sandbox's wall, and a command still running in it could create `.env`.
+    `wait`: seconds to give a sandbox that is ending (the command's own) to let go of it."""
+    deadline = time.monotonic() + wait
+    while _mount_point(path) in held_elsewhere():
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
     try:
         path.rmdir() if path.is_dir() else (path.stat().st_size or path.unlink())
     except OSError:

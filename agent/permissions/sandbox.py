@@ -177,9 +177,9 @@ class Sandbox:
         alone: list[Path] = []  # the placeholders of a sandbox of its own, if it came to that
         try:
             yield self._spawner(kept, args, made, alone)
-        finally:
+        finally:  # its own sandbox may still be ending (a background job being killed)
             for path in reversed(alone):
-                remove_if_empty(path)
+                remove_if_empty(path, wait=1.0)
 
     def _spawner(self, kept: KeptSandbox | None, args: list[str], made: list[Path],
                  alone: list[Path]) -> Spawn:
