@@ -39,6 +39,20 @@ def tool_name(server: str, tool: str) -> str:
     return f"mcp__{clean(server)}__{clean(tool)}"[:64]
 
 
+def schema_problem(schema: object) -> str | None:
+    """What makes a server's inputSchema unusable as a tool's parameters, or None. A server
+    can send anything; the model's API takes an object schema, and the loop reads its
+    `properties` and `required` (agent/loop/turn.py check_arguments)."""
+    if not isinstance(schema, dict) or schema.get("type", "object") != "object":
+        return "its inputSchema is not a JSON schema of type object"
+    if not isinstance(schema.get("properties", {}), dict):
+        return "its inputSchema's properties is not an object"
+    required = schema.get("required", [])
+    if not isinstance(required, list) or not all(isinstance(r, str) for r in required):
+        return "its inputSchema's required is not a list of names"
+    return None
+
+
 @dataclass
 class Connection:
     """One server: its spec, the client once started, what it offers, how it is."""
@@ -96,9 +110,10 @@ class McpServers:
         for c in self.connections.values():
             for t in c.offered:
                 name = tool_name(c.spec.name, t.name)
-                if name in seen:
+                wrong = schema_problem(t.input_schema)
+                if name in seen or wrong:
                     self.problems.append(f"MCP server {c.spec.name}: tool {t.name!r} left out: "
-                                         f"{name} is taken")
+                                         f"{wrong or f'{name} is taken'}")
                 elif wanted(name):
                     seen.add(name)
                     out.append(self.as_tool(c, t))
@@ -116,8 +131,8 @@ class McpServers:
                 except McpError:  # a server's failure is its status
                     c.status = c.client.status
                     continue
-                added += [self.as_tool(c, t) for t in c.offered
-                          if tool_name(c.spec.name, t.name) not in known]
+                added += [self.as_tool(c, t) for t in c.offered if tool_name(
+                    c.spec.name, t.name) not in known and not schema_problem(t.input_schema)]
         return added
 
     def as_tool(self, c: Connection, mcp_tool) -> Tool:
@@ -125,7 +140,7 @@ class McpServers:
         schema = dict(mcp_tool.input_schema or {})
         schema.setdefault("type", "object")
         schema.setdefault("properties", {})
-        description = (mcp_tool.description or mcp_tool.name).strip()
+        description = str(mcp_tool.description or mcp_tool.name).strip()
         if len(description) > DESCRIPTION_CHARS:
             description = description[:DESCRIPTION_CHARS] + " [...]"
 

@@ -226,3 +226,15 @@ def test_slash_mcp_shows_each_server_its_status_and_tools(project, home):
         session.close()
     assert "example  connected  (user:" in text and "  - mcp__example__word_count" in text
     assert "broken  failed:" in text and "no-such-command-anywhere" in text
+
+
+def test_a_server_that_lies_about_its_schemas_loses_those_tools_not_the_session(project, home, server):
+    (home / ".agent").mkdir(parents=True)
+    (home / ".agent" / "settings.json").write_text(json.dumps({"mcpServers": {
+        "liar": {"command": sys.executable, "args": [MISBEHAVING, "lying"]}}}))
+    server.reply("ok")
+    done, _ = agent_p(project, home, server)
+    assert done.returncode == 0, done.stderr
+    assert [n for n in names(server.requests[0]) if n.startswith("mcp__")] == ["mcp__liar__alpha"]
+    for tool in ("text_schema", "list_props", "array", "required_bad"):
+        assert f"tool '{tool}' left out: its inputSchema" in done.stderr

@@ -11,6 +11,7 @@
     asks      before answering a call: a log message, then a ping and a roots/list request of
               its own; the answer is what the client said to them
     huge      answers a call with a line of 11 MB
+    lying     lists tools whose schemas and descriptions are not what the protocol says
 
 No SDK: the protocol as plain lines, what the client must cope with when a server is wrong.
 """
@@ -39,6 +40,14 @@ def listing(cursor: str | None) -> dict:
         if start + 2 < len(names):
             page["nextCursor"] = str(start + 2)
         return page
+    if MODE == "lying":
+        return {"tools": [{"name": "text_schema", "inputSchema": "whatever you like"},
+                          {"name": "list_props", "description": 42,
+                           "inputSchema": {"type": "object", "properties": [1, 2]}},
+                          {"name": "array", "inputSchema": {"type": "array"}},
+                          {"name": "required_bad", "inputSchema": {"type": "object",
+                                                                   "required": "x"}},
+                          tool("alpha")]}
     return {"tools": [tool("alpha")] + ([tool("beta")] if changed else [])}
 
 
