@@ -85,7 +85,11 @@ def start_mcp(config, settings, home: Path, env: dict, approve_mcp):
         answer = approval(home, settings.project, spec)
         if answer is None and approve_mcp is not None:
             answer = bool(approve_mcp(spec))
-            approve(home, settings.project, spec, answer)
+            try:
+                approve(home, settings.project, spec, answer)
+            except OSError as err:  # a full disk, a read-only home: this run only, and said
+                problems.append(f"your answer about MCP server {spec.name!r} could not be kept "
+                                f"({err.strerror or err}): it holds for this session only")
         if answer:
             chosen.append(spec)
         else:

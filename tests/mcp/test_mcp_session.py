@@ -238,3 +238,19 @@ def test_a_server_that_lies_about_its_schemas_loses_those_tools_not_the_session(
     assert [n for n in names(server.requests[0]) if n.startswith("mcp__")] == ["mcp__liar__alpha"]
     for tool in ("text_schema", "list_props", "array", "required_bad"):
         assert f"tool '{tool}' left out: its inputSchema" in done.stderr
+
+
+def test_an_approval_that_cannot_be_kept_holds_for_the_session_and_is_said(project, home):
+    import os as _os
+    from agent.config.config import load_config
+    from agent.session.compose import build_session
+    declare(project, {"example": EXAMPLE_ENTRY})
+    trust(project, home)
+    (home / ".agent" / "mcp-approvals.json").mkdir()  # cannot be written, as on a full disk
+    config = load_config({"model": "m", "sandbox": False}, {"HOME": _os.environ["HOME"]}, project)
+    session = build_session(config, lambda event: None, None, approve_mcp=lambda spec: True)
+    try:
+        assert "mcp__example__word_count" in session.tools
+        assert any("could not be kept" in p for p in session.mcp.problems)
+    finally:
+        session.close()
