@@ -184,13 +184,20 @@ def approval(home: Path, project: Path | None, spec: ServerSpec) -> bool | None:
 
 
 def approve(home: Path, project: Path | None, spec: ServerSpec, yes: bool) -> None:
-    """Keep the answer about this server, as it is written now (an edit asks again)."""
-    path = approvals_file(home)
-    try:
-        store = json.loads(path.read_text())
-    except (OSError, ValueError):
-        store = {}
-    store.setdefault(str(project), {})[spec.name] = {"approved": yes,
-                                                     "fingerprint": spec.fingerprint}
+    """Keep the answer about this server, as it is written now (an edit asks again). Two
+    processes answering at once both count: the read and the write are under a lock."""
+    import fcntl
+
     from agent.config.settings import write_json
-    write_json(path, store)  # whole or not at all
+
+    path = approvals_file(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # let go when the file closes
+        try:
+            store = json.loads(path.read_text())
+        except (OSError, ValueError):
+            store = {}
+        store.setdefault(str(project), {})[spec.name] = {"approved": yes,
+                                                         "fingerprint": spec.fingerprint}
+        write_json(path, store)  # whole or not at all

@@ -156,3 +156,16 @@ def test_two_tools_that_come_out_with_one_name_keep_the_first_and_say_so():
     offered = servers.tools(taken={tool_name("a_", "_b_c")})  # a built-in, say
     assert [t.name for t in offered] == ["mcp__a__b_c"]
     assert len(servers.problems) == 2 and all("is taken" in p for p in servers.problems)
+
+
+def test_answers_given_at_once_by_several_processes_all_count(places):
+    import threading
+    project, home = places
+    mcp_json(project / ".mcp.json", {f"s{i}": {"command": "true"} for i in range(16)})
+    specs = declared(project, home, settings_for(project, home, True), None, {}, {})[0]
+    threads = [threading.Thread(target=approve, args=(home, project, s, True)) for s in specs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(approval(home, project, s) is True for s in specs)
