@@ -192,9 +192,15 @@ def _read(response: http.client.HTTPResponse, sock: socket.socket, deadline: flo
         while len(body) <= max_bytes:
             sock.settimeout(_left(deadline))
             chunk = response.read1(min(65536, max_bytes + 1 - len(body)))
-            if not chunk:
-                return bytes(body), ""
+            if not chunk:  # the end, or the server hung up before what it promised
+                missing = response.length or 0  # Content-Length's bytes not yet read
+                return bytes(body), (f"the server closed the connection after {len(body):,} "
+                                     f"bytes, {missing:,} short: the page is incomplete"
+                                     if missing else "")
             body += chunk
+    except http.client.IncompleteRead:  # a chunked body cut off
+        return bytes(body), (f"the server closed the connection after {len(body):,} bytes, "
+                             "in the middle of the page: it is incomplete")
     except TimeoutError:
         raise ToolError(f"{url} is too slow: {len(body):,} bytes came in {time_limit:g} s, "
                         f"the time limit. Try again later, or another page.") from None

@@ -144,6 +144,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"a few bytes")
             self.wfile.flush()
             site.closing.wait(10)
+        elif path in ("/cut", "/cut-chunked"):  # the server hangs up before the end
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            if path == "/cut":
+                self.send_header("Content-Length", "1000")
+            else:
+                self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            self.wfile.write(b"<p>the first part</p>" if path == "/cut" else b"15\r\n<p>the first part</p>\r\n")
+            self.wfile.flush()
+            self.close_connection = True
         elif path == "/search":
             self.send(200, json.dumps(RESULTS).encode(), "application/json")
         elif path == "/broken-search":
@@ -215,6 +226,13 @@ def test_a_huge_page_is_cut_at_the_size_limit_quickly(site, ctx):
     assert time.monotonic() - started < 8
     assert "(cut: the page is over 5 MB: only its first 5 MB were read)" in out
     assert "characters cut from the middle" in out  # and capped for the model
+
+
+@pytest.mark.parametrize("path", ["/cut", "/cut-chunked"])
+def test_a_page_the_server_cuts_off_is_said_to_be_incomplete(site, ctx, path):
+    text = fetch(web_fetch(), site.url(path), ctx)
+    assert "the first part" in text
+    assert "(cut: the server closed the connection after" in text and "incomplete" in text
 
 
 def test_a_slow_page_is_stopped_at_the_time_limit(site, ctx):
