@@ -38,6 +38,8 @@ T = TypeVar("T")
 
 def groups(calls: tuple[ToolCall, ...], tools: dict[str, Tool]) -> list[tuple[ToolCall, ...]]:
     """The calls cut into groups: runs of calls that may run alongside, and single calls."""
+    if len(calls) == 1:  # the common reply: nothing to decide
+        return [calls]
     out: list[list[ToolCall]] = []
     together = False
     for call in calls:
@@ -56,11 +58,12 @@ def may_run_alongside(call: ToolCall, tools: dict[str, Tool]) -> bool:
     tool = tools.get(call.name)
     if tool is None:
         return True
+    if not callable(tool.alongside):  # most tools: no need to read the arguments here
+        return tool.alongside
     try:
-        args = parse_arguments(call.arguments)
+        return tool.alongside(parse_arguments(call.arguments))
     except BadArguments:
         return True
-    return tool.alongside(args) if callable(tool.alongside) else tool.alongside
 
 
 def run(jobs: list[Callable[[], T]], finished: Callable[[int, T, float], None],

@@ -2,7 +2,7 @@
 server, every tool, the gate and the transcript real.
 
     [{"call": "Read", "args": {"file_path": "a.py"}},        one tool call
-     [{"call": "Grep", "args": {"pattern": "TODO"}}, ...],   several in one reply
+     [{"call": "Grep", "args": {"pattern": "retry"}}, ...],  several in one reply
      {"text": "Let me check.", "calls": [...]},               text and calls
      {"error": "the server fell over"},                       a failing request
      "It prints hello."]                                      a plain answer

@@ -6,25 +6,16 @@ import json
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 
 from agent.permissions.gate import suggest_rule
 from agent.permissions.policy import Policy
 from agent.tools.web import web_fetch
+import test_web
 from test_web import Site
 
-
-@pytest.fixture
-def site():
-    """test_web.py's site: its pages, on a port of its own."""
-    server = Site()
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield server
-    server.closing.set()
-    server.shutdown()
-    server.server_close()
+site = test_web.site  # its pages, on a port of its own per test: the same fixture
 
 
 def agent_p(cwd, home, server, *flags, env=None):
