@@ -25,7 +25,7 @@ the exact and semantic caches on a fixed workload.
     bag of words, offline) and, with --real, of Qwen2.5-Coder-0.5B (llama-server
     --embeddings, mean pooling). A semantic hit is right when the stored answer is for the
     query's own intent, false otherwise.
-Claude Code counterpart: none; the figures are in docs/caching.md.
+Claude Code counterpart: none; the figures are in docs/16-caching.md.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ requests, the calls made, the model's notes), so a fact can outlive a summary on
 model noted it. Tokens are cl100k counts (agent.model.tokens), not the served model's.
 With `--base-url`, a real model writes the summaries and, after each session, answers the
 recall questions from the final context, scored by exact port numbers.
-Claude Code counterpart: none; this measures the ladder of docs/compaction.md.
+Claude Code counterpart: none; this measures the ladder of docs/15-compaction.md.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ and with the served model's own tokenizer when `--tokenize-url` names a llama-se
 POST /tokenize). The published claim is that TOON takes 40-44% fewer tokens than pretty
 JSON; an independent check found that most of that comes from minification alone. Both are
 printed: the saving against pretty JSON, and the saving against minified JSON.
-Claude Code counterpart: none; this is for docs/caching.md.
+Claude Code counterpart: none; this is for docs/16-caching.md.
 """
 
 from __future__ import annotations

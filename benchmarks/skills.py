@@ -18,7 +18,7 @@ tiktoken has no vocabulary here), for the default profile and for the lean one w
                       as a memory file would be
 
 Progressive disclosure pays "offered" on every request and "loaded" once, when used.
-Claude Code counterpart: none; the figures are in docs/skills.md.
+Claude Code counterpart: none; the figures are in docs/19-skills.md.
 """
 
 from __future__ import annotations

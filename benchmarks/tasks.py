@@ -16,7 +16,7 @@ The harnesses, each as its users run it:
 
     ours        python -m agent -p PROMPT --output-format json --permission-mode acceptEdits
                 --profile default
-    ours-lean   the same with --profile lean (docs/local-models.md: the lean profile)
+    ours-lean   the same with --profile lean (docs/14-local-models.md: the lean profile)
     mini        mini -y --exit-immediately -m openai/M -t PROMPT -l 0 -o TRAJ -c mini.yaml
                 -c model.model_kwargs.api_base=URL ... (mini-swe-agent from PyPI; --mini
                 names its `mini` program, installed with `pip install mini-swe-agent mcp`)

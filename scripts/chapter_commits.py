@@ -5,8 +5,9 @@ files of its mechanism, oldest first.
     python scripts/chapter_commits.py --write   put it in docs/00-overview.md, between the
                                                 <!-- story --> markers
 
-A chapter's files are the ones its opening "Package:" paragraph names (`agent/x/` followed by
-(`a.py`, `b.py`), or a whole `agent/x/y.py`); a file's commit is the one that added it,
+A chapter's files are the ones its opening "Package:" paragraph names as its own (`agent/x/`
+followed by (`a.py`, `b.py`), or a whole `agent/x/y.py`; the neighbours named after ", with"
+are not its mechanism); a file's commit is the one that added it,
 followed through renames (`git log --follow --diff-filter=A`), so a module moved when the
 house was reshaped still points at the commit that wrote it. tests/test_docs_story.py
 checks that the table is what this script makes of the history.
@@ -25,8 +26,14 @@ SKIP = ("00-overview.md", "reading-order.md")
 
 
 def chapter_files(doc: Path) -> list[str]:
-    """The files a chapter's opening paragraph names, that exist."""
-    head = doc.read_text(encoding="utf-8").split("\n## ")[0]
+    """The files a chapter's "Package:" paragraph names as its own, that exist.
+
+    Its own are named before the neighbours it leans on (", with ...", ", wired by ...",
+    ", reading ..."): the skills chapter is about skills.py, not about the permission rules
+    that also judge a skill."""
+    page = doc.read_text(encoding="utf-8").split("\n## ")[0]
+    head = next((p for p in page.split("\n\n") if p.startswith("Package")), "")
+    head = re.split(r",\s+(?:with|wired by|reading)\s", head, maxsplit=1)[0]
     found: list[str] = []
     for group in re.finditer(r"`(agent/[\w/]+/)`\s*\(([^)]*)\)", head):
         found += [group.group(1) + name for name in re.findall(r"`([\w]+\.py)`", group.group(2))]

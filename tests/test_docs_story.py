@@ -54,4 +54,4 @@ def test_every_chapter_but_the_newest_has_a_row_with_its_commits(story):
 def test_a_chapter_finds_the_files_its_opening_names(story):
     assert story.chapter_files(ROOT / "docs" / "01-loop.md")[:2] == ["agent/loop/turn.py",
                                                                      "agent/loop/seams.py"]
-    assert "agent/mcp/client.py" in story.chapter_files(ROOT / "docs" / "mcp.md")
+    assert "agent/mcp/client.py" in story.chapter_files(ROOT / "docs" / "21-mcp.md")

@@ -2,7 +2,7 @@
 
 These check the harness, not the model's intelligence: the real client gets a whole answer,
 a stream of deltas with usage, and the prompt-cache count that a repeated prompt earns. The
-speed figures are printed, not asserted (they are in docs/local-models.md).
+speed figures are printed, not asserted (they are in docs/14-local-models.md).
 Skipped, with the reason shown, until `bash scripts/local-llm.sh setup` has run; deselect
 with `pytest -m "not real_model"`. Replies are kept short (max_tokens) so each takes seconds.
 """
@@ -173,7 +173,7 @@ def test_the_task_runner_and_its_checks_run_end_to_end_on_the_real_model(llama_s
                                                                            capsys):
     """Two quick tasks of two kinds (a fact, a command), lean, replies capped: the runner,
     the recording proxy and the checks work with a real server (not a solve rate: a 0.5B
-    model promises none). The full suite is a benchmark, run by hand (docs/local-models.md)."""
+    model promises none). The full suite is a benchmark, run by hand (docs/14-local-models.md)."""
     import csv
 
     out = tmp_path / "runs.csv"

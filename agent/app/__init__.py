@@ -21,6 +21,6 @@ Read in this order:
     trace.py            `agent trace`: a session's transcript read back as a timeline
     trace_page.py       that timeline as one HTML page: no script, no network
 
-Chapters: docs/06-cli.md, docs/commands.md, docs/local-models.md (doctor), docs/trace.md.
+Chapters: docs/09-cli.md, docs/10-commands.md, docs/14-local-models.md (doctor), docs/11-trace.md.
 Claude Code counterpart: the `claude` command, its REPL and slash commands.
 """

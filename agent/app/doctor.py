@@ -219,5 +219,5 @@ def main(argv: list[str]) -> int:
         from agent.permissions.sandbox import bubblewrap
         why = bubblewrap()[1]
         print(f"sandbox: {why}; the model's commands would run unsandboxed" if why else
-              "sandbox: bubblewrap works here; the model's commands run confined (docs/sandbox.md)")
+              "sandbox: bubblewrap works here; the model's commands run confined (docs/06-sandbox.md)")
     return 0 if reachable and not any(f.status == "problem" for f in card.findings) else 1

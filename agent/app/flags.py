@@ -73,11 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print mode: use this project's allow rules, mode and hooks without asking")
     p.add_argument("--tool-mode", choices=("native", "text", "auto"),
                    help="tool calls: native, described in the prompt (text), or native until the "
-                        "model needs text (auto, the default; see docs/08-tool-calls.md)")
+                        "model needs text (auto, the default; see docs/12-tool-calls.md)")
     p.add_argument("--profile", choices=("default", "lean"),
                    help="lean: five tools, one-line descriptions and a short system prompt, for "
                         "small models (chosen by itself for 3B and less or a window of 8k and "
-                        "less; docs/local-models.md)")
+                        "less; docs/14-local-models.md)")
     p.add_argument("--tools", type=_names, metavar="NAMES",
                    help='the tools offered, comma-separated ("Read,Grep,Task"): only these of '
                         "the built-in ones; with the lean profile, Task or Skill are added this way")
@@ -93,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default 3; 0: never)")
     p.add_argument("--cache", type=_cache_layers, metavar="LAYERS",
                    help="response caches, comma-separated: exact, semantic (env AGENT_RESPONSE_CACHE; "
-                        "see docs/caching.md)")
+                        "see docs/16-caching.md)")
     p.add_argument("--record", type=Path, metavar="FILE",
                    help="record every reply to FILE, to replay the session later with --replay")
     p.add_argument("--replay", type=Path, metavar="FILE",
@@ -103,13 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "(env AGENT_LISTING)")
     p.add_argument("--sandbox", action="store_true", default=None,
                    help="run the model's commands in the OS sandbox (bubblewrap; the default "
-                        "where it works; docs/sandbox.md)")
+                        "where it works; docs/06-sandbox.md)")
     p.add_argument("--no-sandbox", action="store_false", dest="sandbox",
                    help="run the model's commands unsandboxed (the rules alone judge them)")
     p.add_argument("--plugin", action="append", default=[], metavar="FILE_OR_MODULE",
                    help="load a plugin: a Python file or module with register(session), which "
                         "may add tools, hooks, compaction strategies, model layers (repeatable; "
-                        "docs/plugins.md)")
+                        "docs/18-plugins.md)")
     p.add_argument("--compaction", type=_names, metavar="NAMES",
                    help="compaction strategies in order, comma-separated (env AGENT_COMPACTION; "
                         "default mask_observations,summarize; '' never compacts)")

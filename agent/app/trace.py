@@ -20,7 +20,7 @@ summary); messages already shown are not shown again. Each assistant message ans
 request, whose messages are the history just before it: its tokens are estimated from them
 (agent/model/tokens.py; tool schemas are not stored, so not counted). A `{"type": "call"}`
 line right after an assistant message (a Meter CallRecord and a time: proposed, not written
-yet, docs/trace.md) gives measured figures: tokens sent and cached, time to first token.
+yet, docs/11-trace.md) gives measured figures: tokens sent and cached, time to first token.
 A subagent's own transcript (its `subagent` line) is read the same way, one level deep.
 Simplified: the transcript does not store is_error, so a result is an error when it starts
 with "Error", a refusal when it starts as every refusal does (REFUSALS); a reminder from a

@@ -11,6 +11,6 @@ Read in this order:
 
 Token counts come from agent/model/tokens.py. Seams: the loop's compactor; strategies by
 name (--compaction, and plugins' `session.add_strategy`); PreCompact hooks on
-`Ladder.pre_compact`. Chapter: docs/compaction.md; measured by benchmarks/compaction.py.
+`Ladder.pre_compact`. Chapter: docs/15-compaction.md; measured by benchmarks/compaction.py.
 Claude Code counterpart: tool-result limits, microcompact, autocompact, /compact.
 """

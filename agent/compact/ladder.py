@@ -21,7 +21,7 @@ prefix cache. `Ladder.prefix` records, per request, what the previous request sh
 
 A strategy is a function `(messages, job) -> messages`: it returns a new list (it never
 changes the dicts it was given) and must keep every tool call with its result. Adding one is
-writing that function and putting it in a Ladder's list (see docs/compaction.md).
+writing that function and putting it in a Ladder's list (see docs/15-compaction.md).
 Memory files live in the system prompt, which every strategy keeps; the ones loaded later
 (subfolders) are handed back through `job.memory` after a summary.
 Claude Code counterpart: tool-result limits, microcompact, autocompact, /compact, PreCompact.
@@ -149,7 +149,7 @@ def fit(make: Callable[[int], str], limit: int, tokens: int, counter: TokenCount
 
 STRATEGIES: dict[str, Strategy] = {"mask_observations": mask_observations, "summarize": summarize}
 """The built-in strategies by name: what --compaction and the `compaction` setting choose from
-(the default runs both, in this order). A plugin adds its own (docs/plugins.md)."""
+(the default runs both, in this order). A plugin adds its own (docs/18-plugins.md)."""
 
 
 def tail_start(messages: list[dict], counts: list[int], budget: int) -> int | None:

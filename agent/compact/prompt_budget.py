@@ -23,7 +23,7 @@ its hash), like the tool results ResultBudget files away (agent/compact/ladder.p
 Not covered: the facts added to a prompt (date, git status, a hook's context) are small and
 not counted; neither is the history, which the ladder compacts before each request.
 Claude Code counterpart: none exact (it refuses a prompt that is too long after the server
-says so); this is the rule of docs/compaction.md, "Prompts larger than the window".
+says so); this is the rule of docs/15-compaction.md, "Prompts larger than the window".
 """
 
 from __future__ import annotations

@@ -17,6 +17,6 @@ Read in this order:
     definitions.py  subagent and skill files, found where Claude Code looks
 
 Nothing here reads the environment by itself: the CLI passes it in. Chapters:
-docs/06-cli.md, docs/05-permissions.md (settings and trust), docs/local-models.md.
+docs/09-cli.md, docs/05-permissions.md (settings and trust), docs/14-local-models.md.
 Claude Code counterpart: settings.json files and its environment variables.
 """

@@ -101,13 +101,13 @@ class Config:
     """How Glob and Grep lay out results: lines, or toon rows (agent/tools/listing.py)."""
     compaction: str = DEFAULT_COMPACTION
     """The compaction strategies, comma-separated, in the order they run (--compaction; a
-    plugin may add more, docs/plugins.md); "" never compacts."""
+    plugin may add more, docs/18-plugins.md); "" never compacts."""
     model_layers: str = ""
     """Model layers that plugins registered, comma-separated, each around the one before
-    (--model-layers, docs/plugins.md)."""
+    (--model-layers, docs/18-plugins.md)."""
     sandbox: bool | None = None
     """--sandbox (True) or --no-sandbox (False); None: the `sandbox` settings decide (on
-    where bubblewrap works, docs/sandbox.md)."""
+    where bubblewrap works, docs/06-sandbox.md)."""
     append_system_prompt: str | None = None
     """Text added at the end of the system prompt (--append-system-prompt)."""
     profile: str | None = None

@@ -13,6 +13,6 @@ Read in this order:
                       when the model loads it, the files beside it Read by path
 
 Seams: on_prompt (facts, new notes) and after_tool (subfolder memory), wired by
-agent/session/compose.py; skills are a tool. Chapters: docs/04-context.md, docs/skills.md.
+agent/session/compose.py; skills are a tool. Chapters: docs/04-context.md, docs/19-skills.md.
 Claude Code counterpart: the system prompt, CLAUDE.md memory, the # shortcut, Agent Skills.
 """

@@ -89,7 +89,7 @@ class Skills:
         folder and whether it was loaded; then the problems. `offered`: the Skill tool is."""
         if not (self.found or self.problems):
             return ("No skills. A skill is a folder with a SKILL.md, in .agent/skills/ or "
-                    ".claude/skills/ of the project or of your home (docs/skills.md).")
+                    ".claude/skills/ of the project or of your home (docs/19-skills.md).")
         lines = ["Skills (the model sees each name and description; the Skill tool loads a body):"
                  if offered else
                  "Skills (not offered in this session: the lean profile, or --tools without Skill):"]

@@ -12,6 +12,6 @@ Read in this order:
                       front of the gate, PostToolUse on after_tool, Stop on on_stop, ...
 
 Seams: this package uses the loop's (agent/loop/seams.py); plugins add Python hooks with
-`session.add_hook`. Chapter: docs/hooks.md, with example hooks that the tests run.
+`session.add_hook`. Chapter: docs/07-hooks.md, with example hooks that the tests run.
 Claude Code counterpart: hooks, /hooks.
 """

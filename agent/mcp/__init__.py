@@ -16,6 +16,6 @@ Read in this order:
 
 Seams: the composition root (agent/session/compose.py `start_mcp`) starts the servers and
 adds their tools after the built-ins; `agent mcp` (agent/app/mcp_command.py) manages them.
-Chapter: docs/mcp.md.
+Chapter: docs/21-mcp.md.
 Claude Code counterpart: MCP servers, .mcp.json, `claude mcp`, /mcp.
 """

@@ -24,7 +24,7 @@ Read in this order:
     response_cache.py  exact and semantic response caches, --record and --replay (layers)
 
 Seams: a layer is a `Wrapper` around the model; a session stacks them (agent/session/
-compose.py) and plugins add named ones (docs/plugins.md). Chapters: docs/03-model-client.md,
-docs/08-tool-calls.md, docs/local-models.md, docs/caching.md.
+compose.py) and plugins add named ones (docs/18-plugins.md). Chapters: docs/03-model-client.md,
+docs/12-tool-calls.md, docs/14-local-models.md, docs/16-caching.md.
 Claude Code counterpart: its API client.
 """

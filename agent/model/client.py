@@ -10,7 +10,7 @@ Two choices worth knowing:
   ourselves, and the reply comes back as the raw HTTP response, whose JSON we read
   (agent/model/sse.py for a stream). `chat.completions.create` re-validates and transforms
   the whole history on every call, which grows with the conversation, and the SDK's stream
-  builds objects per chunk (measured in docs/07-speed.md); the SDK still does the HTTP, the
+  builds objects per chunk (measured in docs/23-speed.md); the SDK still does the HTTP, the
   auth header and the error classes of a failed status.
 - Retries are ours alone (the SDK client is built with `max_retries=0`), so that each one is
   reported as a `Retry` event and a stream that breaks mid-way is retried too. When they are

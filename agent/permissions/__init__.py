@@ -23,6 +23,6 @@ Read in this order:
 Seams: the gate is the loop's `authorize` (behind PreToolUse hooks, agent/hooks/wiring.py).
 Without bubblewrap, Landlock holds writes and TCP; without both, commands run
 unsandboxed; the harness says which at start.
-Chapters: docs/05-permissions.md, docs/sandbox.md.
+Chapters: docs/05-permissions.md, docs/06-sandbox.md.
 Claude Code counterpart: permission modes and rules, --allowedTools, the permission prompt.
 """

@@ -23,7 +23,7 @@ Read in this order:
     call_notes.py   each model call's figures written after its reply, for `agent trace`
     checkpoints.py  each file before each prompt's Write or Edit; /rewind
 
-Data paths under ~/.agent are named in agent/config/paths.py. Chapters: docs/sessions.md,
-docs/checkpoints.md, docs/plugins.md, docs/subagents.md.
+Data paths under ~/.agent are named in agent/config/paths.py. Chapters: docs/08-sessions.md,
+docs/17-checkpoints.md, docs/18-plugins.md, docs/20-subagents.md.
 Claude Code counterpart: the session behind one `claude` run, ~/.claude/projects, plugins.
 """

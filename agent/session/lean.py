@@ -16,7 +16,7 @@ long one. The lean profile changes only what the session is composed of, never t
     reminder       a model that answers without having used a tool, when the prompt names a
                    file that exists, is sent back once: read it first (`ReadFirst`)
 
-Each of these is kept because the task suite (benchmarks/tasks.py, docs/local-models.md)
+Each of these is kept because the task suite (benchmarks/tasks.py, docs/14-local-models.md)
 measured it on a small model; the figures are in that chapter.
 Claude Code counterpart: none; its models are large.
 """

@@ -3,7 +3,7 @@
     session = build_session(config, emit, ask)        agent/session/compose.py
     session.run("fix the failing test")               a turn of the loop
     session.policy.mode = "plan"                      a part, by its name
-    session.add_tool(WORD_COUNT)                      the plugin API (docs/plugins.md)
+    session.add_tool(WORD_COUNT)                      the plugin API (docs/18-plugins.md)
 
 The composition root builds the parts once and hands back this object, so no caller digs
 them out of the agent again (`agent.authorize.policy`, the todo list among the guards). The
@@ -119,7 +119,7 @@ class Session:
     def add_hook(self, event: str, fn: Callable[[dict], dict | None], matcher: str | None = None,
                  timeout: float = 60.0) -> None:
         """A Python hook: `fn` gets the event's input dict and returns the output dict (or
-        None), as a command hook reads stdin and prints JSON (docs/hooks.md)."""
+        None), as a command hook reads stdin and prints JSON (docs/07-hooks.md)."""
         self.hooks.hooks.add(event, fn, matcher or "*", timeout)
 
     def add_strategy(self, name: str, strategy: Strategy) -> None:

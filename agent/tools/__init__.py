@@ -19,7 +19,7 @@ Read in this order:
     web.py       WebFetch (the HTML read by html_text.py); web_search.py: WebSearch on SearxNG
 
 Seams: `default_tools()` below is the registry; a plugin adds its own with `session.add_tool`
-(docs/plugins.md). Chapter: docs/02-tools.md. Claude Code counterpart: its built-in tool set.
+(docs/18-plugins.md). Chapter: docs/02-tools.md. Claude Code counterpart: its built-in tool set.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
     agent --plugin docs/plugins/keep_last.py --compaction keep_last
     python benchmarks/compaction.py --plugin docs/plugins/keep_last.py --strategy keep_last
 
-A strategy is a function `(messages, job) -> messages` (docs/compaction.md): it returns a new
+A strategy is a function `(messages, job) -> messages` (docs/15-compaction.md): it returns a new
 list and never splits a tool call from its result. Cutting just before a user message is
 always safe: every call before it has had its result.
 """

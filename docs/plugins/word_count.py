@@ -5,7 +5,7 @@
 WordCount takes a `file_path`, so the permission rules judge it as they judge Read: a
 `Read(./.env)` deny rule refuses `WordCount(.env)` too, and it runs without a question
 inside the workspace (docs/05-permissions.md). The hook gets the same input a command hook
-reads on stdin (docs/hooks.md) and appends one line per call to the session's folder.
+reads on stdin (docs/07-hooks.md) and appends one line per call to the session's folder.
 """
 
 import json

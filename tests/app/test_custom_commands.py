@@ -169,7 +169,7 @@ def test_help_lists_custom_commands_and_problems(repo, home, server):
 
 def test_the_worked_example_of_the_chapter_reads_as_described(repo, home):
     from pathlib import Path
-    chapter = (Path(__file__).parents[2] / "docs" / "commands.md").read_text()
+    chapter = (Path(__file__).parents[2] / "docs" / "10-commands.md").read_text()
     example = chapter.split("```markdown\n", 1)[1].split("```", 1)[0]
     write(repo / ".agent" / "commands" / "review.md", example)
     found, problems = discover(repo, home)
@@ -227,7 +227,7 @@ def test_the_worked_example_of_the_chapter_is_shipped_and_reads_as_a_command():
     from agent.app.custom_commands import read
     root = P(__file__).resolve().parents[2]
     shipped = root / "docs" / "commands" / "review.md"
-    assert shipped.read_text() in (root / "docs" / "commands.md").read_text()  # the same text
+    assert shipped.read_text() in (root / "docs" / "10-commands.md").read_text()  # the same text
     command = read(shipped, "/review", "project", root)
     assert command.description == "Review the staged change"
     assert [r.text for r in command.allowed_tools] == ["Bash(git diff:*)", "Bash(git log:*)"]

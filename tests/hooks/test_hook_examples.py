@@ -1,4 +1,4 @@
-"""The example hooks of docs/hooks.md, run as written by the real hook runner."""
+"""The example hooks of docs/07-hooks.md, run as written by the real hook runner."""
 
 import json
 import subprocess
@@ -18,7 +18,7 @@ def run(event: str, script: str, cwd: Path, env: dict | None = None, **fields):
 
 
 def test_every_example_is_documented_and_executable():
-    doc = (EXAMPLES.parent / "hooks.md").read_text()
+    doc = (EXAMPLES.parent / "07-hooks.md").read_text()
     for path in EXAMPLES.iterdir():
         assert path.name in doc and path.stat().st_mode & 0o111, path.name
 

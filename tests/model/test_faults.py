@@ -1,5 +1,5 @@
 """Servers that misbehave: every answer that is not a whole chat reply is an error, retried where
-another try can help, never taken for an answer and never a traceback (docs/reliability.md).
+another try can help, never taken for an answer and never a traceback (docs/24-reliability.md).
 
 Each fault is raw bytes from tests/openai_server.py's `fault` step, over real HTTP, read by the
 real `openai` SDK."""

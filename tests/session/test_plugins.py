@@ -198,7 +198,7 @@ def test_the_compaction_benchmark_runs_a_plugins_strategy(tmp_path):
 
 def test_the_chapters_example_runs_as_written(tmp_path):
     import re
-    code = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "plugins.md").read_text(), re.S)[0]
+    code = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / "18-plugins.md").read_text(), re.S)[0]
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                           env={**os.environ, "HOME": str(tmp_path)}, timeout=60)
     assert done.returncode == 0, done.stderr
