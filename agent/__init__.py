@@ -49,7 +49,7 @@ PUBLIC = {
     "ScriptedModel": "agent.model.scripted", "call": "agent.model.scripted",
     "Job": "agent.compact.ladder", "Block": "agent.hooks.runner",
     "Session": "agent.session.session", "build_session": "agent.session.compose",
-    "Registry": "agent.session.plugins",
+    "Registry": "agent.session.plugins", "AgentType": "agent.session.subagents",
 }
 __all__ = [*PUBLIC, "__version__"]
 

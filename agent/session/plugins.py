@@ -122,12 +122,13 @@ def load_all(flags: tuple[str, ...], cwd: Path, settings=None) -> list[Plugin]:
 @dataclass
 class Registry:
     """What plugins register, kept, for code that builds no session: a benchmark loads a
-    plugin's compaction strategy through this. The same four methods as a Session's."""
+    plugin's compaction strategy through this. The same add_* methods as a Session's."""
 
     tools: list = field(default_factory=list)
     hooks: list = field(default_factory=list)
     strategies: dict = field(default_factory=dict)
     model_layers: dict = field(default_factory=dict)
+    agent_types: list = field(default_factory=list)
 
     def add_tool(self, tool) -> None:
         self.tools.append(tool)
@@ -140,3 +141,6 @@ class Registry:
 
     def add_model_layer(self, name: str, make) -> None:
         self.model_layers[name] = make
+
+    def add_agent_type(self, kind) -> None:
+        self.agent_types.append(kind)

@@ -10,7 +10,7 @@ them out of the agent again (`agent.authorize.policy`, the todo list among the g
 parts are plain attributes; what a caller does with several of them at once (start and end
 with the hooks, /clear, /resume, the reports of print mode) is a method here, written once.
 
-The plugin API is the four `add_*` methods. A tool or a hook takes effect at once. A
+The plugin API is the `add_*` methods. A tool or a hook takes effect at once. A
 compaction strategy or a model layer is registered under a name; the names the
 configuration selects (`--compaction`, `--model-layer`, the `compaction` and `modelLayers`
 settings) are put in place by `select()`, which the composition root calls after the
@@ -33,7 +33,7 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.context.memory_files import SubfolderMemory
     from agent.context.skills import Skills
     from agent.mcp.tools import McpServers
-    from agent.session.subagents import Subagents
+    from agent.session.subagents import AgentType, Subagents
     from agent.events import TurnEnd
     from agent.hooks.wiring import SessionHooks
     from agent.loop.turn import Agent
@@ -129,6 +129,19 @@ class Session:
     def add_model_layer(self, name: str, make: ModelLayer) -> None:
         """A model layer, `make(inner) -> model`, selectable by `name`."""
         self.model_layers[name] = make
+
+    def add_agent_type(self, kind: AgentType) -> None:
+        """A subagent type for the Task tool (agent/session/subagents.py): callable by name at
+        once, and listed in the Task tool's description, which is rewritten for it. A name
+        taken by a built-in or a definition file raises ValueError."""
+        if self.subagents is None:
+            raise ValueError("this session has no subagents")
+        self.subagents.add(kind)
+        if "Task" in self.agent.tools:  # offered (not in the lean profile without --tools)
+            # the rewritten tool in the old one's place, before the first request: the
+            # prompt prefix holds
+            task = self.agent.tools["Task"] = self.subagents.tool()
+            self.agent.schemas[list(self.agent.tools).index("Task")] = task.schema()
 
     def select(self) -> None:
         """Put the configured strategies and model layers in place. Raises ValueError naming

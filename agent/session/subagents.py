@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from agent.config.definitions import Definition, names
+from agent.config.definitions import NAME, Definition, names
 from agent.model.types import Usage
 from agent.tools import Tool, ToolContext, ToolError
 from agent.tools.capping import cap
@@ -114,6 +114,18 @@ class Subagents:
         self.runs: list[Run] = []
         self.session: Session | None = None  # set by the composition root once it exists
         self._lock = threading.Lock()  # runs side by side add to the parent's totals
+
+    def add(self, kind: AgentType) -> None:
+        """One more type, from a plugin (Session.add_agent_type)."""
+        if not isinstance(kind, AgentType):
+            raise ValueError(f"a subagent type is an AgentType, not {type(kind).__name__}")
+        if not NAME.match(kind.name):  # as a definition file's name must be
+            raise ValueError(f"subagent type name {kind.name!r}: up to 64 letters, digits and "
+                             "'-', '_', '.', ':', starting with a letter or digit")
+        if kind.name in self.types:
+            raise ValueError(f"there is a subagent type named {kind.name} already "
+                             f"({self.types[kind.name].source})")
+        self.types[kind.name] = kind
 
     def tool(self) -> Tool:
         """The Task tool, offering these types by name and description."""

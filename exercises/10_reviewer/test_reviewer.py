@@ -48,3 +48,14 @@ def test_the_reviewer_cannot_change_anything(app):
 def test_it_only_reads_so_two_reviews_may_run_side_by_side(app):
     session, _ = start(app, [], PLUGIN)
     assert session.tools["Task"].alongside({"subagent_type": "reviewer"})  # Task asks the type
+
+
+def test_the_task_tool_tells_the_model_about_the_reviewer(app):
+    session, model = start(app, ["Nothing to review."], PLUGIN)
+    session.run("hello")
+    (task,) = [t for t in session.agent.schemas if t["function"]["name"] == "Task"]
+    listed = task["function"]["description"]
+    kind = session.subagents.types["reviewer"]
+    assert f"- reviewer: {kind.description}" in listed
+    assert "Explore" in listed  # the built-in types are still there, before it
+    assert listed.index("- Explore") < listed.index("- reviewer")

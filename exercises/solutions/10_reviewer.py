@@ -1,6 +1,6 @@
 """Reference solution of exercises/10_reviewer: a subagent type that reviews code, read-only."""
 
-from agent.session.subagents import AgentType
+from agent import AgentType
 
 REVIEWER = AgentType(
     name="reviewer",
@@ -14,4 +14,4 @@ REVIEWER = AgentType(
 
 
 def register(session) -> None:
-    session.subagents.types[REVIEWER.name] = REVIEWER
+    session.add_agent_type(REVIEWER)

@@ -184,6 +184,58 @@ def test_the_lean_profile_leaves_task_out_unless_asked(work, home, server):
     assert "Task" not in names(server.requests[0]) and names(server.requests[1])[-1] == "Task"
 
 
+
+PLUGIN = """
+from agent import AgentType
+
+def register(session):
+    session.add_agent_type(AgentType("reviewer", "Reviews code; reads only.",
+                                     "You review code. REVIEWER-PROMPT", ("Read", "Grep")))
+"""
+
+
+def test_a_plugins_type_is_listed_for_the_model_and_runs_with_its_tools(work, home, server, tmp_path):
+    plugin = tmp_path / "reviewer.py"
+    plugin.write_text(PLUGIN)
+    server.reply(tool_calls=[task("reviewer", prompt="Review config.py.")])
+    server.reply("config.py looks fine.")
+    server.reply("Reviewed.")
+    done, result = agent_p(work, home, server, "--plugin", str(plugin))
+    assert done.returncode == 0, done.stderr
+    (offered,) = [t for t in server.requests[0]["tools"] if t["function"]["name"] == "Task"]
+    listing = offered["function"]["description"]
+    assert "- reviewer: Reviews code; reads only. (tools: Read, Grep)" in listing
+    assert listing.index("- Explore") < listing.index("- reviewer")  # the built-ins keep their place
+    tools_of_all = [names(r) for r in (server.requests[0], server.requests[2])]
+    assert tools_of_all[0] == tools_of_all[1]  # the same tools, in the same order, every request
+    child = server.requests[1]
+    assert "REVIEWER-PROMPT" in child["messages"][0]["content"] and names(child) == ["Read", "Grep"]
+    assert result["subagents"][0]["subagent_type"] == "reviewer"
+
+
+@pytest.mark.parametrize("kind, error", [
+    ('AgentType("Explore", "mine", "p")', "there is a subagent type named Explore already (built-in)"),
+    ('AgentType("has space", "d", "p")', "subagent type name 'has space'"),
+    ('{"name": "x"}', "a subagent type is an AgentType, not dict"),
+])
+def test_a_plugins_type_that_cannot_be_added_stops_the_start_naming_it(work, home, server, tmp_path,
+                                                                       kind, error):
+    plugin = tmp_path / "bad.py"
+    plugin.write_text(f"from agent import AgentType\n\ndef register(session):\n"
+                      f"    session.add_agent_type({kind})\n")
+    done, _ = agent_p(work, home, server, "--plugin", str(plugin))
+    assert done.returncode == 2 and error in done.stderr, done.stderr
+    assert server.requests == []  # nothing was sent
+
+
+def test_the_lean_profile_without_task_still_accepts_a_plugins_type(work, home, server, tmp_path):
+    plugin = tmp_path / "reviewer.py"
+    plugin.write_text(PLUGIN)
+    server.reply("ok")
+    done, _ = agent_p(work, home, server, "--profile", "lean", "--plugin", str(plugin))
+    assert done.returncode == 0, done.stderr
+    assert "Task" not in names(server.requests[0])
+
 def session_in(work: Path, steps: list):
     config = load_config({"model": "m", "sandbox": False}, {"HOME": os.environ["HOME"]}, work)
     events: list = []
