@@ -223,9 +223,19 @@ def test_the_docs_have_command_lines_and_each_marker_says_why():
 
 
 def test_each_script_of_docs_examples_is_used_by_a_command_that_runs():
-    used = " ".join(c.text for c in COMMANDS if not marker_of(c))
+    """A script, by `--model scripted:` (from where it is, or copied to a temporary folder
+    first); a recording, by `--replay`."""
+    run = [c.text for c in COMMANDS if not marker_of(c)]
     for script in sorted((ROOT / "docs" / "examples").glob("*.json")):
-        assert f"scripted:docs/examples/{script.name}" in used, f"{script.name} is used nowhere"
+        assert any(f"scripted:docs/examples/{script.name}" in text or
+                   f"docs/examples/{script.name}" in text and f"scripted:{script.name}" in text
+                   for text in run), f"{script.name} is used nowhere"
+    recordings = sorted((ROOT / "docs" / "examples" / "recordings").glob("*.jsonl"))
+    assert recordings
+    for recording in recordings:
+        assert any(f"docs/examples/recordings/{recording.name}" in text and
+                   f"--replay {recording.name}" in text for text in run), \
+            f"{recording.name} is replayed nowhere"
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=[f"{c.page}:{c.line}" for c in COMMANDS])

@@ -12,7 +12,12 @@ schemas and the options sent (max_tokens, temperature). The same request gets th
 reply, with the same tool-call ids, so the next request is the same too: a recorded session
 replays deterministically, with no server (`--record FILE`, then `--replay FILE`; in replay
 a request that is not in the recording is an error that says so). The store is one JSON
-line per reply, appended as it comes.
+line per reply, appended as it comes. Each line also has a portable key, the hash of the
+conversation alone (no system prompt, <system-reminder> blocks, model name or options, and
+the working directory written $CWD): a replay that finds no
+exact match tries it, so a recording made on one machine replays on another, another day,
+in another folder (the recordings shipped in docs/examples/recordings/), as long as the
+conversation itself (the prompt, the tools, what each tool returned) is the same.
 
 `SemanticCache` answers a question that is close enough in meaning to one answered before:
 the last user message is embedded with the endpoint's `/v1/embeddings`, and a stored
@@ -23,8 +28,8 @@ the same system prompt and model. The risks, which is why it is opt-in:
 - the answer may be stale: the files it talks about changed since;
 - the `<system-reminder>` facts (date, git status) are left out of the comparison.
 Simplified: the semantic store is searched linearly (fine for thousands of entries);
-entries never expire; `--replay` needs the same working directory and day as the recording,
-since both are in the prompt.
+entries never expire; the portable key ignores the memory files too, so a replay under other
+memory files than the recording's still matches.
 Not covered: a shared cache server (Redis, GPTCache), per-entry time to live.
 Claude Code counterpart: none (its caching is the API's prompt cache).
 """
@@ -81,31 +86,60 @@ class ExactCache(Layer):
 
     kind = "exact"
 
-    def __init__(self, inner: Model, path: Path, replay: bool = False):
+    def __init__(self, inner: Model, path: Path, replay: bool = False, cwd: Path | None = None):
         super().__init__(inner, path)
-        self.replay = replay
-        self.store = {entry["key"]: entry["reply"] for entry in self._load() if "key" in entry}
+        self.replay, self.cwd = replay, str(cwd or "")
+        entries = self._load()
+        self.store = {entry["key"]: entry["reply"] for entry in entries if "key" in entry}
+        self.portable = {entry["portable"]: entry for entry in entries
+                         if "portable" in entry} if replay else {}
 
-    def key(self, messages: list[dict], tools: list[dict]) -> str:
+    def key(self, messages: list[dict], tools: list[dict], portable: bool = False) -> str:
+        """The request's hash; `portable`: without what differs between machines and days
+        (the system prompt, with the folder, the date and the memory files, and every
+        <system-reminder>), so that a recording shipped with the docs replays anywhere."""
         request = {"model": self.name, "messages": messages, "tools": tools,
                    "options": getattr(self.inner, "extra_body", {})}
+        if portable:  # the conversation alone, whichever model and options replay it
+            request = {"tools": tools, "messages": [
+                {**m, "content": without_reminders(m["content"])}
+                if isinstance(m.get("content"), str) else m
+                for m in messages if m["role"] != "system"]}
         text = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        if portable and self.cwd:  # a path the tools printed, in whatever folder it ran
+            text = text.replace(json.dumps(self.cwd)[1:-1], "$CWD")
         return hashlib.sha256(text.encode()).hexdigest()
 
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
         key = self.key(messages, tools)
-        if key in self.store:
+        stored = self.store.get(key) or moved(self.portable.get(self.key(messages, tools, True)),
+                                              self.cwd)
+        if stored is not None:
             self.hits += 1
-            return replayed(self.store[key], emit, self.kind)
+            return replayed(stored, emit, self.kind)
         self.misses += 1
         if self.replay:
             raise ModelError(f"Replay: request {self.hits + self.misses} is not in the recording "
                              f"{self.path}; the session went another way than when it was "
-                             "recorded (a file, the directory or the date changed?).")
+                             "recorded (a file changed, or another model, flag or prompt?).")
         reply = self.inner.complete(messages, tools, emit)
         self.store[key] = to_dict(reply)
-        self._append({"key": key, "reply": self.store[key]})
+        self._append({"key": key, "portable": self.key(messages, tools, True), "cwd": self.cwd,
+                      "reply": self.store[key]})
         return reply
+
+
+def moved(entry: dict | None, cwd: str) -> dict | None:
+    """A recorded reply, the folder of the recording in its text and its calls' arguments
+    moved to `cwd`: a call that named /tmp/x/app.py where it was recorded names app.py in
+    the folder of the replay."""
+    if entry is None or not entry.get("cwd") or not cwd or entry["cwd"] == cwd:
+        return None if entry is None else entry["reply"]
+    was, now = json.dumps(entry["cwd"])[1:-1], json.dumps(cwd)[1:-1]
+    calls = [{**c, "arguments": c["arguments"].replace(was, now)}
+             if isinstance(c.get("arguments"), str) else c for c in entry["reply"]["tool_calls"]]
+    text = entry["reply"].get("text") or ""
+    return {**entry["reply"], "text": text.replace(entry["cwd"], cwd), "tool_calls": calls}
 
 
 class SemanticCache(Layer):

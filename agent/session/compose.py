@@ -256,7 +256,7 @@ def model_stack(config, name: str, body: dict, counter, lean: bool):
         except ValueError as err:
             raise ConfigError(str(err)) from None
         client.extra_body = {}
-        return client, ToolCallRepair(client, "native")
+        return client, ToolCallRepair(with_caches(client, config), "native")
     client = OpenAICompatible(base_url=config.base_url, api_key=config.api_key,
                               model=name, stream=config.stream, timeout=config.timeout,
                               fallback_model=config.fallback_model, extra_body=body)
@@ -280,9 +280,9 @@ def with_caches(model, config):
     if "exact" in layers:
         model = ExactCache(model, folder / "responses.jsonl")
     if config.record:
-        model = ExactCache(model, config.record)
+        model = ExactCache(model, config.record, cwd=config.cwd)
     if config.replay:
-        model = ExactCache(model, config.replay, replay=True)
+        model = ExactCache(model, config.replay, replay=True, cwd=config.cwd)
     return model
 
 

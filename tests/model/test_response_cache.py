@@ -119,6 +119,62 @@ def test_a_recorded_session_replays_with_no_server(server, tmp_path):
     assert missing.returncode == 2 and "no such recording" in missing.stderr
 
 
+def test_a_recording_replays_in_another_folder_under_another_system_prompt(server, tmp_path):
+    """What a recording shipped with the docs meets: another machine's folder, home, date and
+    memory files. The portable key leaves the system prompt and the reminders out, and the
+    folder of the recording in the calls' arguments becomes the folder of the replay."""
+    home, there = tmp_path / "home", tmp_path / "recorded-here" / "repo"
+    there.mkdir(parents=True)
+    home.mkdir()
+    (there / "greet.py").write_text('print("helo")\n')
+    path = str(there / "greet.py")
+    server.reply(tool_calls=[("Read", {"file_path": path})])
+    server.reply(tool_calls=[("Edit", {"file_path": path, "old_string": "helo", "new_string": "hello"})])
+    server.reply(tool_calls=[("Glob", {"pattern": "*.py", "path": str(there)})])
+    server.reply(f"Fixed {path}.")
+    recording = tmp_path / "session.jsonl"
+    assert run(["--record", str(recording)], there, home, server.base_url).returncode == 0
+    server.stop()
+
+    elsewhere, other_home = tmp_path / "a" / "much" / "longer" / "place", tmp_path / "home2"
+    elsewhere.mkdir(parents=True)
+    (other_home / ".agent").mkdir(parents=True)
+    (other_home / ".agent" / "AGENT.md").write_text("Always answer in French.\n")  # in the prompt
+    (elsewhere / "greet.py").write_text('print("helo")\n')
+    replayed = run(["--replay", str(recording)], elsewhere, other_home, server.base_url)
+    document = json.loads(replayed.stdout)
+    assert not document["is_error"], document["result"]
+    assert document["result"] == f"Fixed {elsewhere / 'greet.py'}."
+    assert (elsewhere / "greet.py").read_text() == 'print("hello")\n'  # here, not there
+    assert (there / "greet.py").read_text() == 'print("hello")\n'  # from the recording run only
+    assert document["cost"]["served_by"] == {"exact": 4}
+
+    (elsewhere / "greet.py").write_text('print("helo")  # changed\n')  # what a tool returns
+    diverged = json.loads(run(["--replay", str(recording)], elsewhere, other_home,
+                              server.base_url).stdout)
+    assert diverged["is_error"] and "not in the recording" in diverged["result"]
+
+
+def test_a_portable_match_is_only_tried_in_replay_and_an_exact_one_comes_first(tmp_path):
+    store = tmp_path / "c.jsonl"
+    scripted = ScriptedModel(["first"], name="m")
+    scripted.extra_body = {"max_tokens": 100}
+    ExactCache(scripted, store, cwd=tmp_path).complete(ask("hi"), [], lambda e: None)
+    other_system = [{"role": "system", "content": "another prompt"}, ask("hi")[1]]
+    with_reminder = [SYSTEM, {"role": "user", "content": "hi<system-reminder>day 2</system-reminder>"}]
+    replay = ExactCache(NoServer(), store, replay=True, cwd=tmp_path / "elsewhere")
+    assert replay.complete(other_system, [], lambda e: None).text == "first"
+    another_model = ScriptedModel([], name="another")  # the recording answers, not the model
+    another_model.extra_body = {"temperature": 0}
+    assert ExactCache(another_model, store, replay=True).complete(
+        other_system, [], lambda e: None).text == "first"
+    assert replay.complete(with_reminder, [], lambda e: None).text == "first"
+    with pytest.raises(ModelError, match="not in the recording"):
+        replay.complete(ask("hi there"), [], lambda e: None)
+    recorder = ExactCache(ScriptedModel(["second"], name="m"), store)  # not a replay: exact only
+    recorder.inner.extra_body = {"max_tokens": 100}
+    assert recorder.complete(other_system, [], lambda e: None).text == "second"
+
 def embedder(server):
     return endpoint_embedder(server.base_url, "key", "embedder")
 

@@ -1,0 +1,5 @@
+def greet(name):
+    return f"Helo, {name}!"
+
+
+print(greet("world"))
