@@ -14,6 +14,7 @@ Read in this order:
     markdown.py         the answer's Markdown on a terminal, line by line as it streams
     slash.py            /help, /clear, /compact, /context, /model, /rewind, ... as a registry
     custom_commands.py  .agent/commands/*.md: prompts with arguments and !`cmd`
+    plugin_commands.py  the commands plugins add: text to show, or a prompt to send
     demo.py             `agent demo`: a scripted model fixes a bug, no server
     doctor.py           `agent doctor`: probe an endpoint, print the fixes
     doctor_probes.py    the doctor's four chat probes

@@ -25,7 +25,8 @@ question on a terminal, PreToolUse hooks) and the same tool, and its output repl
 Simplified: a missing `$2` becomes empty (Claude Code leaves the text `$2`); a project
 command's allowed-tools count only in a trusted project (agent/config/settings.py), like its rules.
 Not covered: `@file` references in the body, `$0`, the `disable-model-invocation` key (the
-model cannot call commands here at all), plugin and MCP commands.
+model cannot call commands here at all), MCP commands. A plugin's commands are code
+(agent/app/plugin_commands.py); a file of the same name is hidden by one.
 Claude Code counterpart: custom slash commands (.claude/commands/*.md).
 """
 
@@ -178,11 +179,12 @@ def command_line(line: str) -> tuple[str, str] | None:
 
 
 def from_prompt(prompt: str, project: Path, home: Path, trusted: bool,
-                builtins: Collection[str] = ()) -> tuple[CustomCommand, str] | None:
+                builtins: Collection[str] = (), plugged: Collection[str] = ()
+                ) -> tuple[CustomCommand, str] | None:
     """`agent -p "/review src"`: the custom command a print-mode prompt names, and its
     arguments; None when the prompt is not a command. A built-in (one of `builtins`, the
     REPL's) or unknown name raises ValueError: the built-ins show things in the REPL, and an
-    unknown one is a typo."""
+    unknown one is a typo. `plugged`: the plugins' commands, named in that error."""
     found = command_line(prompt)
     if found is None:
         return None
@@ -190,10 +192,11 @@ def from_prompt(prompt: str, project: Path, home: Path, trusted: bool,
     commands, _ = discover(project, home, trusted)
     if name in commands and name not in builtins:
         return commands[name], rest
-    known = sorted(commands) or ["none found"]
+    known = sorted(n for n in commands if n not in plugged) or ["none found"]  # hidden by one
     what = "a REPL command" if name in builtins else "an unknown command"
+    also = f"; from plugins: {', '.join(plugged)}" if plugged else ""
     raise ValueError(f"{name} is {what}; with -p only custom commands run "
-                     f"(.agent/commands/*.md: {', '.join(known)})")
+                     f"(.agent/commands/*.md: {', '.join(known)}{also})")
 
 
 def run(command: CustomCommand, arguments: str, session: Session) -> TurnEnd:

@@ -96,7 +96,7 @@ def init_line(session, permission_mode: str) -> dict:
             "session_id": session.id, "tools": list(session.tools),
             "mcp_servers": session.mcp.status() if session.mcp is not None else [],
             "model": session.config.model, "permissionMode": permission_mode,
-            "slash_commands": [name.lstrip("/") for name in COMMANDS],
+            "slash_commands": [name.lstrip("/") for name in {**COMMANDS, **session.commands}],
             "apiKeySource": session.config.sources.get("api_key", "none"),
             "uuid": str(uuid.uuid4())}
 

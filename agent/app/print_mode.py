@@ -33,7 +33,7 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
     with `fork` a new session starts from a copy of it). `prompts` (--input-format
     stream-json): the prompts of a conversation, one turn each, instead of `prompt`;
     `partial`: stream-json's token deltas too (--include-partial-messages)."""
-    from agent.app import custom_commands as custom
+    from agent.app import custom_commands as custom, plugin_commands
     from agent.app.output import (Denials, StreamJson, denial_lines, dumps, init_line,
                                   result_document, stop_line)
     from agent.app.render import Terminal, filed_line
@@ -97,23 +97,27 @@ def print_mode(config, prompt: str, output_format: str, verbose: bool, permissio
             print(f"agent: {err}", file=sys.stderr)
             code = 2
             break
+        plugged = plugin_commands.from_prompt(prompt, session, COMMANDS)  # `-p "/calls"`
         try:  # `agent -p "/review src"` runs a custom command
-            chosen = custom.from_prompt(prompt, session.policy.project or config.cwd,
-                                        Path.home(), session.settings.trusted, builtins=COMMANDS)
+            chosen = None if plugged else custom.from_prompt(
+                prompt, session.policy.project or config.cwd, Path.home(),
+                session.settings.trusted, builtins=COMMANDS,
+                plugged=[name for name in session.commands if name not in COMMANDS])
         except ValueError as err:
             print(f"agent: {err}", file=sys.stderr)
             code = 2
             break
         seen, calls, start = len(denials.refused), len(session.meter.records), time.monotonic()
         ran += 1
-        end = custom.run(*chosen, session) if chosen else session.run(prompt)
+        end = (plugin_commands.turn(*plugged, session) if plugged else
+               custom.run(*chosen, session) if chosen else session.run(prompt))
         check()  # a stop signal ended the turn: the run ends with it (agent/app/signals.py)
         refused = denials.refused[seen:]
         document = result_document(end, session, time.monotonic() - start, refused,
                                    session.meter.records[calls:])
         if output_format != "text":
             print(dumps(document), flush=True)
-        elif verbose and one_terminal():
+        elif verbose and one_terminal() and (end.n_turns or not plugged):
             pass  # the Terminal on stderr has shown the answer and how the turn ended: once is enough
         else:
             if end.stop_reason in ("end_turn", "max_tokens", "max_turns") and (

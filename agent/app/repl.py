@@ -190,6 +190,10 @@ def prompt_loop(console: Console, term: Terminal, config: Config, first_prompt: 
         term.line(f"Note: {line} (/mcp shows the servers).")
     for problem in console.session.skills.problems if console.session.skills else ():
         term.line(f"Note: {problem} (/skills lists the skills).")  # a skill skipped: said once
+    from agent.app.plugin_commands import hidden
+    from agent.app.slash import COMMANDS
+    for problem in hidden(console.session, COMMANDS):  # a plugin's command a built-in hides
+        term.line(f"Note: {problem} (/help lists the commands).")
     pending = first_prompt
     while True:
         check()  # SIGTERM or SIGHUP ended the turn or the question: the REPL ends too

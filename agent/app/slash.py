@@ -11,7 +11,8 @@ custom command), or exit. Adding a command is one entry in `COMMANDS`: a help li
 function `(console, rest) -> str | Action`.
 What counts as a command: a first word of `/` and a name (`/help`, `/frontend:component`).
 A line whose first word has another slash (`/etc/hosts is empty`) is a path, and goes to the
-model as a prompt, as in Claude Code. A built-in name wins over a custom command's.
+model as a prompt, as in Claude Code. A built-in wins over a plugin's command
+(agent/app/plugin_commands.py), which wins over a custom command.
 Simplified: `/model NAME` changes the name sent to the same endpoint, unchecked (the
 server says so at the next request when it has no such model).
 Not covered: completing names with Tab; Claude Code's other built-ins (/add-dir, /config,
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.app import plugin_commands
 from agent.app.custom_commands import CustomCommand, command_line
 from agent.app.render import first_sentence
 
@@ -71,9 +73,11 @@ class Console:
         from agent.app.custom_commands import discover
 
         found, self.problems = discover(self.project, self.home, self.trusted)
-        self.problems += [f"{c.path}: hidden by the built-in {name}"
-                          for name, c in found.items() if name in COMMANDS]
-        self.custom = {name: c for name, c in found.items() if name not in COMMANDS}
+        hider = {**dict.fromkeys(self.session.commands, "the plugin command"),
+                 **dict.fromkeys(COMMANDS, "the built-in")}
+        self.problems += [f"{c.path}: hidden by {hider[name]} {name}"
+                          for name, c in found.items() if name in hider]
+        self.custom = {name: c for name, c in found.items() if name not in hider}
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ def dispatch(console: Console, name: str, rest: str) -> Action:
     if name in COMMANDS:
         done = COMMANDS[name].run(console, rest)
         return done if isinstance(done, Action) else Action(text=done)
+    if name in console.session.commands:  # a plugin's
+        return plugin_commands.action(console.session.commands[name], rest, console.session)
     if name in console.custom:
         from agent.app import custom_commands as custom
         command = console.custom[name]
@@ -104,6 +110,7 @@ def command(session: Session, name: str, rest: str = "") -> str:
 
 def help_text(console: Console, rest: str = "") -> str:
     lines = ["Commands:"] + [f"  {name:<13} {c.help}" for name, c in COMMANDS.items()]
+    lines += plugin_commands.help_lines(console.session, COMMANDS)
     if console.custom or console.problems:
         lines.append("Custom commands (.agent/commands/*.md, ~/.agent/commands/*.md, .claude/...):")
     for name, c in console.custom.items():

@@ -19,10 +19,11 @@
                                                 the home (~/.agent/settings.json)
 
 `register` gets the Session (agent/session/session.py) and may call its `add_tool`,
-`add_hook`, `add_strategy` and `add_model_layer`, and read any part. It runs after the
-session is built and before the first prompt; a compaction strategy or a model layer it
-registers is then selected by name (--compaction, --model-layers, or the settings).
-`Registry` has the same four methods for code that builds no session (the benchmarks).
+`add_hook`, `add_strategy`, `add_model_layer`, `add_agent_type` and `add_command` (a
+slash command), and read any part. It runs after the session is built and before the first
+prompt; a compaction strategy or a model layer it registers is then selected by name
+(--compaction, --model-layers, or the settings).
+`Registry` has the same methods for code that builds no session (the benchmarks).
 A plugin that cannot be found, does not import, has no `register`, or raises in it stops the
 start with its name and the reason: a half-loaded plugin would be a silent failure.
 Not covered: unloading; a plugin's own dependencies (it imports what it needs).
@@ -129,6 +130,7 @@ class Registry:
     strategies: dict = field(default_factory=dict)
     model_layers: dict = field(default_factory=dict)
     agent_types: list = field(default_factory=list)
+    commands: dict = field(default_factory=dict)
 
     def add_tool(self, tool) -> None:
         self.tools.append(tool)
@@ -144,3 +146,7 @@ class Registry:
 
     def add_agent_type(self, kind) -> None:
         self.agent_types.append(kind)
+
+    def add_command(self, name: str, run, description: str = "", argument_hint: str = "",
+                    prompt: bool = False) -> None:
+        self.commands[name] = (run, description, argument_hint, prompt)

@@ -10,7 +10,8 @@ them out of the agent again (`agent.authorize.policy`, the todo list among the g
 parts are plain attributes; what a caller does with several of them at once (start and end
 with the hooks, /clear, /resume, the reports of print mode) is a method here, written once.
 
-The plugin API is the `add_*` methods. A tool or a hook takes effect at once. A
+The plugin API is the `add_*` methods. A tool, a hook or a slash command (which the face
+runs: agent/app/plugin_commands.py) takes effect at once. A
 compaction strategy or a model layer is registered under a name; the names the
 configuration selects (`--compaction`, `--model-layer`, the `compaction` and `modelLayers`
 settings) are put in place by `select()`, which the composition root calls after the
@@ -20,6 +21,7 @@ Claude Code counterpart: the session behind one `claude` run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -49,6 +51,26 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
 
 ModelLayer = Callable[["Model"], "Model"]
 """Makes a layer around a model: `lambda inner: MyLayer(inner)` (an agent.model.types.Wrapper)."""
+
+COMMAND_NAME = re.compile(r"[A-Za-z][\w:.-]*")
+"""A slash command's name without its slash: the syntax the REPL reads (COMMAND in
+agent/app/custom_commands.py; tests/app/test_plugin_commands.py checks they agree)."""
+
+
+@dataclass(frozen=True)
+class PluginCommand:
+    """A slash command a plugin added with `add_command`; the REPL and print mode run it
+    (agent/app/plugin_commands.py)."""
+
+    name: str
+    """As typed, with the slash: `/calls`."""
+    run: Callable[[Session, str], str | None]
+    """`run(session, arguments)`: the text to show, or (with `prompt`) the prompt to send;
+    None: nothing."""
+    description: str = ""
+    argument_hint: str = ""
+    prompt: bool = False
+    """The returned text is sent to the model as the user's prompt, as a command file's body is."""
 
 
 @dataclass
@@ -90,6 +112,8 @@ class Session:
     """The subagent types, the Task tool and the runs so far (agent/session/subagents.py)."""
     mcp: McpServers | None = None
     """The MCP servers, their status and tools (agent/mcp/tools.py); closed by close()."""
+    commands: dict[str, PluginCommand] = field(default_factory=dict)
+    """Slash commands from plugins, by name with the slash (`/calls`)."""
 
     @property
     def id(self) -> str:
@@ -129,6 +153,25 @@ class Session:
     def add_model_layer(self, name: str, make: ModelLayer) -> None:
         """A model layer, `make(inner) -> model`, selectable by `name`."""
         self.model_layers[name] = make
+
+    def add_command(self, name: str, run: Callable[[Session, str], str | None],
+                    description: str = "", argument_hint: str = "", prompt: bool = False) -> None:
+        """A slash command, typed `/name arguments`: `run(session, arguments)` returns the text
+        to show (None: nothing), or with `prompt=True` the prompt to send to the model. A
+        built-in of the same name wins over it, and it wins over a command file
+        (docs/10-commands.md). A name with a slash or a space, an empty one, or one another
+        plugin took, raises ValueError."""
+        if not COMMAND_NAME.fullmatch(name):
+            why = ("starts with a slash: give the name alone, the slash is typed"
+                   if name.startswith("/") else
+                   "is empty" if not name else "is not a letter then letters, digits, _ - . :")
+            raise ValueError(f"command name {name!r} {why}")
+        if f"/{name}" in self.commands:
+            raise ValueError(f"there is a plugin command named /{name} already")
+        if not callable(run):
+            raise ValueError(f"command /{name}: run must be a function (session, arguments)")
+        self.commands[f"/{name}"] = PluginCommand(f"/{name}", run, description, argument_hint,
+                                                  prompt)
 
     def add_agent_type(self, kind: AgentType) -> None:
         """A subagent type for the Task tool (agent/session/subagents.py): callable by name at
