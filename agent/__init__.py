@@ -47,7 +47,7 @@ PUBLIC = {
     "Model": "agent.model.types", "Reply": "agent.model.types", "ToolCall": "agent.model.types",
     "Usage": "agent.model.types", "Wrapper": "agent.model.types",
     "ScriptedModel": "agent.model.scripted", "call": "agent.model.scripted",
-    "Job": "agent.compact.ladder", "Block": "agent.hooks.runner",
+    "Job": "agent.compact.ladder", "Block": "agent.hooks.runner", "Decision": "agent.permissions.policy",
     "Session": "agent.session.session", "build_session": "agent.session.compose",
     "Registry": "agent.session.plugins", "AgentType": "agent.session.subagents",
 }

@@ -61,10 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ask for whole replies instead of streaming")
     p.add_argument("--max-turns", type=_positive, metavar="N",
                    help="most model calls per prompt (default 50)")
-    p.add_argument("--permission-mode", choices=("default", "acceptEdits", "plan", "bypassPermissions"),
+    p.add_argument("--permission-mode", metavar="MODE",  # checked once plugins added theirs
                    help="default: ask before edits and commands; acceptEdits: edits in the "
                         "workspace run; plan: read-only until a plan is approved; "
-                        "bypassPermissions: no questions (deny rules still apply)")
+                        "bypassPermissions: no questions (deny rules still apply); or a "
+                        "mode a plugin adds")
     p.add_argument("--allowedTools", "--allowed-tools", action="append", default=[],
                    metavar="RULES", help='allow rules, e.g. "Read,Bash(git diff:*)" (repeatable)')
     p.add_argument("--disallowedTools", "--disallowed-tools", action="append", default=[],

@@ -196,13 +196,17 @@ def permissions(console: Console, rest: str) -> str:
 
 
 def mode(console: Console, rest: str) -> str:
-    from agent.permissions.policy import MODES
+    """/mode [name]: the permission mode, the built-in ones and those plugins added."""
+    from agent.permissions.plugin_modes import known
 
     policy = console.session.policy
+    names = ", ".join(known(policy))
     if not rest:
-        return f"Permission mode: {policy.mode} (one of {', '.join(MODES)})"
-    if rest not in MODES:
-        return f"Unknown mode {rest!r}: use one of {', '.join(MODES)}."
+        added = [f"  {m.name}: {m.description or '(no description)'} (a plugin's)"
+                 for m in policy.modes.values()]
+        return "\n".join([f"Permission mode: {policy.mode} (one of {names})", *added])
+    if rest not in known(policy):
+        return f"Unknown mode {rest!r}: use one of {names}."
     policy.mode = rest
     return f"Permission mode: {rest}"
 
@@ -330,7 +334,7 @@ COMMANDS: dict[str, Command] = {
     "/permissions": Command("list the rules in force; /permissions Tool(arg) explains one call",
                             permissions),
     "/mode": Command("show or set the permission mode: default, acceptEdits, plan, "
-                     "bypassPermissions", mode),
+                     "bypassPermissions, or a plugin's", mode),
     "/hooks": Command("list the hooks configured: event, matcher, command, file", hooks),
     "/cost": Command("calls, tokens in / cached / out, time and dollars of this session", cost),
     "/resume": Command("list this project's latest sessions (/resume more: older ones); "

@@ -88,7 +88,8 @@ class Config:
     max_turns: int = 50
     """The most model calls one prompt may take before the turn stops."""
     permission_mode: str = "default"
-    """default | acceptEdits | plan | bypassPermissions (see agent.permissions.policy)."""
+    """default | acceptEdits | plan | bypassPermissions (see agent.permissions.policy), or a
+    mode a plugin adds (agent/permissions/plugin_modes.py; checked once plugins registered)."""
     cache: str = ""
     """Response caches to use, comma-separated: exact, semantic (agent/model/response_cache.py); "" none."""
     record: Path | None = None

@@ -277,8 +277,9 @@ def _check(data: dict, path: Path) -> None:
                 near = get_close_matches(key, known, n=1)
                 hint = f"did you mean {near[0]}?" if near else f"known: {', '.join(known)}"
                 raise SettingsError(f"{where} is not a setting; {hint}")
-            if key == "defaultMode" and value not in MODES:
-                raise SettingsError(f"{where} must be one of {', '.join(MODES)}, got {_describe(value)}")
+            if key == "defaultMode" and not (isinstance(value, str) and value.strip()):
+                raise SettingsError(f"{where} must be a mode's name ({', '.join(MODES)}, or a "
+                                    f"plugin's), got {_describe(value)}")
             if key == "disableBypassPermissionsMode" and value != "disable":
                 raise SettingsError(f'{where} must be "disable", got {_describe(value)}')
             if key not in ("defaultMode", "disableBypassPermissionsMode") and not (

@@ -13,6 +13,8 @@ Read in this order:
     gate.py         the decision carried out: run, refuse, or ask (and remember "always")
     explain.py      `agent permissions explain` and /permissions: the same decision, shown
     plan_mode.py    ExitPlanMode: the plan shown, approved, and the mode changed
+    plugin_modes.py a plugin's mode: default's decision, made stricter or its plain
+                    question allowed; a mode that fails denies
     sandbox.py      commands confined by the kernel (bubblewrap): writes only in the
                     workspace, protected files read-only, no network, no view of the harness
     kept_sandbox.py one sandbox kept for a turn's commands, each started by a request

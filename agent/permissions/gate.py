@@ -79,7 +79,8 @@ class Gate:
         if self.ask is None:
             return Verdict(False, args, (
                 f"Permission denied: {call} needs approval ({decision.reason}), and nobody "
-                f"can approve in print mode. To allow it: {how_to_allow(tool, args, self.policy)}."))
+                f"can approve in print mode. To allow it: "
+                f"{how_to_allow(tool, args, self.policy, decision)}."))
         answer = self.ask(tool, args, decision)
         if answer.allow:
             if answer.remember and self.remember is not None:
@@ -92,8 +93,12 @@ class Gate:
         return Verdict(False, args, f"Permission denied: the user refused {call}.{note}")
 
 
-def how_to_allow(tool: Tool, args: dict, policy: Policy) -> str:
-    """The flag or rule that would let this call run without a question."""
+def how_to_allow(tool: Tool, args: dict, policy: Policy, decision: Decision | None = None) -> str:
+    """The flag or rule that would let this call run without a question. A plugin's mode
+    that asks is not overruled by a rule: then only another mode would."""
+    if decision is not None and decision.mode:
+        return (f"another --permission-mode (the {decision.mode} mode asks, whatever the rules "
+                "allow)")
     rule = suggest_rule(tool, args, policy)
     ways = [f'--allowedTools "{rule}"', f'"{rule}" in permissions.allow of .agent/settings.json']
     if tool.rule_family == "Edit":

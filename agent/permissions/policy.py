@@ -16,22 +16,21 @@ applies wins:
         acceptEdits: tools judged by Edit rules, in the workspace -> allow
         plan: anything that is not read-only                    -> deny
         anything else                                           -> ask
+    a plugin's mode: default's decision, made stricter, or its plain question allowed
+      (never the floor, a rule, a protected path or one outside: plugin_modes.py)
 
 A tool's paths are its `file_path`, `path` or `notebook_path` arguments (or what it
 declares), judged by Read rules when it only reads and by Edit rules otherwise, whoever
-wrote the tool: a plugin's tool is held to the same rules as Read and Edit. Paths are
-resolved (`~`, `..`, symlinks, relative to cwd) before they are judged. The
-workspace is cwd and the additional directories; a path outside it asks. `.git/`, `.agent/`,
-`.claude/` and settings files are never edited on a mode's say-so: only a rule that names
-them allows it. An "ask" goes to the user on a terminal (yes / always, remembered as a rule
-/ no, with a note for the model); in print mode it becomes a denial that says which rule or
-flag would allow the call (the gate carries decisions out: agent/permissions/gate.py).
+wrote the tool. Paths are resolved (`~`, `..`, symlinks, relative to cwd) before they are
+judged. The workspace is cwd and the additional directories; a path outside it asks.
+`.git/`, `.agent/`, `.claude/` and settings files are never edited on a mode's say-so: only a
+rule that names them allows it. An "ask" goes to the user on a terminal; in print mode it is
+a denial that says which rule or flag would allow the call (agent/permissions/gate.py).
 
 What is protected: the calls the tools make, as described. Commands also run in an OS
-sandbox where one works (agent/permissions/sandbox.py); without it, a command that is
-allowed can do anything the user can, a script the model wrote can be run by an allowed
-`python` or `make`, and the shell analysis (agent/permissions/shell_parse.py) is a careful
-approximation of bash, which fails closed (to "ask") where it is unsure.
+sandbox where one works (sandbox.py); without it, an allowed command can do anything the
+user can (run a script the model wrote), and the shell analysis (shell_parse.py)
+approximates bash, failing closed (to "ask") where it is unsure.
 Claude Code counterpart: permission modes and rules, `--allowedTools`, `--disallowedTools`.
 """
 
@@ -41,6 +40,7 @@ import glob
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from agent.permissions.hard_floor import catastrophic
 from agent.permissions.rules import (Rule, applies_to, matches_command, matches_name, matches_path,
@@ -48,6 +48,9 @@ from agent.permissions.rules import (Rule, applies_to, matches_command, matches_
 from agent.permissions.shell_parse import Piece, analyze, is_read_only
 from agent.tools import Tool
 from agent.tools.tool import expand_user
+
+if TYPE_CHECKING:
+    from agent.permissions.plugin_modes import Mode
 
 MODES = ("default", "acceptEdits", "plan", "bypassPermissions")
 PROTECTED = (".git", ".agent", ".claude")
@@ -60,6 +63,10 @@ class Decision:
     outcome: str
     reason: str
     rule: Rule | None = None
+    fallback: bool = False
+    """Only the mode's question ("no rule allows it"): a plugin's mode may allow it."""
+    mode: str | None = None
+    """The plugin's mode that made this decision, when one did (not a rule can change it)."""
 
 
 @dataclass
@@ -77,14 +84,18 @@ class Policy:
     sandbox: object | None = None
     """The session's sandbox (agent/permissions/sandbox.py): a command it covers needs no
     question (sandbox.autoAllowBashIfSandboxed). None: no sandbox."""
+    modes: dict[str, Mode] = field(default_factory=dict)
+    """The modes plugins added, by name (agent/permissions/plugin_modes.py)."""
 
     def decide(self, tool: Tool, args: dict) -> Decision:
+        """The rules' and the built-in mode's decision, then a plugin's mode's on it."""
         try:
-            if tool.name == "Bash":
-                return self.decide_command(str(args.get("command", "")))
-            return self.decide_paths(tool, args)
+            decision = (self.decide_command(str(args.get("command", ""))) if tool.name == "Bash"
+                        else self.decide_paths(tool, args))
         except ValueError as err:  # a path that cannot be one: nothing to judge, nothing to run
-            return Decision("deny", str(err))
+            decision = Decision("deny", str(err))
+        mode = self.modes.get(self.mode)
+        return mode.judge(tool, args, decision) if mode else decision
 
     def decide_paths(self, tool: Tool, args: dict) -> Decision:
         paths = self.paths(tool, args)
@@ -117,7 +128,7 @@ class Policy:
         return used[0]
 
     def by_mode(self, tool: Tool, paths: list[Path]) -> Decision:
-        mode = self.mode
+        mode = self.mode if self.mode in MODES else "default"  # a plugin's mode: default's
         if mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode allows every call not denied")
         outside = [p for p in paths if not self.inside(p)]
@@ -132,8 +143,11 @@ class Policy:
             if protected:
                 return Decision("ask", f"{protected[0]} is protected: only a rule that names it allows edits")
             return Decision("allow", "acceptEdits mode allows edits inside the workspace")
-        where = f"; {outside[0]} is outside the workspace" if outside else ""
-        return Decision("ask", f"no rule allows it in {mode} mode{where}")
+        protected = [p for p in paths if self.protected(p)]  # a mode may not open either
+        where = (f"; {outside[0]} is outside the workspace" if outside else
+                 f"; {protected[0]} is protected: only a rule that names it allows edits"
+                 if protected else "")
+        return Decision("ask", f"no rule allows it in {self.mode} mode{where}", fallback=not where)
 
     def decide_command(self, command: str) -> Decision:
         floor = catastrophic(command, self.cwd, self.home)
@@ -150,7 +164,8 @@ class Policy:
         if made and self.rules_of("deny", "Bash"):  # it could be what a deny rule names
             return Decision("deny", f"the command name of `{made.raw[:60]}` is made when it runs, "
                                     "so a Bash deny rule cannot be checked: write the name itself")
-        if self.mode == "bypassPermissions":
+        mode = self.mode if self.mode in MODES else "default"  # a plugin's mode: default's
+        if mode == "bypassPermissions":
             return Decision("allow", "bypassPermissions mode allows every command not denied")
         # what the reading cannot see might be what a deny or ask rule names: then it asks
         unsure = analysis.risks and (self.rules_of("deny", "Bash") or self.rules_of("ask", "Bash")
@@ -160,13 +175,13 @@ class Policy:
             outside = [p for piece in analysis.pieces for p in self.outside_words(piece)]
             if outside:  # the sandbox lets it read everywhere: a named path outside still asks
                 return Decision("ask", f"the command names {outside[0]}, outside the workspace")
-            where = "nothing (plan mode)" if self.mode == "plan" else "only in the workspace"
+            where = "nothing (plan mode)" if mode == "plan" else "only in the workspace"
             return Decision("allow", f"it runs in the sandbox: it can write {where}, with no "
                                      "network and no view of the harness")
         if analysis.risks:
-            outcome = "deny" if self.mode == "plan" else "ask"
+            outcome = "deny" if mode == "plan" else "ask"
             return Decision(outcome, "the command needs a look: " + "; ".join(analysis.risks))
-        reasons, used = [], None
+        reasons, used, unruled = [], None, []
         for piece in analysis.pieces:
             outside = self.outside_words(piece)
             if outside:  # even an allowed command asks before it reaches outside the workspace
@@ -182,11 +197,13 @@ class Policy:
                 used = used or rule
             elif is_read_only(piece):
                 reasons.append(f"`{piece.text}` only reads")
-            else:
-                outcome = "deny" if self.mode == "plan" else "ask"
-                why = ("plan mode allows only read-only commands" if self.mode == "plan"
-                       else f"no rule allows `{piece.text}` in {self.mode} mode")
-                return Decision(outcome, why)
+            elif mode == "plan":
+                return Decision("deny", "plan mode allows only read-only commands")
+            else:  # asked after the loop: a later piece outside the workspace asks for that
+                unruled.append(piece)
+        if unruled:
+            return Decision("ask", f"no rule allows `{unruled[0].text}` in {self.mode} mode",
+                            fallback=True)
         if not reasons:
             return Decision("ask", "an empty command")
         return Decision("allow", "every piece is allowed: " + "; ".join(reasons), used)

@@ -19,10 +19,11 @@
                                                 the home (~/.agent/settings.json)
 
 `register` gets the Session (agent/session/session.py) and may call its `add_tool`,
-`add_hook`, `add_strategy`, `add_model_layer`, `add_agent_type` and `add_command` (a
-slash command), and read any part. It runs after the session is built and before the first
-prompt; a compaction strategy or a model layer it registers is then selected by name
-(--compaction, --model-layers, or the settings).
+`add_hook`, `add_strategy`, `add_model_layer`, `add_agent_type`, `add_mode` and
+`add_command` (a slash command), and read any part. It runs after the session is built
+and before the first prompt; a compaction strategy, a model layer or a permission mode it
+registers is then selected by name (--compaction, --model-layers, --permission-mode, or the
+settings).
 `Registry` has the same methods for code that builds no session (the benchmarks).
 A plugin that cannot be found, does not import, has no `register`, or raises in it stops the
 start with its name and the reason: a half-loaded plugin would be a silent failure.
@@ -130,6 +131,7 @@ class Registry:
     strategies: dict = field(default_factory=dict)
     model_layers: dict = field(default_factory=dict)
     agent_types: list = field(default_factory=list)
+    modes: dict = field(default_factory=dict)
     commands: dict = field(default_factory=dict)
 
     def add_tool(self, tool) -> None:
@@ -150,3 +152,8 @@ class Registry:
     def add_command(self, name: str, run, description: str = "", argument_hint: str = "",
                     prompt: bool = False) -> None:
         self.commands[name] = (run, description, argument_hint, prompt)
+
+    def add_mode(self, name: str, decide, description: str = "") -> None:
+        from agent.permissions.plugin_modes import mode
+
+        self.modes[name] = mode(name, decide, description, tuple(self.modes))

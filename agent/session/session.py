@@ -12,10 +12,11 @@ with the hooks, /clear, /resume, the reports of print mode) is a method here, wr
 
 The plugin API is the `add_*` methods. A tool, a hook or a slash command (which the face
 runs: agent/app/plugin_commands.py) takes effect at once. A
-compaction strategy or a model layer is registered under a name; the names the
-configuration selects (`--compaction`, `--model-layer`, the `compaction` and `modelLayers`
-settings) are put in place by `select()`, which the composition root calls after the
-plugins have registered, and which names what is unknown.
+compaction strategy, a model layer or a permission mode is registered under a name; the
+names the configuration selects (`--compaction`, `--model-layer`, `--permission-mode`, the
+`compaction`, `modelLayers` and `defaultMode` settings) are put in place or checked by
+`select()`, which the composition root calls after the plugins have registered, and which
+names what is unknown.
 Claude Code counterpart: the session behind one `claude` run.
 """
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the parts' types, for the reader; nothing is imported at ru
     from agent.model.meter import Meter
     from agent.model.types import Model
     from agent.permissions.gate import Gate
+    from agent.permissions.plugin_modes import Decide
     from agent.permissions.policy import Policy
     from agent.permissions.sandbox import Sandbox
     from agent.session.checkpoints import Checkpoints
@@ -186,9 +188,23 @@ class Session:
             task = self.agent.tools["Task"] = self.subagents.tool()
             self.agent.schemas[list(self.agent.tools).index("Task")] = task.schema()
 
+    def add_mode(self, name: str, decide: Decide, description: str = "") -> None:
+        """A permission mode, `decide(tool, args, default) -> Decision | None`, that can make
+        default mode's decision stricter or allow its plain question, nothing else
+        (agent/permissions/plugin_modes.py); chosen by --permission-mode, defaultMode or
+        /mode. A name taken, or one a flag cannot carry, raises ValueError."""
+        from agent.permissions.plugin_modes import mode
+
+        self.policy.modes[name] = mode(name, decide, description, tuple(self.policy.modes))
+
     def select(self) -> None:
-        """Put the configured strategies and model layers in place. Raises ValueError naming
-        an unknown one and the known names."""
+        """Put the configured strategies and model layers in place, and check the permission
+        mode's name. Raises ValueError naming an unknown one and the known names."""
+        from agent.permissions.plugin_modes import check
+
+        given = "permission_mode" in self.config.sources or not self.settings.default_mode
+        check(self.policy, "--permission-mode" if given
+              else f"defaultMode in {self.settings.default_mode_source}")
         chosen = [name for name in self.config.compaction.split(",") if name]
         self.compaction.strategies = [_known(self.strategies, name, "compaction strategy")
                                       for name in chosen]

@@ -220,7 +220,8 @@ def test_a_syntax_error_names_the_path_line_and_column(home, repo):
     ({"permissions": {"allow": "Bash(*)"}}, 'permissions.allow must be a list of strings, got "Bash(*)"'),
     ({"permissions": {"deny": ["Bash", 3]}}, 'permissions.deny must be a list of strings, got ["Bash", 3]'),
     ({"permissions": {"additionalDirectories": "/x"}}, "permissions.additionalDirectories must be a list"),
-    ({"permissions": {"defaultMode": "yolo"}}, 'permissions.defaultMode must be one of default, acceptEdits'),
+    ({"permissions": {"defaultMode": 3}}, "permissions.defaultMode must be a mode's name (default, "
+                                          "acceptEdits, plan, bypassPermissions, or a plugin's), got 3"),
     ({"permissions": {"disableBypassPermissionsMode": True}}, 'must be "disable", got true'),
     ({"hooks": []}, "hooks must be an object, got []"),
     ({"scrubEnv": {"patterns": "*AWS*"}}, "scrubEnv.patterns must be a list of strings"),
