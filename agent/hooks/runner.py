@@ -152,14 +152,15 @@ class Hooks:
         payload = json.dumps(data, default=str)
         env = {**(os.environ if self.env is None else self.env),
                "AGENT_PROJECT_DIR": str(self.project), "CLAUDE_PROJECT_DIR": str(self.project)}
-        pool, live, start = ThreadPoolExecutor(max_workers=len(hooks)), set(), time.monotonic()
-        futures = [pool.submit(_call, hook, payload) if hook.command is None else
-                   pool.submit(_execute, hook, payload.encode(), self.cwd, env, live)
-                   for hook in hooks]
-        pool.shutdown(wait=False)  # so that Ctrl-C need not wait for the hooks
-        try:
+        pool, live, start = ThreadPoolExecutor(max_workers=len(hooks)), _Live(), time.monotonic()
+        try:  # from the first submit: a Ctrl-C may come while the hooks are being started
+            futures = [pool.submit(_call, hook, payload) if hook.command is None else
+                       pool.submit(_execute, hook, payload.encode(), self.cwd, env, live)
+                       for hook in hooks]
+            pool.shutdown(wait=False)  # so that Ctrl-C need not wait for the hooks
             return _combine(event, [_result(f, hook, start) for f, hook in zip(futures, hooks)])
         except BaseException:  # Ctrl-C: the hooks die with the turn, and what they started
+            live.closed = True  # and one a worker starts from now on dies as it is added
             for proc in list(live):
                 stop(proc, grace=0, wait=False)
             raise
@@ -169,6 +170,19 @@ class Hooks:
         lines = [f"{h.event:<18} {h.matcher or '*':<14} {'' if h.command else 'python '}"
                  f"{h.label}  (timeout {h.timeout:g} s, {h.source})" for h in self.hooks]
         return "\n".join(lines) or "No hooks are configured."
+
+
+class _Live(set):
+    """The hooks' processes running now. Once closed (Ctrl-C), a process added is stopped:
+    a worker may start its hook just after the turn was interrupted, and it would run on to
+    its timeout, which the interpreter's exit waits for."""
+
+    closed = False
+
+    def add(self, proc) -> None:
+        super().add(proc)
+        if self.closed:
+            stop(proc, grace=0, wait=False)
 
 
 def _matches(matcher: str, target: str) -> bool:
