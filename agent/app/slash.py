@@ -207,6 +207,8 @@ def mode(console: Console, rest: str) -> str:
         return "\n".join([f"Permission mode: {policy.mode} (one of {names})", *added])
     if rest not in known(policy):
         return f"Unknown mode {rest!r}: use one of {names}."
+    if rest == "bypassPermissions" and console.session.settings.bypass_disabled:  # as at start
+        return "bypassPermissions is disabled by permissions.disableBypassPermissionsMode."
     policy.mode = rest
     return f"Permission mode: {rest}"
 

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -307,6 +308,15 @@ def test_mode_and_permissions_commands(session):
     assert "Bash(git status): allow" in command(session, "/permissions", "Bash(git status)")
     listed = command(session, "/permissions", "")
     assert "Permission mode: plan" in listed and "deny rules: (none)" in listed
+
+
+def test_slash_mode_cannot_bypass_when_the_settings_disable_it(session):
+    session, _ = session
+    session.settings = replace(session.settings, bypass_disabled=True)
+    said = command(session, "/mode", "bypassPermissions")
+    assert "disabled by permissions.disableBypassPermissionsMode" in said
+    assert session.policy.mode == "default"
+    assert command(session, "/mode", "acceptEdits") == "Permission mode: acceptEdits"
 
 
 def test_trust_question_then_a_refusal_with_a_note(tmp_path, server):
