@@ -12,10 +12,10 @@ schemas and the options sent (max_tokens, temperature). The same request gets th
 reply, with the same tool-call ids, so the next request is the same too: a recorded session
 replays deterministically, with no server (`--record FILE`, then `--replay FILE`; in replay
 a request that is not in the recording is an error that says so). The store is one JSON
-line per reply, appended as it comes. Each line also has a portable key, the hash of the
-conversation alone (no system prompt, <system-reminder> blocks, model name or options, and
-the working directory written $CWD): a replay that finds no
-exact match tries it, so a recording made on one machine replays on another, another day,
+line per reply, appended as it comes; a line that is not a reply it can play is skipped
+and counted. Each line also has a portable key, the hash of the conversation alone (no
+system prompt, <system-reminder> blocks, model name or options, and the working directory
+written $CWD): a replay that finds no exact match tries it, so a recording made on one machine replays on another, another day,
 in another folder (the recordings shipped in docs/examples/recordings/), as long as the
 conversation itself (the prompt, the tools, what each tool returned) is the same.
 
@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class Layer(Wrapper):
     def __init__(self, inner: Model, path: Path):
         self.inner, self.path = inner, path
         self.hits = self.misses = self.skipped = 0
+        self.damaged = 0  # lines _load skipped: torn, foreign, or not a reply it can replay
 
     def counts(self) -> dict:
         return {"hits": self.hits, "misses": self.misses, "skipped": self.skipped}
@@ -67,7 +69,8 @@ class Layer(Wrapper):
             out.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def _load(self) -> list[dict]:
-        """The store's lines; a torn or foreign line is skipped (a crash mid-write)."""
+        """The store's lines; a torn or foreign line is skipped (a crash mid-write, a file
+        edited by hand), and counted in `damaged`."""
         if not self.path.exists():
             return []
         entries = []
@@ -75,9 +78,12 @@ class Layer(Wrapper):
             try:
                 entry = json.loads(line)
             except json.JSONDecodeError:
-                continue
-            if isinstance(entry, dict) and isinstance(entry.get("reply"), dict):
+                entry = None
+            if isinstance(entry, dict) and well_formed(entry.get("reply")) and all(
+                    isinstance(entry.get(k, ""), str) for k in ("key", "portable", "cwd")):
                 entries.append(entry)
+            elif line.strip():
+                self.damaged += 1
         return entries
 
 
@@ -88,7 +94,9 @@ class ExactCache(Layer):
 
     def __init__(self, inner: Model, path: Path, replay: bool = False, cwd: Path | None = None):
         super().__init__(inner, path)
-        self.replay, self.cwd = replay, str(cwd or "")
+        self.replay = replay
+        # the folder written $CWD in the portable key; not /, which would be every slash
+        self.cwd = str(cwd) if cwd and Path(cwd).parent != Path(cwd) else ""
         entries = self._load()
         self.store = {entry["key"]: entry["reply"] for entry in entries if "key" in entry}
         self.portable = {entry["portable"]: entry for entry in entries
@@ -107,13 +115,14 @@ class ExactCache(Layer):
                 for m in messages if m["role"] != "system"]}
         text = json.dumps(request, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         if portable and self.cwd:  # a path the tools printed, in whatever folder it ran
-            text = text.replace(json.dumps(self.cwd)[1:-1], "$CWD")
+            text = swap(text, json.dumps(self.cwd)[1:-1], "$CWD")
         return hashlib.sha256(text.encode()).hexdigest()
 
     def complete(self, messages: list[dict], tools: list[dict], emit: Emit) -> Reply:
         key = self.key(messages, tools)
-        stored = self.store.get(key) or moved(self.portable.get(self.key(messages, tools, True)),
-                                              self.cwd)
+        stored = self.store.get(key)
+        if stored is None and self.portable:  # a recording made elsewhere, another day
+            stored = moved(self.portable.get(self.key(messages, tools, True)), self.cwd)
         if stored is not None:
             self.hits += 1
             return replayed(stored, emit, self.kind)
@@ -121,7 +130,9 @@ class ExactCache(Layer):
         if self.replay:
             raise ModelError(f"Replay: request {self.hits + self.misses} is not in the recording "
                              f"{self.path}; the session went another way than when it was "
-                             "recorded (a file changed, or another model, flag or prompt?).")
+                             "recorded (a file changed, or another model, flag or prompt?)"
+                             + (f"; {self.damaged} damaged line(s) of it skipped"
+                                if self.damaged else "") + ".")
         reply = self.inner.complete(messages, tools, emit)
         self.store[key] = to_dict(reply)
         self._append({"key": key, "portable": self.key(messages, tools, True), "cwd": self.cwd,
@@ -136,10 +147,28 @@ def moved(entry: dict | None, cwd: str) -> dict | None:
     if entry is None or not entry.get("cwd") or not cwd or entry["cwd"] == cwd:
         return None if entry is None else entry["reply"]
     was, now = json.dumps(entry["cwd"])[1:-1], json.dumps(cwd)[1:-1]
-    calls = [{**c, "arguments": c["arguments"].replace(was, now)}
-             if isinstance(c.get("arguments"), str) else c for c in entry["reply"]["tool_calls"]]
+    calls = [{**c, "arguments": swap(c["arguments"], was, now)} for c in entry["reply"]["tool_calls"]]
     text = entry["reply"].get("text") or ""
-    return {**entry["reply"], "text": text.replace(entry["cwd"], cwd), "tool_calls": calls}
+    return {**entry["reply"], "text": swap(text, entry["cwd"], cwd), "tool_calls": calls}
+
+
+def swap(text: str, was: str, now: str) -> str:
+    """`was` (a folder) replaced by `now` where it is the whole folder: /tmp/x/a.py and /tmp/x
+    move, /tmp/x2 does not."""
+    return re.sub(re.escape(was) + r"(?![\w.-])", lambda _: now, text)
+
+
+def well_formed(reply: object) -> bool:
+    """A stored reply that replayed() can read; anything else is a damaged line."""
+    if not isinstance(reply, dict):
+        return False
+    calls, usage = reply.get("tool_calls"), reply.get("usage")
+    return (isinstance(calls, list) and all(
+                isinstance(c, dict) and all(isinstance(c.get(k), str) for k in ("id", "name", "arguments"))
+                for c in calls)
+            and all(isinstance(reply.get(k) or "", str) for k in ("text", "reasoning", "finish_reason"))
+            and (usage is None or isinstance(usage, list) and len(usage) <= 3
+                 and all(type(n) is int for n in usage)))
 
 
 class SemanticCache(Layer):

@@ -6,11 +6,12 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from agent.model.response_cache import (ExactCache, SemanticCache, cosine, endpoint_embedder,
-                                        layers, tool_free_question)
+                                        layers, moved, tool_free_question)
 from agent.model.client import OpenAICompatible
 from agent.events import TextDelta
 from agent.model.types import ModelError
@@ -174,6 +175,61 @@ def test_a_portable_match_is_only_tried_in_replay_and_an_exact_one_comes_first(t
     recorder = ExactCache(ScriptedModel(["second"], name="m"), store)  # not a replay: exact only
     recorder.inner.extra_body = {"max_tokens": 100}
     assert recorder.complete(other_system, [], lambda e: None).text == "second"
+
+
+def test_an_exact_match_wins_over_a_portable_one(tmp_path):
+    """Two recorded requests that differ only in the system prompt share a portable key."""
+    store = tmp_path / "c.jsonl"
+    for prompt, answer in (("prompt A", "for A"), ("prompt B", "for B")):
+        recorded = ScriptedModel([answer], name=NoServer.name)
+        recorded.extra_body = NoServer.extra_body
+        ExactCache(recorded, store).complete(
+            [{"role": "system", "content": prompt}, ask("hi")[1]], [], lambda e: None)
+    replay = ExactCache(NoServer(), store, replay=True)
+    for prompt, answer in (("prompt A", "for A"), ("prompt B", "for B")):
+        asked = [{"role": "system", "content": prompt}, ask("hi")[1]]
+        assert replay.complete(asked, [], lambda e: None).text == answer
+    assert replay.complete([{"role": "system", "content": "C"}, ask("hi")[1]], [],
+                           lambda e: None).text in ("for A", "for B")  # portable: either
+
+
+def test_damaged_lines_of_a_recording_are_skipped_counted_and_named(tmp_path):
+    store = tmp_path / "c.jsonl"
+    ExactCache(ScriptedModel(["kept"]), store).complete(ask("hi"), [], lambda e: None)
+    good = json.loads(store.read_text())
+    damaged = [{**good["reply"], "tool_calls": None}, {**good["reply"], "tool_calls": [{"id": 1}]},
+               {**good["reply"], "usage": "x"}, {**good["reply"], "usage": [1, 2, 3, 4]},
+               {**good["reply"], "text": ["a"]}, "not a reply"]
+    lines = [json.dumps({**good, "reply": reply}) for reply in damaged]
+    lines += ['{"key": ', json.dumps({**good, "portable": ["a list"]}), json.dumps(good)]
+    store.write_text("\n".join(lines) + "\n\n")
+    replay = ExactCache(NoServer(), store, replay=True)
+    assert replay.damaged == 8
+    assert replay.complete(ask("hi"), [], lambda e: None).text == "kept"  # the good line
+    with pytest.raises(ModelError, match="; 8 damaged line\\(s\\) of it skipped"):
+        replay.complete(ask("another"), [], lambda e: None)
+
+
+def test_the_recorded_folder_moves_only_where_it_is_the_whole_folder():
+    entry = {"cwd": "/tmp/x", "reply": {"text": "/tmp/x/a.py, /tmp/x, /tmp/x2/b.py, /tmp/x.d",
+                                        "tool_calls": [{"id": "1", "name": "Read",
+                                                        "arguments": '{"file_path": "/tmp/x/a.py"}'}]}}
+    reply = moved(entry, "/work/y")
+    assert reply["text"] == "/work/y/a.py, /work/y, /tmp/x2/b.py, /tmp/x.d"
+    assert json.loads(reply["tool_calls"][0]["arguments"]) == {"file_path": "/work/y/a.py"}
+    assert moved({**entry, "cwd": "/work/y"}, "/work/y") is entry["reply"]
+
+
+def test_a_recording_made_at_the_root_keeps_its_slashes(tmp_path):
+    """cwd / would turn every slash into $CWD in the portable key, and move every slash."""
+    store = tmp_path / "c.jsonl"
+    ExactCache(ScriptedModel(["at root"]), store, cwd=Path("/")).complete(
+        ask("read /etc/hosts"), [], lambda e: None)
+    assert json.loads(store.read_text())["cwd"] == ""
+    replay = ExactCache(NoServer(), store, replay=True, cwd=tmp_path)
+    assert replay.complete([SYSTEM, {"role": "user", "content": "read /etc/hosts"}], [],
+                           lambda e: None).text == "at root"
+
 
 def embedder(server):
     return endpoint_embedder(server.base_url, "key", "embedder")
