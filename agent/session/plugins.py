@@ -151,7 +151,10 @@ class Registry:
 
     def add_command(self, name: str, run, description: str = "", argument_hint: str = "",
                     prompt: bool = False) -> None:
-        self.commands[name] = (run, description, argument_hint, prompt)
+        from agent.session.session import plugin_command
+
+        command = plugin_command(name, run, description, argument_hint, prompt, self.commands)
+        self.commands[command.name] = command
 
     def add_mode(self, name: str, decide, description: str = "") -> None:
         from agent.permissions.plugin_modes import mode

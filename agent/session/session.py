@@ -23,7 +23,7 @@ Claude Code counterpart: the session behind one `claude` run.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,6 +74,21 @@ class PluginCommand:
     prompt: bool = False
     """The returned text is sent to the model as the user's prompt, as a command file's body is."""
 
+
+def plugin_command(name: str, run: Callable, description: str = "", argument_hint: str = "",
+                   prompt: bool = False, taken: Collection[str] = ()) -> PluginCommand:
+    """The command `add_command` registers, checked: ValueError for a name that is not one
+    (empty, with a slash or a space), one in `taken`, or a `run` that is not a function."""
+    if not isinstance(name, str) or not COMMAND_NAME.fullmatch(name):
+        why = ("starts with a slash: give the name alone, the slash is typed"
+               if str(name).startswith("/") else
+               "is empty" if not name else "is not a letter then letters, digits, _ - . :")
+        raise ValueError(f"command name {name!r} {why}")
+    if f"/{name}" in taken:
+        raise ValueError(f"there is a plugin command named /{name} already")
+    if not callable(run):
+        raise ValueError(f"command /{name}: run must be a function (session, arguments)")
+    return PluginCommand(f"/{name}", run, description, argument_hint, prompt)
 
 @dataclass
 class Session:
@@ -163,17 +178,8 @@ class Session:
         built-in of the same name wins over it, and it wins over a command file
         (docs/10-commands.md). A name with a slash or a space, an empty one, or one another
         plugin took, raises ValueError."""
-        if not COMMAND_NAME.fullmatch(name):
-            why = ("starts with a slash: give the name alone, the slash is typed"
-                   if name.startswith("/") else
-                   "is empty" if not name else "is not a letter then letters, digits, _ - . :")
-            raise ValueError(f"command name {name!r} {why}")
-        if f"/{name}" in self.commands:
-            raise ValueError(f"there is a plugin command named /{name} already")
-        if not callable(run):
-            raise ValueError(f"command /{name}: run must be a function (session, arguments)")
-        self.commands[f"/{name}"] = PluginCommand(f"/{name}", run, description, argument_hint,
-                                                  prompt)
+        command = plugin_command(name, run, description, argument_hint, prompt, self.commands)
+        self.commands[command.name] = command
 
     def add_agent_type(self, kind: AgentType) -> None:
         """A subagent type for the Task tool (agent/session/subagents.py): callable by name at

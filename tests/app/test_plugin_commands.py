@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from agent import Registry
 from agent.app.custom_commands import command_line
 from agent.app.slash import Console, dispatch
 from terminal import Pty
@@ -151,6 +152,8 @@ def test_print_mode_runs_them_in_every_output_format(repo, home, server, plugin,
     ("/calls", "command name '/calls' starts with a slash: give the name alone"),
     ("two words", "command name 'two words' is not a letter then letters, digits"),
     ("9lives", "command name '9lives' is not a letter"),
+    (None, "command name None is empty"),
+    (7, "command name 7 is not a letter"),
 ])
 def test_a_bad_name_stops_the_start_naming_it(home, repo, tmp_path, name, why):
     path = tmp_path / "bad.py"
@@ -170,6 +173,16 @@ def test_names_taken_and_names_accepted(repo, home, server):
     with pytest.raises(ValueError, match="run must be a function"):
         session.add_command("nothing", "not callable")
     assert list(session.commands) == ["/calls", "/my-plugin:calls", "/a.b_c", "/x"]
+
+
+def test_the_registry_checks_a_command_as_the_session_does():
+    """A benchmark or a grader loads plugins into a Registry: the same names fail there."""
+    registry = Registry()
+    registry.add_command("calls", lambda session, arguments: "")
+    assert list(registry.commands) == ["/calls"] and registry.commands["/calls"].name == "/calls"
+    for name, run in (("/calls", print), ("calls", print), ("x", "not callable")):
+        with pytest.raises(ValueError):
+            registry.add_command(name, run)
 
 
 def test_what_a_command_returns_decides_what_is_shown(repo, home, server, tmp_path):
