@@ -81,6 +81,9 @@ def run(argv: list[str]) -> int:
     if args.replay and not args.replay.is_file():
         print(f"agent: --replay {args.replay}: no such recording", file=sys.stderr)
         return 2
+    if args.record and args.record.exists() and not args.record.is_file():
+        print(f"agent: --record {args.record}: not a file (a folder or a device)", file=sys.stderr)
+        return 2
     from agent.config.server_window import settle_window
     from agent.config.settings import find_project
     try:  # without the project's own .env until the project is trusted (below)

@@ -64,14 +64,21 @@ class Layer(Wrapper):
         return {"hits": self.hits, "misses": self.misses, "skipped": self.skipped}
 
     def _append(self, entry: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.path, "a", encoding="utf-8") as out:
-            out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        """One line more. A store that cannot be written (a full disk, a folder in the way)
+        ends the turn with a ModelError that says so: a recording asked for is never lost
+        silently. A torn last line is skipped when the store is read again."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except OSError as err:
+            raise ModelError(f"could not write the {self.kind} store {self.path}: "
+                             f"{err.strerror or err}") from None
 
     def _load(self) -> list[dict]:
         """The store's lines; a torn or foreign line is skipped (a crash mid-write, a file
         edited by hand), and counted in `damaged`."""
-        if not self.path.exists():
+        if not self.path.is_file():  # not there yet; or /dev/zero, a FIFO: nothing to read
             return []
         entries = []
         for line in self.path.read_text(encoding="utf-8").splitlines():

@@ -231,6 +231,44 @@ def test_a_recording_made_at_the_root_keeps_its_slashes(tmp_path):
                            lambda e: None).text == "at root"
 
 
+def test_a_recording_that_cannot_be_written_ends_the_turn_saying_so(server, tmp_path):
+    """A full disk, met for real: the file size limit (RLIMIT_FSIZE, with SIGXFSZ ignored) makes
+    the recording's next line fail as ENOSPC would. The turn ends with an error naming the
+    file, nothing is lost silently, and the session's transcript stays valid."""
+    home, repo = tmp_path / "home", tmp_path / "repo"
+    home.mkdir()
+    repo.mkdir()
+    recording = repo / "session.jsonl"
+    recording.write_text("\n" * 60_000)  # near the limit: blank lines, skipped when read
+
+    def small_files():
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (60_050, 60_050))
+
+    server.reply("Done.")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AGENT_"))}
+    done = subprocess.run([sys.executable, "-m", "agent", "-p", "hi", "--base-url", server.base_url,
+                           "--output-format", "json", "--record", str(recording)],
+                          cwd=repo, env={**env, "HOME": str(home)}, capture_output=True,
+                          text=True, timeout=60, preexec_fn=small_files)
+    document = json.loads(done.stdout)
+    assert done.returncode == 1 and document["is_error"], done.stderr
+    assert f"could not write the exact store {recording}: File too large" in document["result"]
+    assert "Traceback" not in done.stderr
+    transcripts = list((home / ".agent" / "projects").rglob("*.jsonl"))
+    assert transcripts and all(json.loads(line) for f in transcripts
+                               for line in f.read_text().splitlines())
+
+
+def test_a_folder_or_a_device_as_the_recording_is_refused_at_the_start(tmp_path):
+    (tmp_path / "home").mkdir()
+    for target in (tmp_path, Path("/dev/zero")):  # /dev/zero read as a store never ends
+        done = run(["--record", str(target)], tmp_path, tmp_path / "home", "http://127.0.0.1:9/v1")
+        assert done.returncode == 2 and f"--record {target}: not a file" in done.stderr
+
+
 def embedder(server):
     return endpoint_embedder(server.base_url, "key", "embedder")
 
