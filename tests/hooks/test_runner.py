@@ -368,16 +368,29 @@ def test_what_a_hook_prints_is_shown_unless_it_asks_suppress_output(tmp_path, ev
     assert "done" in outcome.messages  # suppressOutput hides stdout, not the systemMessage
 
 
-def test_ctrl_c_kills_the_running_hooks_and_what_they_started(tmp_path):
+def interrupted_stop_hook(tmp_path, before: str = "") -> tuple[subprocess.Popen, Path]:
+    """A Python process running a Stop hook that starts `sleep 60` and writes its pid, and
+    printing "interrupted" on Ctrl-C; `before`: code run first (it may patch the runner)."""
     child_pid = tmp_path / "child.pid"
     hook = script(tmp_path, f"sleep 60 & echo $! > {child_pid}; wait")
     program = (f"import sys; sys.path.insert(0, {str(Path.cwd())!r})\n"
-               "from pathlib import Path\nfrom agent.hooks.runner import Hook, Hooks\n"
-               f"hooks = Hooks([Hook('Stop', '', command={hook!r})], Path('.'), Path('.'))\n"
+               "from pathlib import Path\nimport agent.hooks.runner as runner\n" + before +
+               f"hooks = runner.Hooks([runner.Hook('Stop', '', command={hook!r})], Path('.'), Path('.'))\n"
                "try:\n    hooks.run('Stop', stop_hook_active=False)\n"
                "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
-    proc = subprocess.Popen([sys.executable, "-c", program], cwd=tmp_path,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-c", program], cwd=tmp_path,
+                            stdout=subprocess.PIPE, text=True), child_pid
+
+
+def gone(pid: int) -> bool:
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not alive(pid)
+
+
+def test_ctrl_c_kills_the_running_hooks_and_what_they_started(tmp_path):
+    proc, child_pid = interrupted_stop_hook(tmp_path)
     deadline = time.monotonic() + 10
     while not (child_pid.exists() and child_pid.read_text().strip()) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -385,36 +398,20 @@ def test_ctrl_c_kills_the_running_hooks_and_what_they_started(tmp_path):
     assert alive(pid)
     proc.send_signal(signal.SIGINT)
     assert proc.communicate(timeout=10)[0] == "interrupted\n"
-    deadline = time.monotonic() + 5
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not alive(pid)
-
+    assert gone(pid)
 
 
 def test_ctrl_c_before_a_hook_has_started_stops_it_as_it_starts(tmp_path):
     """The interrupt comes first, the hook's process after (a busy machine: the worker had
     not spawned it yet). It must not run on to its timeout, which the exit would wait for."""
-    child_pid = tmp_path / "child.pid"
-    hook = script(tmp_path, f"sleep 60 & echo $! > {child_pid}; wait")
-    program = (f"import sys; sys.path.insert(0, {str(Path.cwd())!r})\n"
-               "import os, signal, threading, time\nfrom pathlib import Path\n"
-               "import agent.hooks.runner as runner\nreal = runner.run_command\n"
-               "def late(*args, **kwargs):\n    time.sleep(0.5)\n    return real(*args, **kwargs)\n"
-               "runner.run_command = late\n"
-               "threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
-               f"hooks = runner.Hooks([runner.Hook('Stop', '', command={hook!r})], Path('.'), Path('.'))\n"
-               "try:\n    hooks.run('Stop', stop_hook_active=False)\n"
-               "except KeyboardInterrupt:\n    print('interrupted', flush=True)\n")
-    proc = subprocess.Popen([sys.executable, "-c", program], cwd=tmp_path,
-                            stdout=subprocess.PIPE, text=True)
+    proc, child_pid = interrupted_stop_hook(tmp_path, before=(
+        "import os, signal, threading, time\nreal = runner.run_command\n"
+        "def late(*args, **kwargs):\n    time.sleep(0.5)\n    return real(*args, **kwargs)\n"
+        "runner.run_command = late\n"
+        "threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()\n"))
     assert proc.communicate(timeout=20)[0] == "interrupted\n"
     if child_pid.exists() and child_pid.read_text().strip():  # it had started: it is gone
-        pid, deadline = int(child_pid.read_text()), time.monotonic() + 5
-        while alive(pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not alive(pid)
-
+        assert gone(int(child_pid.read_text()))
 
 # --- processes that misbehave -------------------------------------------------------------
 
